@@ -1,0 +1,48 @@
+# Two commands from clone to book:  make book   and   make test
+# Both create .venv when it is missing and install the exact pins.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Matplotlib and Jupyter write caches under HOME; keep runs quiet and reproducible.
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test notebooks install clean benchmarks validate synthetic help
+
+help:
+	@echo "make book        execute every notebook and build the HTML book into _build/html"
+	@echo "make test        unit tests, notebook tests (nbval) and the book-build and browser gates"
+	@echo "make notebooks   re-execute the notebooks in place to refresh their committed outputs"
+	@echo "make benchmarks  run the performance measurements in benchmarks/"
+	@echo "make clean       remove _build (keeps .venv)"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo ""
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python -m innovate.notebooks execute
+
+benchmarks: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf _build
