@@ -33,13 +33,29 @@ def glue_many(values: dict, prefix: str = "", display: bool = False) -> dict:
     return {f"{prefix}{k}": glue(f"{prefix}{k}", v, display=display) for k, v in values.items()}
 
 
-def styled(frame, name: str, fmt="{:,.0f}", na_rep: str = "not published", caption: str | None = None):
+#: HTML attribute that marks a displayed table as counts of people, so the gates can check
+#: that disclosure control was applied to it (its value is the suppression threshold).
+PEOPLE_COUNTS_ATTRIBUTE = "data-people-counts"
+
+
+def styled(
+    frame,
+    name: str,
+    fmt="{:,.0f}",
+    na_rep: str = "not published",
+    caption: str | None = None,
+    people_threshold: int | None = None,
+):
     """A table for display with a fixed HTML id, so that re-running gives identical output.
 
     pandas gives every Styler a random id by default; a fixed one keeps notebook outputs
-    reproducible (nbval compares them) and lets a chapter link to the table.
+    reproducible (nbval compares them) and lets a chapter link to the table. Pass
+    ``people_threshold`` for a table of counts of people that has been through
+    ``innovate.disclosure``: the table is marked so the book's gates can check it.
     """
     styler = frame.style.format(fmt, na_rep=na_rep).set_uuid(name)
     if caption:
         styler = styler.set_caption(caption)
+    if people_threshold is not None:
+        styler = styler.set_table_attributes(f'{PEOPLE_COUNTS_ATTRIBUTE}="{int(people_threshold)}"')
     return styler
