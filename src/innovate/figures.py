@@ -105,10 +105,38 @@ def synthetic_caption(caption: str) -> str:
     return f"{SYNTHETIC_CAPTION_PREFIX} {caption}"
 
 
-def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> Figure:
+class RenderedFigure:
+    """A figure rendered once to PNG, displayed the same way whatever matplotlib backend is active.
+
+    Gluing a matplotlib Figure directly depends on the kernel's inline backend having
+    registered an image formatter; with a non-interactive backend only its text repr is
+    stored and the book silently loses the picture. Rendering here makes the PNG explicit.
+    """
+
+    def __init__(self, fig: Figure, dpi: int = 110):
+        import io
+
+        buffer = io.BytesIO()
+        # No timestamps or software versions in the file: the same figure gives the same bytes.
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+        self.png = buffer.getvalue()
+        self.synthetic = is_watermarked(fig)
+        width, height = fig.get_size_inches()
+        self.size = (round(width * dpi), round(height * dpi))
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        label = ", synthetic data" if self.synthetic else ""
+        return f"<figure {self.size[0]}x{self.size[1]} px{label}>"
+
+
+def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> None:
     """Hand a figure to the chapter (placed with ``{glue:figure}`` and its ``:alt:``).
 
-    ``synthetic=True`` adds the watermark, so the label cannot be forgotten.
+    ``synthetic=True`` adds the watermark, so the label cannot be forgotten. The figure is
+    closed afterwards; nothing is displayed where the code runs.
     """
     from myst_nb import glue
 
@@ -116,9 +144,8 @@ def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> Figure:
         watermark(fig)
     if not fig.get_constrained_layout():
         fig.tight_layout()
-    glue(name, fig, display=False)
+    glue(name, RenderedFigure(fig), display=False)
     plt.close(fig)
-    return fig
 
 
 def line_chart(

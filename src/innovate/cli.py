@@ -1,0 +1,90 @@
+"""``python -m innovate ...``: check a data folder, regenerate the synthetic data.
+
+Commands:
+
+* ``validate DIR`` - check every case-level file in DIR against its schema and the keys
+  across tables; print every problem as ``file, column, row, value, rule: message``;
+  exit 0 only when everything passes (exit 1 otherwise); modifies nothing.
+* ``synthesize --seed N --out DIR [--per-arm N]`` - write the synthetic data set and its
+  manifest into DIR (the committed set is ``--seed 20240601 --out data/synthetic``).
+* ``dictionary`` - print the data dictionary of the case-level tables as CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import format_problem, validate_folder
+
+    report = validate_folder(Path(args.dir))
+    for problem in report.problems:
+        print(format_problem(problem))
+    for name in report.ignored:
+        print(f"note: {name} is not a case-level table of the contract; not checked", file=sys.stderr)
+    files = len(report.rows)
+    rows = sum(report.rows.values())
+    if report.ok:
+        print(f"OK: {files} files, {rows:,} rows, no problems ({report.seconds:.2f} s)")
+        return 0
+    print(f"FAILED: {len(report.problems)} problem(s) in {args.dir} ({report.seconds:.2f} s)", file=sys.stderr)
+    return 1
+
+
+def _synthesize(args: argparse.Namespace) -> int:
+    from . import synthetic
+
+    paths = synthetic.write(Path(args.out), seed=args.seed, per_arm=args.per_arm)
+    for name, path in sorted(paths.items()):
+        print(f"wrote {path}")
+    return 0
+
+
+def _dictionary(args: argparse.Namespace) -> int:
+    from . import schemas
+
+    schemas.dictionary().to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+#: The seed of the committed synthetic set (kept equal to innovate.synthetic.DEFAULT_SEED by a test;
+#: not imported from there so that ``--help`` does not load the generator).
+DEFAULT_SEED = 20240601
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m innovate",
+                                     description="Tools of the Innovate book: check a case-level data folder, "
+                                                 "regenerate the synthetic data.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("validate", help="check every case-level file in DIR (exit 0 only when all pass)",
+                       description="Check every case-level file in DIR against its schema and the keys across tables. "
+                                   "Prints every problem as 'file, column, row, value, rule: message'. Reads only.")
+    p.add_argument("dir", metavar="DIR", help="folder holding the case-level CSV files")
+    p.set_defaults(run=_validate)
+    p = sub.add_parser("synthesize", help="write the synthetic data set and its manifest into DIR",
+                       description="Generate every case-level table for the six sites, deterministically by seed.")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    p.add_argument("--per-arm", type=int, default=None, metavar="N",
+                   help="expected young people per arm and site (default 300)")
+    p.set_defaults(run=_synthesize)
+    p = sub.add_parser("dictionary", help="print the data dictionary of the case-level tables as CSV")
+    p.set_defaults(run=_dictionary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    return int(args.run(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
