@@ -104,7 +104,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 #: Status codes allowed in the public tidy frames ('' = a published number): the DfE and ONS
 #: codes plus the codes the book assigns (innovate.public is the single truth for both).
 PUBLIC_STATUS_CODES: tuple[str, ...] = tuple(dict.fromkeys(
-    ["", *_public.STATUS_CODES, *getattr(_public, "BOOK_STATUS_CODES", {})]))
+    ["", *_public.STATUS_CODES, *_public.BOOK_STATUS_CODES]))
 
 KINDS = ("int", "float", "str", "date", "bool01")
 
