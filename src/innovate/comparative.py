@@ -776,7 +776,6 @@ def _public_counts(measure: str) -> pd.DataFrame:
         counts = public.assessment_factors([measure])
     elif measure == "children_missing":
         counts = public.missing_from_care(["children_missing"])
-        counts = _apply_documented_gaps(counts)
         counts = counts.drop(columns=[c for c in ("measure_id", "source", "source_file") if c in counts.columns])
     else:
         raise KeyError(f"unknown public measure {measure!r}; known: {', '.join(PUBLIC_MEASURES)}")
@@ -795,21 +794,6 @@ def _public_rates(measure: str) -> pd.DataFrame:
     from .paths import public_dir
 
     return _public_rates_cached(measure, str(public_dir())).copy()
-
-
-def _apply_documented_gaps(counts: pd.DataFrame) -> pd.DataFrame:
-    """Treat a published 0 children missing as missing where the book's data layer documents
-    the same LA-year as a recording gap for the missing-from-care indicator (Hackney 2021,
-    after the cyber-attack of October 2020)."""
-    from . import public
-
-    gaps = {(code, year) for _file, code, measure, year in getattr(public, "KNOWN_GAPS", [])
-            if measure.lower() == "children_missing"}
-    out = counts.copy()
-    hit = np.array([(c, int(y)) in gaps for c, y in zip(out["area_code"], out["year"])]) & (out["value"] == 0).to_numpy()
-    out.loc[hit, "value"] = np.nan
-    out.loc[hit, "status"] = "gap"
-    return out
 
 
 def comparison_areas(site_id: str, model: int = 2021) -> dict:
