@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import schemas
 from .errors import DataError, Problem
 from .paths import reference_dir
 
@@ -77,24 +78,11 @@ FOLLOW_UP_MONTHS = 18
 #: useful life of training and practice development before it must be renewed).
 START_UP_LIFE_YEARS = 5.0
 
-STAFF_ROLES: tuple[str, ...] = (
-    "social_worker",
-    "senior_practitioner",
-    "youth_worker",
-    "specialist_exploitation_worker",
-    "family_support_worker",
-    "team_manager",
-)
-PLACEMENT_TYPES: tuple[str, ...] = ("residential", "fostering", "secure", "supported_accommodation")
-INNOVATION_ITEMS: tuple[str, ...] = (
-    "training",
-    "practice_development",
-    "project_management",
-    "additional_staff",
-    "partnership_work",
-    "evaluation_and_data",
-)
-COST_CATEGORIES: tuple[str, ...] = ("start_up", "running")
+# Categories come from the case-level schemas, the single truth for allowed values.
+STAFF_ROLES: tuple[str, ...] = schemas.STAFF_ROLES
+PLACEMENT_TYPES: tuple[str, ...] = schemas.PLACEMENT_TYPES
+INNOVATION_ITEMS: tuple[str, ...] = schemas.COST_ITEMS
+COST_CATEGORIES: tuple[str, ...] = schemas.COST_CATEGORIES
 
 #: The staff-time source: New Economy's unit cost database (from PSSRU's Unit Costs of
 #: Health and Social Care), cost of a children's services social worker, 2013-14 prices,

@@ -35,16 +35,11 @@ import pandas as pd
 
 from innovate import disclosure, figures
 from innovate.errors import DataError, Problem
+from innovate.schemas import SURVEY_ITEMS
 from innovate.sites import FRAMEWORK_LABELS, FRAMEWORKS, SITE_IDS
 
-ITEMS: tuple[str, ...] = (
-    "listened_to",
-    "trusted_worker",
-    "felt_safer",
-    "partner_in_decisions",
-    "help_fitted_needs",
-    "overall_experience",
-)
+#: The experience-survey items, as the schema defines them (the single truth).
+ITEMS: tuple[str, ...] = SURVEY_ITEMS
 ITEM_LABELS = {
     "listened_to": "I felt listened to",
     "trusted_worker": "I trusted my worker",
