@@ -642,6 +642,28 @@ def test_delta_sensitivity_moves_with_delta(three_sites):
     assert fig.axes[0].get_ylabel() == "Pooled rate ratio"
 
 
+def test_tipping_point_reads_the_delta_table():
+    sens = pd.DataFrame({
+        "delta": np.log([1.0, 1.25, 1.5, 2.0]),
+        "pooled": [0.80, 0.90, 1.02, 1.30],
+        "ci_low": [0.70, 0.78, 0.90, 1.05],
+        "ci_high": [0.92, 0.99, 1.15, 1.60],
+    }).iloc[::-1]  # order of rows must not matter
+    tip = cohort.tipping_point(sens)
+    assert tip.largest_factor == pytest.approx(2.0)
+    assert tip.last_favourable_factor == pytest.approx(1.25)
+    assert tip.first_unfavourable_factor == pytest.approx(2.0)
+    assert tip.point_crosses_one is True
+
+
+def test_tipping_point_when_nothing_changes():
+    sens = pd.DataFrame({"delta": np.log([1.0, 1.5]), "pooled": [0.95, 0.97],
+                         "ci_low": [0.8, 0.82], "ci_high": [1.1, 1.12]})
+    tip = cohort.tipping_point(sens)
+    assert tip.last_favourable_factor is None and tip.first_unfavourable_factor is None
+    assert tip.point_crosses_one is False
+
+
 def test_heterogeneity_words():
     assert cohort.heterogeneity_words(10).startswith("little")
     assert cohort.heterogeneity_words(45).startswith("moderate")

@@ -2223,6 +2223,35 @@ def delta_sensitivity(data: CohortData, outcome: str, deltas: Sequence[float], m
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class TippingPoint:
+    """Where a delta-adjusted (pattern-mixture) sensitivity analysis changes its conclusion.
+
+    Factors are ``exp(delta)``: 1.25 means the young people lost from the innovation arm are
+    assumed to have fared 25% worse than the imputation model predicts. ``None`` where the
+    event does not happen within the deltas tried.
+    """
+
+    largest_factor: float
+    last_favourable_factor: float | None  # largest factor whose interval lies wholly below one
+    first_unfavourable_factor: float | None  # smallest factor whose interval lies wholly above one
+    point_crosses_one: bool  # whether the pooled estimate itself exceeds one anywhere
+
+
+def tipping_point(sensitivity: pd.DataFrame) -> TippingPoint:
+    """Summarise :func:`delta_sensitivity` output (ratio outcomes: one means no difference)."""
+    ordered = sensitivity.sort_values("delta")
+    factor = np.exp(ordered["delta"].to_numpy(float))
+    below = ordered["ci_high"].to_numpy(float) < 1.0
+    above = ordered["ci_low"].to_numpy(float) > 1.0
+    return TippingPoint(
+        largest_factor=float(factor.max()),
+        last_favourable_factor=float(factor[below].max()) if below.any() else None,
+        first_unfavourable_factor=float(factor[above].min()) if above.any() else None,
+        point_crosses_one=bool((ordered["pooled"].to_numpy(float) > 1.0).any()),
+    )
+
+
 def plot_delta(sensitivity: pd.DataFrame, outcome: str, ax=None, xlabel: str | None = None):
     """The pooled effect against the delta of the pattern-mixture analysis, with its 95%
     interval, and the line of no difference: where the interval reaches the line is the

@@ -452,22 +452,19 @@ def statistical_neighbour_table(model: int = 2021, folder: Path | None = None) -
     main table, groupings for authorities abolished by reorganisation (Dorset, Poole,
     Bournemouth, Northamptonshire): ``section`` is 'pre-reorganisation' for those.
     """
-    if model == 2021:
-        path, file = _path(SN_2021_FILE, folder)
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, header=None).astype(object)
-        header = list(raw.iloc[0])
-        if header[:2] != ["LA num", "LA Name"] or header[5] != "SN1":
-            raise DataError([Problem(file, "layout", "expected columns 'LA num', 'LA Name', ..., 'SN1', 'SNP', ...", row=0)])
-        code_col, name_col, first = 0, 1, 5
-    elif model == 2025:
-        path, file = _path(SN_2025_FILE, folder)
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, header=None).astype(object)
-        header = list(raw.iloc[0])
-        if header[:2] != ["old_la_code", "la_name"] or header[4] != "SN_1":
-            raise DataError([Problem(file, "layout", "expected columns 'old_la_code', 'la_name', ..., 'SN_1', 'SN_1P', ...", row=0)])
-        code_col, name_col, first = 0, 1, 4
-    else:
+    # Each model's file: its first two header cells, and the column of its first neighbour.
+    layouts = {2021: (SN_2021_FILE, ["LA num", "LA Name"], 5, "SN1"),
+               2025: (SN_2025_FILE, ["old_la_code", "la_name"], 4, "SN_1")}
+    if model not in layouts:
         raise ValueError(f"model must be 2021 or 2025, not {model!r}")
+    relative, leading, first, first_name = layouts[model]
+    path, file = _path(relative, folder)
+    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, header=None).astype(object)
+    header = list(raw.iloc[0])
+    if header[:2] != leading or header[first] != first_name:
+        expected = f"expected columns {leading[0]!r}, {leading[1]!r}, ..., {first_name!r}, ..."
+        raise DataError([Problem(file, "layout", expected, row=0)])
+    code_col, name_col = 0, 1
     rows = []
     section = "current"
     problems: list[Problem] = []
