@@ -186,3 +186,17 @@ def test_old_execution_caches_are_pruned(tmp_path):
     assert sorted(p.name for p in removed) == [".jupyter_cache-b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".jupyter_cache", ".jupyter_cache-a", ".jupyter_cache-c",
                                                         ".jupyter_cache-d"]
+
+
+def test_blas_libraries_name_their_kernels():
+    libraries = buildinfo.blas_libraries()
+    assert libraries, "numpy loads a BLAS library"
+    assert all(lib["kernel"] and lib["version"] and lib["threads"] >= 1 for lib in libraries)
+    text = buildinfo.describe_blas(libraries)
+    assert all(lib["kernel"] in text for lib in libraries)
+
+
+def test_describe_blas_in_prose():
+    libs = [{"library": "openblas", "version": "0.3.31", "kernel": "Haswell", "threads": 1}]
+    assert buildinfo.describe_blas(libs) == "OpenBLAS 0.3.31 with its Haswell kernels (1 thread)"
+    assert buildinfo.describe_blas([]) == "not detected"

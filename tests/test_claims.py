@@ -50,14 +50,17 @@ def test_claim_kinds():
     png = base64.b64encode(b"\x89PNG fake image").decode()
     number = claims.claim_from_output("n", glue_output("n", {"text/plain": "12.5"}), "Ch", "nb.ipynb")
     text = claims.claim_from_output("s", glue_output("s", {"text/plain": "'Devon'"}), "Ch", "nb.ipynb")
-    figure = claims.claim_from_output("f", glue_output("f", {"text/plain": "<Figure>", "image/png": png}), "Ch", "nb.ipynb")
+    figure = claims.claim_from_output(
+        "f", glue_output("f", {"text/plain": "<figure 715x429 px, content 0123456789abcdef>", "image/png": png}),
+        "Ch", "nb.ipynb")
     table = claims.claim_from_output("t", glue_output("t", {"text/plain": "df", "text/html": "<table/>"}), "Ch", "nb.ipynb")
     broken = claims.claim_from_output(
         "b", glue_output("b", {"text/plain": "<Figure size 650x357.5 with 1 Axes>"}), "Ch", "nb.ipynb"
     )
     assert (number["kind"], number["value"]) == ("number", 12.5)
     assert (text["kind"], text["value"]) == ("text", "Devon")
-    assert figure["kind"] == "figure" and len(figure["image_sha256"]) == 64
+    assert figure["kind"] == "figure" and figure["fingerprint"] == "0123456789abcdef"
+    assert "image_sha256" not in figure  # PNG bytes differ across CPUs; the fingerprint does not
     assert table["kind"] == "table" and len(table["html_sha256"]) == 64
     assert broken["kind"] == "figure_without_image"
     assert number["chapter"] == "Ch" and number["notebook"] == "nb.ipynb" and number["volatile"] is False
@@ -198,3 +201,55 @@ def test_every_glued_figure_carries_its_image(built_claims):
         "figures glued without a rendered image (the kernel's Matplotlib backend does not give "
         "IPython a PNG formatter): " + ", ".join(broken)
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Numbers at the precision the reader sees
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("spec, decimals", [(".2f", 2), (",.0f", 0), (".1%", 3), ("d", 0), (",d", 0),
+                                            (None, None), ("s", None)])
+def test_format_decimals(spec, decimals):
+    assert claims.format_decimals(spec) == decimals
+
+
+def test_format_decimals_refuses_a_format_the_gate_cannot_read():
+    with pytest.raises(ValueError, match="not one the book uses"):
+        claims.format_decimals(".3g")
+
+
+def test_precision_problems_flag_hidden_digits():
+    def number(name, value):
+        return {"name": name, "notebook": "nb.ipynb", "kind": "number", "value": value, "volatile": False}
+
+    formats = claims.displayed_formats(["a {glue:text}`ok:.2f` b {glue:text}`x.ipynb::fine:,.0f` "
+                                        "{glue:text}`noisy:.2f` {glue:text}`bare` {glue:text}`count:d`"])
+    found = claims.precision_problems(
+        [number("ok", 0.93), number("fine", 1234.0), number("noisy", 1.8179615784457581), number("bare", 0.5),
+         number("count", 7), number("unshown", 2.5), {**number("volatile_s", 1.23456), "volatile": True}],
+        formats)
+    assert len(found) == 2  # a float no prose shows keeps the digits its glue call gave
+    assert "noisy" in found[0] and "beyond the 2 decimals" in found[0]
+    assert "bare" in found[1] and "without a number format" in found[1]
+
+
+def book_texts() -> list[str]:
+    """The MyST text of every document of the book (Markdown cells of notebooks)."""
+    texts = []
+    for doc in claims.toc_documents(ROOT):
+        source = claims.document_source(ROOT, doc)
+        if source.suffix == ".ipynb":
+            nb = nbformat.read(source, as_version=4)
+            texts.append("\n".join(c.source for c in nb.cells if c.cell_type == "markdown"))
+        else:
+            texts.append(source.read_text(encoding="utf-8"))
+    return texts
+
+
+def test_every_glued_float_is_stored_at_the_precision_the_reader_sees():
+    """No published number carries digits a reader cannot see: those are rounding noise
+    that differs from one CPU to another (issue: reproducible on any machine)."""
+    committed = []
+    for path in claims.book_notebooks(ROOT):
+        committed += claims.claims_from_notebook(nbformat.read(path, as_version=4), path.relative_to(ROOT).as_posix())
+    assert committed
+    assert claims.precision_problems(committed, claims.displayed_formats(book_texts())) == []

@@ -119,6 +119,39 @@ def describe_commit(info: dict | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# Linear algebra libraries
+# ---------------------------------------------------------------------------------------
+def blas_libraries() -> list[dict]:
+    """The BLAS libraries loaded by numpy and scipy, with the kernels they run.
+
+    OpenBLAS picks its kernels by CPU (SkylakeX, Haswell, ...), which moves the last bits
+    of a computation; the book publishes numbers at the precision a reader sees, which
+    those bits cannot reach, and records the kernel so a reviewer can compare machines.
+    One dict per library: ``library``, ``version``, ``kernel``, ``threads``.
+    """
+    import numpy  # noqa: F401  (load the libraries before asking which are loaded)
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    return [
+        {"library": info.get("internal_api", "unknown"), "version": info.get("version") or "unknown",
+         "kernel": info.get("architecture") or "unknown", "threads": int(info.get("num_threads", 0))}
+        for info in threadpool_info() if info.get("user_api") == "blas"
+    ]
+
+
+def describe_blas(libraries: Iterable[Mapping]) -> str:
+    """The BLAS libraries as prose: 'OpenBLAS 0.3.31 with its SkylakeX kernels (2 threads)'."""
+    names = {"openblas": "OpenBLAS", "mkl": "Intel MKL", "blis": "BLIS"}
+    parts = sorted({
+        f"{names.get(lib['library'], lib['library'])} {lib['version']} with its {lib['kernel']} kernels "
+        f"({lib['threads']} thread{'s' if lib['threads'] != 1 else ''})"
+        for lib in libraries
+    })
+    return "; ".join(parts) if parts else "not detected"
+
+
+# ---------------------------------------------------------------------------------------
 # Data checksums
 # ---------------------------------------------------------------------------------------
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -292,6 +325,11 @@ def load_benchmark(path: Path | None = None) -> dict:
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: run `python -m benchmarks bench_build` to measure the build")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: Decimals at which the reproducibility appendix shows each float of benchmark_summary.
+BENCHMARK_DIGITS = {"clean_build_minutes": 1, "notebook_seconds": 0, "other_seconds": 0, "rebuild_seconds": 1,
+                    "max_page_mb": 2, "budget_clean_minutes": 0, "budget_rebuild_seconds": 0, "budget_page_mb": 0}
 
 
 def benchmark_summary(results: Mapping) -> dict:

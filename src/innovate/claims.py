@@ -33,7 +33,6 @@ Numbers typed into prose
 from __future__ import annotations
 
 import ast
-import base64
 import hashlib
 import json
 import re
@@ -51,6 +50,7 @@ SCHEMA_VERSION = 1
 GLUE_MIME_PREFIX = "application/papermill.record/"
 
 _IMAGE_MIMES = ("image/png", "image/svg+xml", "image/jpeg")
+_FINGERPRINT = re.compile(r"content ([0-9a-f]{16})>")
 _NUMPY_SCALAR = re.compile(r"^np\.(?:float|int|uint|bool_?)\d*\((.*)\)$")
 
 
@@ -85,19 +85,6 @@ def _strip_prefix(data: Mapping[str, object], prefix: str) -> dict:
     return {(k[len(prefix):] if prefix and k.startswith(prefix) else k): v for k, v in data.items()}
 
 
-def _digest(payload) -> str:
-    if isinstance(payload, list):  # nbformat may split text into lines
-        payload = "".join(payload)
-    if isinstance(payload, str):
-        try:
-            raw = base64.b64decode(payload, validate=True)
-        except ValueError:
-            raw = payload.encode("utf-8")
-    else:
-        raw = bytes(payload)
-    return hashlib.sha256(raw).hexdigest()
-
-
 def claim_from_output(name: str, output: Mapping, chapter: str, notebook: str) -> dict:
     """One claim from one glue output (a ``display_data`` mapping with ``data``).
 
@@ -122,8 +109,12 @@ def claim_from_output(name: str, output: Mapping, chapter: str, notebook: str) -
     }
     images = [m for m in _IMAGE_MIMES if m in data]
     if images:
+        # A figure is identified by what it shows (the fingerprint in its text form, see
+        # innovate.figures.figure_fingerprint), not by the PNG's bytes, which differ
+        # from CPU to CPU although no pixel a reader could notice does.
         claim["kind"] = "figure"
-        claim["image_sha256"] = _digest(data[images[0]])
+        match = _FINGERPRINT.search(text)
+        claim["fingerprint"] = match.group(1) if match else None
         return claim
     if "text/html" in data:
         claim["kind"] = "table"
@@ -219,7 +210,7 @@ def load_claims(path: Path) -> list[dict]:
     return document["claims"]
 
 
-_COMPARED = ("kind", "value", "text", "image_sha256", "html_sha256")
+_COMPARED = ("kind", "value", "text", "fingerprint", "html_sha256")
 
 
 def comparable(claims: Iterable[dict]) -> dict[tuple[str, str], tuple]:
@@ -244,6 +235,62 @@ def diff_claims(first: Iterable[dict], second: Iterable[dict]) -> list[str]:
             changed = [f"{f}: {x!r} != {y!r}" for f, x, y in zip(_COMPARED, a[key], b[key]) if x != y]
             out.append(f"{key[0]}: {key[1]!r} differs ({'; '.join(changed)})")
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Numbers at the precision the reader sees
+# ---------------------------------------------------------------------------------------
+#: A ``{glue:text}`` reference: optional ``path::`` prefix, the name, an optional format.
+GLUE_TEXT_REFERENCE = re.compile(r"\{glue(?::text)?\}`(?:[^`]*::)?([^`:]+)(?::([^`]*))?`")
+
+
+def format_decimals(spec: str | None) -> int | None:
+    """Decimals a glue format shows: ``.2f`` and ``,.2f`` show 2, ``.1%`` shows 3 of the
+    stored fraction, ``d`` and ``,d`` show 0; None for no format or a text format."""
+    if not spec or spec == "s":
+        return None
+    match = re.fullmatch(r",?\.(\d+)([f%])", spec)
+    if match:
+        return int(match.group(1)) + (2 if match.group(2) == "%" else 0)
+    if spec in ("d", ",d"):
+        return 0
+    raise ValueError(f"glue format {spec!r} is not one the book uses (.Nf, ,.Nf, .N%, d, ,d, s)")
+
+
+def displayed_formats(texts: Iterable[str]) -> dict[str, set[str | None]]:
+    """Glue name -> every format it is shown with in the given MyST texts."""
+    found: dict[str, set[str | None]] = {}
+    for text in texts:
+        for name, spec in GLUE_TEXT_REFERENCE.findall(text):
+            found.setdefault(name.strip(), set()).add(spec or None)
+    return found
+
+
+def precision_problems(claims: Iterable[dict], formats: Mapping[str, set]) -> list[str]:
+    """Glued floats that hold more digits than the prose shows.
+
+    A float is stored at the decimals the reader sees (``innovate.report.glue``), so every
+    comparison of two builds compares what a page shows and nothing finer; digits beyond
+    those are rounding noise that changes with the CPU. An integer shown with ``:d`` or a
+    float shown with ``:.2f`` pass when the stored value has no digit beyond the format's.
+    """
+    problems = []
+    for claim in claims:
+        value = claim.get("value")
+        if claim.get("kind") != "number" or claim.get("volatile") or not isinstance(value, float):
+            continue
+        where = f"{claim['notebook']}: {claim['name']} = {value!r}"
+        specs = formats.get(claim["name"], set())
+        shown = [format_decimals(s) for s in specs]
+        if not specs:
+            continue  # stored at the digits its glue call gave; no page shows more
+        if None in shown:
+            problems.append(f"{where} is shown without a number format")
+        elif "d" in specs or ",d" in specs:
+            problems.append(f"{where} is a float shown with an integer format")
+        elif round(value, max(shown)) != value:
+            problems.append(f"{where} holds digits beyond the {max(shown)} decimals the prose shows")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------

@@ -792,6 +792,56 @@ def _correlation(psi: np.ndarray) -> float:
 GRADIENT_TOLERANCE = 1e-3
 
 
+#: Smallest diagonal element of a warm start's Cholesky factor (unit-scaled Z).
+WARM_START_FLOOR = 0.05
+
+
+def _positive_diagonal(theta: np.ndarray, q: int) -> np.ndarray:
+    """The same Cholesky factor (lower triangle, row by row) with a non-negative diagonal.
+
+    ``L`` and ``L`` with a column's sign flipped give the same ``L L'``; choosing the
+    positive one makes the parameters, and warm starts taken from them, unique.
+    """
+    L = np.zeros((q, q))
+    L[np.tril_indices(q)] = theta
+    L = L * np.where(np.diag(L) < 0, -1.0, 1.0)[None, :]
+    return L[np.tril_indices(q)]
+
+
+def newton_polish(value_and_grad, x: np.ndarray, max_steps: int = 20, step_tol: float = 1e-10) -> np.ndarray:
+    """Newton steps from a point a quasi-Newton optimiser accepted, to the optimum itself.
+
+    BFGS stops once the gradient is small, at a point that depends on its path, and its
+    path depends on rounding, so on the CPU's BLAS kernel (the pooled estimates of the
+    book moved in the fourth significant digit from one CPU to another). Newton's method
+    with a finite-difference Hessian of the analytic gradient converges quadratically to
+    the same point from any nearby start. A step is taken only while the Hessian is
+    positive definite and the criterion does not rise beyond rounding; otherwise the
+    point is returned as it is (e.g. on a flat boundary of the parameter space).
+    """
+    x = np.asarray(x, float).copy()
+    value, grad = value_and_grad(x)
+    for _ in range(max_steps):
+        h = 1e-5 * np.maximum(1.0, np.abs(x))
+        hessian = np.empty((len(x), len(x)))
+        for j in range(len(x)):
+            e = np.zeros_like(x)
+            e[j] = h[j]
+            hessian[:, j] = (value_and_grad(x + e)[1] - value_and_grad(x - e)[1]) / (2 * h[j])
+        hessian = (hessian + hessian.T) / 2
+        try:
+            step = np.linalg.solve(np.linalg.cholesky(hessian).T, np.linalg.solve(np.linalg.cholesky(hessian), grad))
+        except np.linalg.LinAlgError:
+            break
+        new_value, new_grad = value_and_grad(x - step)
+        if not np.isfinite(new_value) or new_value > value + 1e-9 * max(1.0, abs(value)):
+            break
+        x, value, grad = x - step, new_value, new_grad
+        if float(np.max(np.abs(step))) < step_tol:
+            break
+    return x
+
+
 @dataclass(frozen=True)
 class _LMMFit:
     params: np.ndarray
@@ -891,20 +941,35 @@ def lmm_reml_fast(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarra
                        + float(np.sum(Ainv * dA.T)))
         return float(value), grad
 
+    diagonal = [i for i, (r, cc) in enumerate(zip(*tril)) if r == cc]
     if theta0 is None or len(theta0) != len(tril[0]):
         theta0 = np.zeros(len(tril[0]))
-        theta0[[i for i, (r, cc) in enumerate(zip(*tril)) if r == cc]] = [1.0] + [0.3] * (q - 1)
+        theta0[diagonal] = [1.0] + [0.3] * (q - 1)
+    else:
+        # A warm start on the boundary (a zero diagonal element of the Cholesky factor) sits
+        # on a plane the gradient never leaves: the criterion is even in that element. Start
+        # from a point off it, so the optimum found does not depend on the previous fit.
+        theta0 = _positive_diagonal(np.asarray(theta0, float), q)
+        theta0[diagonal] = np.maximum(theta0[diagonal], WARM_START_FLOOR)
     best = optimize.minimize(value_and_grad, np.asarray(theta0, float), jac=True, method="BFGS",
                              options={"gtol": 1e-5})
-    # BFGS often ends with "precision loss" at the optimum of a criterion of size ~1e4;
-    # a gradient below GRADIENT_TOLERANCE there is converged.
-    converged = bool(best.success) or float(np.max(np.abs(best.jac))) < GRADIENT_TOLERANCE
+    # BFGS often ends with "precision loss" at the optimum of a criterion of size ~1e4,
+    # at a point that depends on its path; Newton steps from there reach the optimum
+    # itself, and convergence is judged by the gradient at the polished point.
+    theta = newton_polish(value_and_grad, np.asarray(best.x, float))
+
+    def gradient_is_small(th: np.ndarray) -> bool:
+        return float(np.max(np.abs(value_and_grad(th)[1]))) < GRADIENT_TOLERANCE
+
+    converged = gradient_is_small(theta)
     if not converged:
-        polish = optimize.minimize(lambda th: value_and_grad(th)[0], best.x, method="Nelder-Mead",
+        polish = optimize.minimize(lambda th: value_and_grad(th)[0], theta, method="Nelder-Mead",
                                    options={"maxiter": 3000, "xatol": 1e-7, "fatol": 1e-7})
-        if polish.fun <= best.fun:
-            best = polish
-        converged = float(np.max(np.abs(value_and_grad(best.x)[1]))) < GRADIENT_TOLERANCE
+        if polish.fun <= value_and_grad(theta)[0]:
+            theta = newton_polish(value_and_grad, np.asarray(polish.x, float))
+        converged = gradient_is_small(theta)
+    theta = _positive_diagonal(theta, q)
+    best = optimize.OptimizeResult(x=theta, fun=value_and_grad(theta)[0])
     L, _, _, A, b, c = pieces(best.x)
     beta = np.linalg.solve(A, b)
     sigma2 = float((c - b @ beta) / (N - p))
@@ -1144,24 +1209,96 @@ def impute_arrays(
     return completed
 
 
+def covariance_factor(cov: np.ndarray) -> np.ndarray:
+    """A factor ``F`` with ``F F' = cov``, the same on every machine up to rounding.
+
+    Cholesky's factor is unique for a positive definite matrix, so a draw ``F z`` moves
+    only in its last bits when the BLAS kernel changes. An eigendecomposition is not
+    unique (each eigenvector's sign, and any rotation within a repeated eigenvalue, is
+    the library's choice), and different CPUs made different choices, which changed the
+    imputations completely. Only a singular covariance (collinear predictors) falls back
+    to the eigendecomposition, with each eigenvector's sign fixed so that its largest
+    component is positive.
+    """
+    cov = np.asarray(cov, float)
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh(cov)
+        pivot = np.argmax(np.abs(vecs), axis=0)
+        vecs = vecs * np.where(vecs[pivot, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
+        return vecs * np.sqrt(np.clip(vals, 0, None))
+
+
+#: A column whose part not explained by the earlier columns is smaller than this share
+#: of its length counts as redundant (far above rounding error, far below real signal).
+COLLINEARITY_TOLERANCE = 1e-8
+
+
+def independent_columns(X: np.ndarray, tol: float = COLLINEARITY_TOLERANCE) -> list[int]:
+    """Indices of a maximal set of linearly independent columns of ``X``, chosen greedily
+    from the left (so the intercept and the design's own order decide what is kept).
+
+    Gram-Schmidt with re-orthogonalisation: a column is kept when its residual on the
+    columns already kept is longer than ``tol`` times its own length. The choice depends
+    on the data, not on the BLAS kernel, unless a column is collinear to within ``tol``.
+    """
+    X = np.asarray(X, float)
+    keep: list[int] = []
+    basis = np.empty((X.shape[0], 0))
+    for j in range(X.shape[1]):
+        column = X[:, j]
+        length = float(np.sqrt(column @ column))
+        if length == 0.0:
+            continue
+        residual = column - basis @ (basis.T @ column)
+        residual -= basis @ (basis.T @ residual)
+        size = float(np.sqrt(residual @ residual))
+        if size > tol * length:
+            keep.append(j)
+            basis = np.column_stack([basis, residual / size])
+    return keep
+
+
+#: Decimals kept in predicted values before donors are matched on them (see _quantised).
+MATCHING_DECIMALS = 9
+
+
+def _quantised(values: np.ndarray) -> np.ndarray:
+    """Predictions rounded to MATCHING_DECIMALS before they are sorted and matched.
+
+    Young people with the same covariates have the same prediction, but a BLAS kernel may
+    compute two equal predictions with different last bits, which reorders ties and
+    changes donors from one CPU to another; rounding far below any real difference makes
+    equal predictions equal again, so ties are broken by the random draws alone.
+    """
+    return np.round(values, MATCHING_DECIMALS)
+
+
 def _draw(X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str, k_pmm: int,
           rng: np.random.Generator) -> tuple[np.ndarray | None, np.ndarray | None]:
     """One Bayesian regression draw for the missing rows (see :func:`chained_equations`):
     the donor rows for predictive mean matching, or the normal draws."""
     obs_rows = np.flatnonzero(~miss)
+    # A redundant predictor (e.g. a column that equals another among these rows) leaves
+    # X'X singular, and whether a factorisation of a singular matrix succeeds depends on
+    # rounding, so on the CPU; dropping it first changes no prediction.
+    X = X[:, independent_columns(X[obs_rows])]
     Xo, yo = X[obs_rows], y[obs_rows]
-    xtx_inv = np.linalg.pinv(Xo.T @ Xo)
+    xtx_inv = np.linalg.inv(Xo.T @ Xo)
     beta = xtx_inv @ (Xo.T @ yo)
     resid = yo - Xo @ beta
     df = max(len(yo) - X.shape[1], 1)
     sigma2 = float(resid @ resid / df) * df / rng.chisquare(df)
-    vals, vecs = np.linalg.eigh((xtx_inv + xtx_inv.T) / 2 * sigma2)
-    beta_draw = beta + vecs @ (np.sqrt(np.clip(vals, 0, None)) * rng.standard_normal(len(beta)))
-    pred_mis = X[miss] @ beta_draw
+    beta_draw = beta + covariance_factor((xtx_inv + xtx_inv.T) / 2 * sigma2) @ rng.standard_normal(len(beta))
+    pred_mis = _quantised(X[miss] @ beta_draw)
     if method == "pmm":
-        pred_obs = Xo @ beta
+        pred_obs = _quantised(Xo @ beta)
         k = min(k_pmm, len(yo))
-        order = np.argsort(pred_obs, kind="stable")
+        # Young people with the same covariates share a prediction; ties are broken at
+        # random (as in mice), so every tied candidate can be a donor, not only the first
+        # rows of the file.
+        order = np.lexsort((rng.random(len(pred_obs)), pred_obs))
         sorted_pred = pred_obs[order]
         # the k nearest observed predictions lie in a window of 2k around the insertion point
         pos = np.searchsorted(sorted_pred, pred_mis)
@@ -1169,7 +1306,8 @@ def _draw(X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str, k_pmm: in
         lo = np.clip(pos - k, 0, len(yo) - width)
         window = lo[:, None] + np.arange(width)[None, :]
         dist = np.abs(sorted_pred[window] - pred_mis[:, None])
-        nearest = np.take_along_axis(window, np.argsort(dist, axis=1, kind="stable")[:, :k], axis=1)
+        closest = np.lexsort((rng.random(dist.shape), dist), axis=1)[:, :k]
+        nearest = np.take_along_axis(window, closest, axis=1)
         pick = nearest[np.arange(len(pred_mis)), rng.integers(0, k, len(pred_mis))]
         return obs_rows[order[pick]], None
     return None, pred_mis + np.sqrt(sigma2) * rng.standard_normal(len(pred_mis))

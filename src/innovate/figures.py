@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
 
@@ -105,17 +106,82 @@ def synthetic_caption(caption: str) -> str:
     return f"{SYNTHETIC_CAPTION_PREFIX} {caption}"
 
 
+#: A figure's content is compared at the resolution a reader sees: positions in whole
+#: pixels of the rendered image, image data to three significant digits.
+FINGERPRINT_DIGITS = 3
+
+
+def _feed(digest, tag: str, values) -> None:
+    array = np.asarray(values, dtype=float)
+    array = np.where(np.isfinite(array), np.round(array), -(2.0**53))  # NaN and inf as one marker
+    digest.update(tag.encode("utf-8"))
+    digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+
+
+def figure_fingerprint(fig: Figure) -> str:
+    """A digest of what a reader can see in a figure: every visible text with its
+    position, and every line, marker, bar, area and image, at whole-pixel resolution.
+
+    The bytes of a PNG change when the last bits of a plotted value do (for example when
+    the CPU's BLAS kernel changes), although not one pixel a reader could notice moves;
+    this digest does not. Tests and the claims file compare figures by it, not by bytes.
+    """
+    import hashlib
+
+    from matplotlib.collections import Collection
+    from matplotlib.image import AxesImage
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    fig.canvas.draw()  # tick labels and layout exist only once the figure is drawn
+    renderer = fig.canvas.get_renderer()
+    digest = hashlib.sha256()
+    _feed(digest, "size", np.asarray(fig.get_size_inches()) * fig.dpi)
+    for artist in fig.findobj():
+        if not artist.get_visible():
+            continue
+        if isinstance(artist, Text):
+            text = artist.get_text()
+            if text:
+                digest.update(b"text" + text.encode("utf-8"))
+                box = artist.get_window_extent(renderer)  # pixels, whatever the data's units
+                _feed(digest, "at", [box.x0, box.y0, box.x1, box.y1])
+        elif isinstance(artist, Line2D):
+            _feed(digest, "line", artist.get_transform().transform(artist.get_xydata()))
+        elif isinstance(artist, Collection):
+            offsets = artist.get_offsets()
+            if len(offsets):
+                _feed(digest, "offsets", artist.get_offset_transform().transform(offsets))
+            for path in artist.get_paths():
+                if len(path.vertices):
+                    _feed(digest, "path", artist.get_transform().transform(path.vertices))
+        elif isinstance(artist, Patch):
+            vertices = artist.get_path().vertices
+            if len(vertices):
+                _feed(digest, "patch", artist.get_transform().transform(vertices))
+        elif isinstance(artist, AxesImage):
+            data = np.ma.filled(np.ma.asarray(artist.get_array(), dtype=float), np.nan)
+            scale = 10.0 ** (FINGERPRINT_DIGITS - 1 - np.floor(np.log10(np.nanmax(np.abs(data)) or 1.0)))
+            _feed(digest, "image", data * scale)
+    return digest.hexdigest()[:16]
+
+
 class RenderedFigure:
     """A figure rendered once to PNG, displayed the same way whatever matplotlib backend is active.
 
     Gluing a matplotlib Figure directly depends on the kernel's inline backend having
     registered an image formatter; with a non-interactive backend only its text repr is
     stored and the book silently loses the picture. Rendering here makes the PNG explicit.
+    Its text form carries the figure's fingerprint (:func:`figure_fingerprint`), which is
+    what notebook tests and the claims file compare: the PNG's bytes are not reproducible
+    across CPUs, what it shows is.
     """
 
     def __init__(self, fig: Figure, dpi: int = 110):
         import io
 
+        self.fingerprint = figure_fingerprint(fig)
         buffer = io.BytesIO()
         # No timestamps or software versions in the file: the same figure gives the same bytes.
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
@@ -129,7 +195,7 @@ class RenderedFigure:
 
     def __repr__(self) -> str:
         label = ", synthetic data" if self.synthetic else ""
-        return f"<figure {self.size[0]}x{self.size[1]} px{label}>"
+        return f"<figure {self.size[0]}x{self.size[1]} px{label}, content {self.fingerprint}>"
 
 
 def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> None:

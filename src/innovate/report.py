@@ -1,11 +1,18 @@
 """Hand computed values to the prose.
 
 Every number in the book's prose is glued from the code that computed it. ``glue``
-turns numpy scalars into plain Python values first, so that the stored value, the
-notebook's committed output and the claims file all agree.
+turns numpy scalars into plain Python values and rounds every float, once, to the
+decimals the reader sees (``digits``), so that the stored value, the notebook's committed
+output and the claims file all hold what the page shows and nothing finer. Digits beyond
+those a reader sees are rounding noise: they move when the CPU's BLAS kernels or the
+order of a sum change, and publishing or comparing them would make the book differ from
+machine to machine. A test checks that every glued float is shown in the prose at exactly
+the precision it was stored with.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -17,20 +24,36 @@ def plain(value):
     return value
 
 
-def glue(name: str, value, display: bool = False):
-    """Glue one value for ``{glue:text}`` in the prose; returns the plain value."""
+def at_precision(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` decimals (negative zero becomes zero: noise around
+    zero must not print a minus sign on one machine and not on another)."""
+    rounded = round(float(value), int(digits))
+    return 0.0 if rounded == 0 else rounded
+
+
+def glue(name: str, value, digits: int | None = None, display: bool = False):
+    """Glue one value for ``{glue:text}`` in the prose; returns the stored value.
+
+    A float must say how many decimals the reader sees (``digits``, matching the format
+    the prose uses, e.g. ``:.2f`` for ``digits=2``, ``:.0f`` or ``:,.0f`` for 0) and is
+    stored rounded to them. Integers, text and booleans are stored as they are.
+    """
     from myst_nb import glue as _glue
 
     value = plain(value)
-    if isinstance(value, float) and not np.isfinite(value):
-        raise ValueError(f"glue {name!r}: value {value!r} is not finite; the prose cannot cite it")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"glue {name!r}: value {value!r} is not finite; the prose cannot cite it")
+        if digits is None:
+            raise TypeError(f"glue {name!r}: a float needs digits= (the decimals the reader sees), got {value!r}")
+        value = at_precision(value, digits)
     _glue(name, value, display=display)
     return value
 
 
-def glue_many(values: dict, prefix: str = "", display: bool = False) -> dict:
-    """Glue every item of a mapping, names prefixed; returns the plain values."""
-    return {f"{prefix}{k}": glue(f"{prefix}{k}", v, display=display) for k, v in values.items()}
+def glue_many(values: dict, prefix: str = "", digits: int | None = None, display: bool = False) -> dict:
+    """Glue every item of a mapping, names prefixed, floats at ``digits``; returns the stored values."""
+    return {f"{prefix}{k}": glue(f"{prefix}{k}", v, digits=digits, display=display) for k, v in values.items()}
 
 
 #: HTML attribute that marks a displayed table as counts of people, so the gates can check
