@@ -57,25 +57,27 @@ def _time(fn, repeat: int = 3) -> float:
 
 
 def bench_core() -> dict[str, float]:
-    from innovate import costs
+    from innovate.econ import cea
+    from innovate.stats import bootstrap
+    from innovate.study import costs
 
     frame = simulated()
 
     def boot():
-        return costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=REPS, seed=SEED)
+        return bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=REPS, seed=SEED)
 
     def with_statistics():
         b = boot()
-        diff = costs.arm_difference(b)
+        diff = bootstrap.arm_difference(b)
         est, rep, jk = b.apply(diff)
-        costs.percentile_interval(rep[:, 0])
-        costs.bca_interval(est[0], rep[:, 0], jk[:, 0])
-        costs.bca_interval(est[1], rep[:, 1], jk[:, 1])
-        costs.ceac(rep[:, 1], rep[:, 0], costs.WTP_GRID[::5] if len(costs.WTP_GRID) > 101 else costs.WTP_GRID)
+        bootstrap.percentile_interval(rep[:, 0])
+        bootstrap.bca_interval(est[0], rep[:, 0], jk[:, 0])
+        bootstrap.bca_interval(est[1], rep[:, 1], jk[:, 1])
+        cea.ceac(rep[:, 1], rep[:, 0], costs.WTP_GRID[::5] if len(costs.WTP_GRID) > 101 else costs.WTP_GRID)
         return est
 
     def no_jackknife():
-        return costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=REPS, seed=SEED,
+        return bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=REPS, seed=SEED,
                                           jackknife=False)
 
     return {
@@ -88,11 +90,11 @@ def bench_core() -> dict[str, float]:
 
 
 def bench_full_model() -> dict[str, float]:
-    from innovate import costs
+    from innovate.stats import bootstrap
 
     frame = simulated(extra_columns=31)
     columns = ["cost", "effect"] + [f"x{k}" for k in range(31)]
-    seconds = _time(lambda: costs.stratified_bootstrap(frame, columns, ["site_id", "arm"], reps=REPS, seed=SEED),
+    seconds = _time(lambda: bootstrap.stratified_bootstrap(frame, columns, ["site_id", "arm"], reps=REPS, seed=SEED),
                     repeat=2)
     return {"bootstrap_33_columns_seconds": seconds}
 

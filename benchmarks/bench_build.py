@@ -36,7 +36,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from innovate import buildinfo, claims
+from innovate.sphinxext import buildinfo, claims
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "build.json"

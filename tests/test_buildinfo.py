@@ -7,9 +7,9 @@ import json
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import ROOT
-from innovate import buildinfo
+
+from innovate.sphinxext import buildinfo
 
 
 def test_requirement_pins_reads_exact_pins_only(tmp_path):

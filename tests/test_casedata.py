@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import casedata, paths, schemas
+from innovate.data import casedata, paths, schemas
 from innovate.errors import DataError
 
 CORPUS = Path(__file__).resolve().parent / "bad_files"

@@ -6,20 +6,20 @@ import shutil
 
 import pytest
 
-from innovate import public
+from innovate.data import checksums, missing, public
+from innovate.data.paths import public_dir
 from innovate.errors import DataError
-from innovate.paths import public_dir
 
 
 def test_every_sha256sums_entry_matches():
-    table = public.verify_checksums()
+    table = checksums.verify_checksums()
     assert len(table) >= 25
     assert table["ok"].all()
     assert set(table["folder"]) == {"dfe_csc_outcomes_enablers", "goodair_csc_raw", "dfe_lait", "deflators"}
 
 
 def test_every_data_file_is_listed():
-    listed = {(r.folder, r.file) for r in public.checksums().itertuples()}
+    listed = {(r.folder, r.file) for r in checksums.checksums().itertuples()}
     for sums in public_dir().glob("*/SHA256SUMS"):
         for path in sums.parent.iterdir():
             if path.is_file() and path.name != "SHA256SUMS":
@@ -27,17 +27,17 @@ def test_every_data_file_is_listed():
 
 
 def test_every_file_the_loaders_read_is_checksummed():
-    listed = {f"{r.folder}/{r.file}" for r in public.checksums().itertuples()}
+    listed = {f"{r.folder}/{r.file}" for r in checksums.checksums().itertuples()}
     used = [public.ASSESSMENT_FACTORS_FILE, public.POPULATION_FILE, public.CIN_FILE, public.REFERRALS_FILE,
             public.CLA_RATES_FILE, public.SN_2021_FILE, public.SN_2025_FILE, public.LTLA_UTLA_FILE,
             public.LAIT_FILE, public.LAIT_DICTIONARY_FILE, public.HMT_DEFLATORS_FILE, public.ONS_DEFLATOR_FILE]
-    used += [release.file for release in public.MISSING_RELEASES]
+    used += [release.file for release in missing.MISSING_RELEASES]
     assert set(used) <= listed
 
 
 def test_every_folder_has_provenance():
-    assert set(public.PROVENANCE) == {p.parent.name for p in public_dir().glob("*/SHA256SUMS")}
-    for record in public.PROVENANCE.values():
+    assert set(checksums.PROVENANCE) == {p.parent.name for p in public_dir().glob("*/SHA256SUMS")}
+    for record in checksums.PROVENANCE.values():
         assert "Open Government Licence v3.0" in record["licence"]
         assert all(len(c) == 40 for c in record["commit"].split("; "))
 
@@ -53,7 +53,7 @@ def test_a_changed_byte_is_caught(copy_of_deflators):
     text = target.read_text(encoding="utf-8")
     target.write_text(text.replace("100.0000", "100.0001"), encoding="utf-8")
     with pytest.raises(DataError) as info:
-        public.verify_checksums(copy_of_deflators)
+        checksums.verify_checksums(copy_of_deflators)
     [problem] = info.value.problems
     assert problem.rule == "checksum"
     assert problem.file.endswith("deflators/hmt_gdp_deflators_fy_march2026.csv")
@@ -62,11 +62,11 @@ def test_a_changed_byte_is_caught(copy_of_deflators):
 def test_an_unlisted_file_is_caught(copy_of_deflators):
     (copy_of_deflators / "deflators" / "extra.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(DataError, match="not listed"):
-        public.verify_checksums(copy_of_deflators)
+        checksums.verify_checksums(copy_of_deflators)
 
 
 def test_a_malformed_sums_line_is_caught(copy_of_deflators):
     sums = copy_of_deflators / "deflators" / "SHA256SUMS"
     sums.write_text(sums.read_text(encoding="utf-8") + "not-a-hash file.csv\n", encoding="utf-8")
     with pytest.raises(DataError, match="checksum-format"):
-        public.checksums(copy_of_deflators)
+        checksums.checksums(copy_of_deflators)

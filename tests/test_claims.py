@@ -13,9 +13,9 @@ import re
 
 import nbformat
 import pytest
-
 from conftest import ROOT
-from innovate import claims
+
+from innovate.sphinxext import claims
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from innovate import cli, paths
+from innovate import cli
+from innovate.data import paths
 
 CORPUS = Path(__file__).resolve().parent / "bad_files"
 
@@ -75,6 +76,6 @@ def test_dictionary_prints_csv(capsys):
 
 
 def test_default_seed_matches_the_generator():
-    from innovate import synthetic
+    from innovate.synthetic import parameters
 
-    assert cli.DEFAULT_SEED == synthetic.DEFAULT_SEED
+    assert cli.DEFAULT_SEED == parameters.DEFAULT_SEED

@@ -6,8 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import cohort
 from innovate.errors import DataError
+from innovate.show import cohort_display, text
+from innovate.stats import gee, mixed, results, weighting
+from innovate.stats import meta as stats_meta
+from innovate.stats import mi as stats_mi
+from innovate.study import cohort, cohort_data, cohort_models
 
 SITES = ("devon", "safer_london", "reading")
 
@@ -45,7 +49,7 @@ def make_cohort(
     p_treat = 1 / (1 + np.exp(-(-0.2 + 0.35 * (age - 14) + 0.12 * (risk - 12))))
     treated = rng.binomial(1, p_treat)
     female = rng.binomial(1, 0.5, n)
-    eth = rng.choice(cohort.ETHNICITIES, n, p=[0.6, 0.15, 0.1, 0.1, 0.05])
+    eth = rng.choice(cohort_data.ETHNICITIES, n, p=[0.6, 0.15, 0.1, 0.1, 0.05])
     ids = [f"{prefix}YP{i + 1:05d}" for i in range(n)]
     yp = pd.DataFrame(
         {
@@ -68,7 +72,7 @@ def make_cohort(
     observed = np.ones(n, bool)
     prev_missing = prior.astype(float)
     slope = 0.02 - 0.01 * (age - 14) - 0.03 * looked_after + s + score_effect * treated
-    for w, month in enumerate(cohort.WAVES):
+    for w, month in enumerate(cohort_data.WAVES):
         if w > 0:
             lin = dropout + 0.5 * looked_after + dropout_on_outcome * np.log1p(prev_missing)
             observed &= rng.random(n) > 1 / (1 + np.exp(-lin))
@@ -108,7 +112,7 @@ def toy():
 
 @pytest.fixture(scope="module")
 def toy_long(toy):
-    return cohort.long_frame(*toy)
+    return cohort_data.long_frame(*toy)
 
 
 # ------------------------------------------------------------------ frames and bad input
@@ -118,7 +122,7 @@ def test_person_frame_flags_bad_arm_with_column_and_row():
     yp, _ = make_cohort(n=20)
     yp.loc[4, "arm"] = "treatment"
     with pytest.raises(DataError) as err:
-        cohort.person_frame(yp)
+        cohort_data.person_frame(yp)
     problem = err.value.problems[0]
     assert problem.column == "arm" and problem.row == 5 and problem.value == "treatment"
     assert problem.file == "young_people.csv"
@@ -127,7 +131,7 @@ def test_person_frame_flags_bad_arm_with_column_and_row():
 def test_missing_column_is_named():
     yp, out = make_cohort(n=20)
     with pytest.raises(DataError) as err:
-        cohort.long_frame(yp.drop(columns="ethnicity"), out)
+        cohort_data.long_frame(yp.drop(columns="ethnicity"), out)
     assert err.value.problems[0].column == "ethnicity"
     assert err.value.problems[0].rule == "missing column"
 
@@ -136,7 +140,7 @@ def test_orphan_outcome_rows_are_refused():
     yp, out = make_cohort(n=20)
     out.loc[3, "person_id"] = "YP99999"
     with pytest.raises(DataError) as err:
-        cohort.long_frame(yp, out)
+        cohort_data.long_frame(yp, out)
     assert err.value.problems[0].rule == "foreign key" and err.value.problems[0].row == 4
 
 
@@ -144,25 +148,25 @@ def test_observed_wave_without_outcome_is_refused():
     yp, out = make_cohort(n=20)
     out.loc[0, "swemwbs"] = np.nan
     with pytest.raises(DataError) as err:
-        cohort.fit_mixed(cohort.long_frame(yp, out), "swemwbs")
+        cohort_models.fit_mixed(cohort_data.long_frame(yp, out), "swemwbs")
     assert err.value.problems[0].column == "swemwbs"
 
 
 def test_unknown_site_is_refused():
     yp, out = make_cohort(n=20)
     with pytest.raises(DataError, match="no young people"):
-        cohort.long_frame(yp, out, site_id="atlantis")
+        cohort_data.long_frame(yp, out, site_id="atlantis")
 
 
 def test_long_and_wide_frames_agree(toy):
     yp, out = toy
-    long = cohort.long_frame(yp, out)
-    wide = cohort.wide_frame(yp, out, "swemwbs")
+    long = cohort_data.long_frame(yp, out)
+    wide = cohort_data.wide_frame(yp, out, "swemwbs")
     assert len(wide) == len(yp)
     assert long["observed"].eq(1).all()
-    assert wide[[f"swemwbs_{w}" for w in cohort.WAVES]].notna().to_numpy().sum() == len(long)
+    assert wide[[f"swemwbs_{w}" for w in cohort_data.WAVES]].notna().to_numpy().sum() == len(long)
     assert set(long["time"]) == {0.0, 6.0, 12.0, 18.0}
-    back = cohort.wide_to_long(wide, "swemwbs")
+    back = cohort_models.wide_to_long(wide, "swemwbs")
     assert len(back) == 4 * len(yp)
     assert back["observed"].sum() == len(long)
 
@@ -170,16 +174,16 @@ def test_long_and_wide_frames_agree(toy):
 @pytest.mark.parametrize("outcome,effect", [("missing_episodes", "post"), ("missing_episodes", "trend"),
                                             ("swemwbs", "trend"), ("exploitation_risk_score", "post")])
 def test_design_matrix_equals_patsy(toy_long, outcome, effect):
-    covs = cohort.model_covariates(outcome)
-    formula, _, follow_up = cohort.model_formula(outcome, effect, covs)
-    data = cohort._model_rows(toy_long, outcome, follow_up)
-    y1, X1, n1 = cohort.design_matrix(data, outcome, effect, covs)
-    y2, X2, n2 = cohort._design(data, formula)
+    covs = cohort_data.model_covariates(outcome)
+    formula, _, follow_up = cohort_data.model_formula(outcome, effect, covs)
+    data = cohort_data._model_rows(toy_long, outcome, follow_up)
+    y1, X1, n1 = cohort_data.design_matrix(data, outcome, effect, covs)
+    y2, X2, n2 = cohort_data._design(data, formula)
     assert n1 == n2 and np.array_equal(y1, y2) and np.allclose(X1, X2)
 
 
 def test_attrition_table_counts_lost_waves(toy):
-    table = cohort.attrition_table(*toy)
+    table = cohort_data.attrition_table(*toy)
     first = table[table["wave_month"] == 0]
     assert first["observed"].sum() == len(toy[0])
     assert (table.groupby("arm")["observed"].apply(lambda s: s.is_monotonic_decreasing)).all()
@@ -189,7 +193,7 @@ def test_attrition_table_counts_lost_waves(toy):
 
 
 def test_gee_recovers_rate_ratio(toy_long):
-    res = cohort.fit_gee(toy_long, "missing_episodes")
+    res = cohort_models.fit_gee(toy_long, "missing_episodes")
     assert res.converged and res.term == "treated" and res.engine == "fast"
     assert res.effect.scale == "log"
     assert res.effect.ci_low < -0.20 < res.effect.ci_high
@@ -203,8 +207,8 @@ def test_gee_recovers_rate_ratio(toy_long):
 @pytest.mark.parametrize("cov_type", ["robust", "bias_reduced", "naive"])
 @pytest.mark.parametrize("cov_struct", ["exchangeable", "independence"])
 def test_fast_gee_equals_statsmodels(toy_long, cov_type, cov_struct):
-    fast = cohort.fit_gee(toy_long, alpha=0.6, cov_type=cov_type, cov_struct=cov_struct)
-    ref = cohort.fit_gee(toy_long, alpha=0.6, cov_type=cov_type, cov_struct=cov_struct, engine="statsmodels")
+    fast = cohort_models.fit_gee(toy_long, alpha=0.6, cov_type=cov_type, cov_struct=cov_struct)
+    ref = cohort_models.fit_gee(toy_long, alpha=0.6, cov_type=cov_type, cov_struct=cov_struct, engine="statsmodels")
     assert ref.engine == "statsmodels"
     assert np.allclose(fast.params.to_numpy(), ref.params.to_numpy(), atol=1e-6)
     assert fast.effect.se == pytest.approx(ref.effect.se, rel=1e-5)
@@ -212,38 +216,38 @@ def test_fast_gee_equals_statsmodels(toy_long, cov_type, cov_struct):
 
 
 def test_gee_options(toy_long):
-    robust = cohort.fit_gee(toy_long, alpha=0.6)
-    br = cohort.fit_gee(toy_long, alpha=0.6, cov_type="bias_reduced")
-    ar1 = cohort.fit_gee(toy_long, alpha=0.6, cov_struct="ar1")
-    trend = cohort.fit_gee(toy_long, alpha=0.6, effect="trend")
+    robust = cohort_models.fit_gee(toy_long, alpha=0.6)
+    br = cohort_models.fit_gee(toy_long, alpha=0.6, cov_type="bias_reduced")
+    ar1 = cohort_models.fit_gee(toy_long, alpha=0.6, cov_struct="ar1")
+    trend = cohort_models.fit_gee(toy_long, alpha=0.6, effect="trend")
     assert br.effect.estimate == pytest.approx(robust.effect.estimate)
     assert br.effect.se > robust.effect.se
     assert ar1.cov_struct == "ar1" and ar1.engine == "statsmodels"
     assert ar1.effect.ci_low < -0.20 < ar1.effect.ci_high
     assert trend.term == "treated:time" and trend.n_obs == len(toy_long)
     with pytest.raises(ValueError):
-        cohort.fit_gee(toy_long, cov_struct="unstructured")
+        cohort_models.fit_gee(toy_long, cov_struct="unstructured")
     with pytest.raises(ValueError):
-        cohort.fit_gee(toy_long, cov_type="hc3")
+        cohort_models.fit_gee(toy_long, cov_type="hc3")
     with pytest.raises(ValueError):
-        cohort.fit_gee(toy_long, "swemwbs")
+        cohort_models.fit_gee(toy_long, "swemwbs")
 
 
 def test_nb_alpha_equals_statsmodels(toy_long):
     import statsmodels.api as sm
 
     data = toy_long[toy_long["wave_month"] > 0]
-    y, X, _ = cohort._design(data, "missing_episodes ~ treated + looked_after + log_prior_missing + age_at_baseline")
+    y, X, _ = cohort_data._design(data, "missing_episodes ~ treated + looked_after + log_prior_missing + age_at_baseline")
     ref = sm.NegativeBinomial(y, X).fit(disp=0, maxiter=200)
-    assert cohort.estimate_nb_alpha(y, X) == pytest.approx(float(ref.params[-1]), rel=1e-4)
+    assert gee.estimate_nb_alpha(y, X) == pytest.approx(float(ref.params[-1]), rel=1e-4)
 
 
 def test_nb_alpha_estimate_tracks_overdispersion():
     def alpha_of(a):
-        long = cohort.long_frame(*make_cohort(n=500, seed=9, alpha=a))
+        long = cohort_data.long_frame(*make_cohort(n=500, seed=9, alpha=a))
         data = long[long["wave_month"] > 0]
-        y, X, _ = cohort._design(data, "missing_episodes ~ treated + looked_after + log_prior_missing")
-        return cohort.estimate_nb_alpha(y, X)
+        y, X, _ = cohort_data._design(data, "missing_episodes ~ treated + looked_after + log_prior_missing")
+        return gee.estimate_nb_alpha(y, X)
 
     assert alpha_of(0.2) < alpha_of(2.0)
 
@@ -252,23 +256,23 @@ def test_nb_alpha_estimate_tracks_overdispersion():
 
 
 def test_mixed_model_recovers_slope_difference(toy_long):
-    res = cohort.fit_mixed(toy_long, "swemwbs")
+    res = cohort_models.fit_mixed(toy_long, "swemwbs")
     assert res.random_slope and res.note == "" and res.term == "treated:time"
     assert res.effect.ci_low < 0.08 < res.effect.ci_high
     assert res.variance_components["slope"] > 0
-    risk = cohort.fit_mixed(toy_long, "exploitation_risk_score")
+    risk = cohort_models.fit_mixed(toy_long, "exploitation_risk_score")
     assert risk.effect.ci_low < -0.08 < risk.effect.ci_high
     # exploitation risk: follow-up waves, adjusted for the baseline score (ANCOVA form)
     assert "baseline_risk_score" in risk.params.index
     assert risk.n_obs == int((toy_long["wave_month"] > 0).sum())
-    sw_covs = cohort.model_covariates("swemwbs")
+    sw_covs = cohort_data.model_covariates("swemwbs")
     assert "baseline_risk_score" in sw_covs
-    assert cohort.model_covariates("exploitation_risk_score") == list(cohort.COVARIATES)
+    assert cohort_data.model_covariates("exploitation_risk_score") == list(cohort_data.COVARIATES)
 
 
 @pytest.fixture(scope="module")
 def small_long():
-    return cohort.long_frame(*make_cohort(n=250, seed=4))
+    return cohort_data.long_frame(*make_cohort(n=250, seed=4))
 
 
 def _reml_at(fit_sm, fast_params, psi, sigma2):
@@ -280,13 +284,13 @@ def _reml_at(fit_sm, fast_params, psi, sigma2):
 
 @pytest.mark.parametrize("outcome", ["swemwbs", "exploitation_risk_score"])
 def test_fast_mixed_model_reaches_the_reml_optimum(small_long, outcome):
-    covs = cohort.model_covariates(outcome)
-    formula, term, _ = cohort.model_formula(outcome, "trend", covs)
-    data = cohort._model_rows(small_long, outcome, False)
-    y, X, names = cohort._design(data, formula)
+    covs = cohort_data.model_covariates(outcome)
+    formula, term, _ = cohort_data.model_formula(outcome, "trend", covs)
+    data = cohort_data._model_rows(small_long, outcome, False)
+    y, X, names = cohort_data._design(data, formula)
     t = data["time"].to_numpy(float)
-    fast = cohort.lmm_reml_fast(y, X, np.column_stack([np.ones_like(t), t]), data["person_id"].to_numpy())
-    ref, _ = cohort._fit_mixedlm_statsmodels(formula, data, "~time")
+    fast = mixed.lmm_reml_fast(y, X, np.column_stack([np.ones_like(t), t]), data["person_id"].to_numpy())
+    ref, _ = mixed._fit_mixedlm_statsmodels(formula, data, "~time")
     assert fast.converged
     # statsmodels' own REML log-likelihood is at least as high at the fast solution
     ll_fast = _reml_at(ref, fast.params, fast.psi, fast.sigma2)
@@ -298,8 +302,8 @@ def test_fast_mixed_model_reaches_the_reml_optimum(small_long, outcome):
 
 
 def test_fast_mixed_model_equals_statsmodels(small_long):
-    fast = cohort.fit_mixed(small_long, "swemwbs")
-    ref = cohort.fit_mixed(small_long, "swemwbs", engine="statsmodels")
+    fast = cohort_models.fit_mixed(small_long, "swemwbs")
+    ref = cohort_models.fit_mixed(small_long, "swemwbs", engine="statsmodels")
     assert fast.random_slope == ref.random_slope
     assert np.allclose(fast.params.to_numpy(), ref.params.to_numpy(), atol=1e-4)
     assert fast.variance_components["residual"] == pytest.approx(ref.variance_components["residual"], rel=1e-3)
@@ -309,25 +313,25 @@ def test_fast_mixed_model_equals_statsmodels(small_long):
 
 def test_mixed_model_falls_back_and_says_so(toy):
     yp, out = toy
-    long = cohort.long_frame(yp, out)
+    long = cohort_data.long_frame(yp, out)
     # no slope heterogeneity at all: every score is a person level plus noise
     rng = np.random.default_rng(0)
     level = dict(zip(yp["person_id"], rng.normal(22, 3, len(yp))))
     long["swemwbs"] = long["person_id"].map(level) + rng.normal(0, 0.5, len(long))
-    res = cohort.fit_mixed(long, "swemwbs")
+    res = cohort_models.fit_mixed(long, "swemwbs")
     assert not res.random_slope
     assert res.note.startswith("Random intercept only")
     assert res.table().loc[0, "random_effects"] == "intercept only"
     assert "slope" not in res.variance_components
-    forced = cohort.fit_mixed(cohort.long_frame(yp, out), "swemwbs", random_slope=False)
+    forced = cohort_models.fit_mixed(cohort_data.long_frame(yp, out), "swemwbs", random_slope=False)
     assert not forced.random_slope and "requested" in forced.note
 
 
 def test_lmm_handles_unbalanced_patterns(small_long):
     # intermittent (non-monotone) missing waves give more covariance patterns
     thinned = small_long.drop(index=small_long.index[(small_long["wave_month"] == 6) & (small_long.index % 3 == 0)])
-    fast = cohort.fit_mixed(thinned, "swemwbs")
-    ref = cohort.fit_mixed(thinned, "swemwbs", engine="statsmodels")
+    fast = cohort_models.fit_mixed(thinned, "swemwbs")
+    ref = cohort_models.fit_mixed(thinned, "swemwbs", engine="statsmodels")
     assert np.allclose(fast.params.to_numpy(), ref.params.to_numpy(), atol=1e-4)
 
 
@@ -335,12 +339,12 @@ def test_lmm_handles_unbalanced_patterns(small_long):
 
 
 def test_chained_equations_fill_only_missing_values(toy):
-    wide = cohort.wide_frame(*toy, "missing_episodes")
-    assert cohort.is_monotone(wide[[f"missing_episodes_{w}" for w in cohort.WAVES]].isna().to_numpy())
-    imps = cohort.impute_cohort(wide, "missing_episodes", m=3, seed=1, n_iter=3)
+    wide = cohort_data.wide_frame(*toy, "missing_episodes")
+    assert stats_mi.is_monotone(wide[[f"missing_episodes_{w}" for w in cohort_data.WAVES]].isna().to_numpy())
+    imps = cohort_models.impute_cohort(wide, "missing_episodes", m=3, seed=1, n_iter=3)
     assert imps.m == 3 and imps.values.shape == (3, len(wide), 4)
     done = imps.frames()
-    cols = [f"missing_episodes_{w}" for w in cohort.WAVES]
+    cols = [f"missing_episodes_{w}" for w in cohort_data.WAVES]
     assert len(done) == 3
     for d in done:
         assert not d[cols].isna().any().any()
@@ -353,10 +357,10 @@ def test_chained_equations_fill_only_missing_values(toy):
 
 
 def test_chained_equations_are_deterministic(toy):
-    wide = cohort.wide_frame(*toy, "swemwbs")
-    a = cohort.impute_cohort(wide, "swemwbs", m=2, seed=7, n_iter=2)
-    b = cohort.impute_cohort(wide, "swemwbs", m=2, seed=7, n_iter=2)
-    c = cohort.impute_cohort(wide, "swemwbs", m=2, seed=8, n_iter=2)
+    wide = cohort_data.wide_frame(*toy, "swemwbs")
+    a = cohort_models.impute_cohort(wide, "swemwbs", m=2, seed=7, n_iter=2)
+    b = cohort_models.impute_cohort(wide, "swemwbs", m=2, seed=7, n_iter=2)
+    c = cohort_models.impute_cohort(wide, "swemwbs", m=2, seed=8, n_iter=2)
     assert np.array_equal(a.values, b.values)
     assert not np.array_equal(a.values, c.values)
 
@@ -366,9 +370,9 @@ def test_imputation_corrects_mar_bias():
     yp, out = make_cohort(n=1500, seed=11, dropout=-1.5, dropout_on_outcome=1.2)
     full = make_cohort(n=1500, seed=11, dropout=-50, dropout_on_outcome=0)[1]
     truth = full.loc[full["wave_month"] == 18, "missing_episodes"].mean()
-    wide = cohort.wide_frame(yp, out, "missing_episodes")
+    wide = cohort_data.wide_frame(yp, out, "missing_episodes")
     cc = wide["missing_episodes_18"].mean()
-    done = cohort.impute_cohort(wide, "missing_episodes", m=5, seed=2, n_iter=5)
+    done = cohort_models.impute_cohort(wide, "missing_episodes", m=5, seed=2, n_iter=5)
     mi = done.column("missing_episodes_18").mean()
     assert abs(mi - truth) < 0.25 * abs(cc - truth)
 
@@ -378,21 +382,21 @@ def test_norm_method_respects_bounds():
     frame = pd.DataFrame({"x": rng.normal(size=200)})
     frame["y"] = 30 + 5 * frame["x"] + rng.normal(size=200)
     frame.loc[frame.index[:60], "y"] = np.nan
-    done = cohort.chained_equations(frame, ["y"], ["x"], 2, rng, method="norm", bounds={"y": (7, 35)})
+    done = stats_mi.chained_equations(frame, ["y"], ["x"], 2, rng, method="norm", bounds={"y": (7, 35)})
     imputed = done[0]["y"].iloc[:60]
     assert imputed.between(7, 35).all() and (imputed == 35).any()  # some draws hit the bound
     assert done[0]["y"].iloc[60:].equals(frame["y"].iloc[60:])
 
 
 def test_imputation_refuses_incomplete_predictors(toy):
-    wide = cohort.wide_frame(*toy, "swemwbs")
+    wide = cohort_data.wide_frame(*toy, "swemwbs")
     wide.loc[0, "age_at_baseline"] = np.nan
     with pytest.raises(DataError):
-        cohort.impute_cohort(wide, "swemwbs", m=2)
+        cohort_models.impute_cohort(wide, "swemwbs", m=2)
 
 
 def test_rubin_rules_by_hand():
-    res = cohort.rubin([1.0, 2.0, 3.0], [0.5, 0.5, 0.5])
+    res = stats_mi.rubin([1.0, 2.0, 3.0], [0.5, 0.5, 0.5])
     # W = 0.5, B = 1, T = 0.5 + (4/3) * 1
     assert res.within == pytest.approx(0.5)
     assert res.between == pytest.approx(1.0)
@@ -401,16 +405,16 @@ def test_rubin_rules_by_hand():
     assert res.effect.df == pytest.approx(2 * (1 + 1 / r) ** 2)
     assert res.effect.estimate == pytest.approx(2.0)
     assert res.effect.se == pytest.approx(np.sqrt(0.5 + 4 / 3))
-    br = cohort.rubin([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], df_complete=50)
+    br = stats_mi.rubin([1.0, 2.0, 3.0], [0.5, 0.5, 0.5], df_complete=50)
     assert br.effect.df < res.effect.df
     with pytest.raises(ValueError):
-        cohort.rubin([1.0], [1.0])
+        stats_mi.rubin([1.0], [1.0])
 
 
 def test_delta_shifts_only_imputed_values_in_one_arm(toy):
-    wide = cohort.wide_frame(*toy, "swemwbs")
-    done = cohort.impute_cohort(wide, "swemwbs", m=1, seed=1, n_iter=2).frames()[0]
-    shifted = cohort.apply_delta(done, wide, "swemwbs", -3.0)
+    wide = cohort_data.wide_frame(*toy, "swemwbs")
+    done = cohort_models.impute_cohort(wide, "swemwbs", m=1, seed=1, n_iter=2).frames()[0]
+    shifted = cohort_models.apply_delta(done, wide, "swemwbs", -3.0)
     col = "swemwbs_18"
     imputed = wide[col].isna()
     innov = wide["arm"] == "innovation"
@@ -419,27 +423,27 @@ def test_delta_shifts_only_imputed_values_in_one_arm(toy):
     assert (diff[imputed & ~innov] == 0).all()
     moved = diff[imputed & innov]
     assert (moved <= 0).all() and (moved < 0).any()
-    counts = cohort.wide_frame(*toy, "missing_episodes")
-    cdone = cohort.impute_cohort(counts, "missing_episodes", m=1, seed=1, n_iter=2).frames()[0]
-    cshift = cohort.apply_delta(cdone, counts, "missing_episodes", np.log(2), arm=None)
+    counts = cohort_data.wide_frame(*toy, "missing_episodes")
+    cdone = cohort_models.impute_cohort(counts, "missing_episodes", m=1, seed=1, n_iter=2).frames()[0]
+    cshift = cohort_models.apply_delta(cdone, counts, "missing_episodes", np.log(2), arm=None)
     mask = counts["missing_episodes_18"].isna()
     assert np.allclose(cshift.loc[mask, "missing_episodes_18"], 2 * cdone.loc[mask, "missing_episodes_18"])
 
 
 def test_multiple_imputation_and_delta_sensitivity(toy):
     yp, out = toy
-    base = cohort.multiple_imputation(yp, out, "swemwbs", m=5, n_iter=3)
-    worse = cohort.multiple_imputation(yp, out, "swemwbs", m=5, n_iter=3, delta=-4)
+    base = cohort_models.multiple_imputation(yp, out, "swemwbs", m=5, n_iter=3)
+    worse = cohort_models.multiple_imputation(yp, out, "swemwbs", m=5, n_iter=3, delta=-4)
     assert base.pooled.m == 5 and base.n_imputed_values > 0
     assert base.effect.ci_low < 0.08 < base.effect.ci_high
     assert worse.effect.estimate < base.effect.estimate
     assert "delta -4" in worse.table().loc[0, "method"]
-    counts = cohort.multiple_imputation(yp, out, "missing_episodes", m=5)
+    counts = cohort_models.multiple_imputation(yp, out, "missing_episodes", m=5)
     assert counts.effect.scale == "log" and counts.effect.ci_low < -0.2 < counts.effect.ci_high
 
 
 def test_complete_case_counts_exclusions(toy_long):
-    cc = cohort.complete_case(toy_long, "swemwbs")
+    cc = cohort_models.complete_case(toy_long, "swemwbs")
     n = toy_long["person_id"].nunique()
     assert cc.n_people + cc.n_excluded == n and cc.n_excluded > 0
 
@@ -448,8 +452,8 @@ def test_complete_case_counts_exclusions(toy_long):
 
 
 def test_propensity_weights_balance_and_ess(toy):
-    persons = cohort.person_frame(toy[0])
-    ps = cohort.propensity_weights(persons)
+    persons = cohort_data.person_frame(toy[0])
+    ps = cohort_models.propensity_weights(persons)
     bal = ps.balance.set_index("covariate")
     assert abs(bal.loc["age_at_baseline", "smd_before"]) > 0.3  # confounded by design
     assert ps.max_abs_smd_after < 0.1 and ps.balanced
@@ -461,8 +465,8 @@ def test_propensity_weights_balance_and_ess(toy):
 
 
 def test_kish_ess_by_hand():
-    assert cohort.kish_ess([1, 1, 1, 1]) == pytest.approx(4)
-    assert cohort.kish_ess([1, 3]) == pytest.approx(16 / 10)
+    assert weighting.kish_ess([1, 1, 1, 1]) == pytest.approx(4)
+    assert weighting.kish_ess([1, 3]) == pytest.approx(16 / 10)
 
 
 def _ipw_data(seed=0, n=1500, effect=2.0):
@@ -484,8 +488,8 @@ def test_ipw_and_aipw_match_statsmodels():
     te = TreatmentEffect(sm.OLS(y, X), t, results_select=ps)
     ipw_sm = te.ipw(return_results=False)
     aipw_sm = te.aipw(return_results=False)
-    ipw = cohort.ipw_effect(y, t, X)
-    dr = cohort.aipw_effect(y, t, X, X)
+    ipw = weighting.ipw_effect(y, t, X)
+    dr = weighting.aipw_effect(y, t, X, X)
     assert ipw.estimate == pytest.approx(ipw_sm[0], rel=1e-6)
     assert dr.estimate == pytest.approx(aipw_sm[0], rel=1e-6)
     # statsmodels' GMM standard error of the IPW ATE also accounts for the estimated score
@@ -497,12 +501,12 @@ def test_ipw_and_aipw_match_statsmodels():
 
 
 def test_weighted_effects_on_change_score(toy):
-    res = cohort.weighted_effects(*toy, outcome="swemwbs", m=3)
+    res = cohort_models.weighted_effects(*toy, outcome="swemwbs", m=3)
     table = res.table()
     assert list(table["method"]) == ["Propensity-weighted (IPW), MI (m=3)", "Doubly robust (AIPW), MI (m=3)"]
     truth = 18 * 0.08
     assert res.aipw.ci_low < truth < res.aipw.ci_high
-    cc = cohort.weighted_effects(*toy, outcome="swemwbs", m=1)
+    cc = cohort_models.weighted_effects(*toy, outcome="swemwbs", m=1)
     assert cc.m == 1 and cc.n_people < len(toy[0])
 
 
@@ -517,7 +521,7 @@ def test_dersimonian_laird_matches_statsmodels():
     from statsmodels.stats.meta_analysis import combine_effects
 
     sm_res = combine_effects(Y, V, method_re="chi2")
-    res = cohort.meta_analysis(Y, V, method="DL", ci="normal")
+    res = stats_meta.meta_analysis(Y, V, method="DL", ci="normal")
     assert res.tau2 == pytest.approx(sm_res.tau2, rel=1e-8)
     frame = sm_res.summary_frame()
     assert res.pooled.estimate == pytest.approx(frame.loc["random effect", "eff"], rel=1e-8)
@@ -535,18 +539,18 @@ def test_reml_maximises_restricted_likelihood():
         return 0.5 * (np.sum(np.log(V + tau2)) + np.log(np.sum(w)) + np.sum(w * (Y - mu) ** 2))
 
     best = minimize_scalar(neg_reml, bounds=(0, 1), method="bounded", options={"xatol": 1e-10}).x
-    res = cohort.meta_analysis(Y, V, method="REML")
+    res = stats_meta.meta_analysis(Y, V, method="REML")
     assert res.tau2 == pytest.approx(best, abs=1e-6)
 
 
 def test_homogeneous_studies_have_zero_tau2_and_hksj_is_wider():
     y = np.array([0.1, 0.1, 0.1, 0.1])
     v = np.array([0.01, 0.02, 0.01, 0.03])
-    res = cohort.meta_analysis(y, v, scale="log")
+    res = stats_meta.meta_analysis(y, v, scale="log")
     assert res.tau2 == 0 and res.i2 == 0
-    wald = cohort.meta_analysis(Y, V, ci="normal")
-    hk = cohort.meta_analysis(Y, V, ci="hksj")
-    mod = cohort.meta_analysis(Y, V, ci="hksj_modified")
+    wald = stats_meta.meta_analysis(Y, V, ci="normal")
+    hk = stats_meta.meta_analysis(Y, V, ci="hksj")
+    mod = stats_meta.meta_analysis(Y, V, ci="hksj_modified")
     assert hk.pooled.df == 5 and hk.ci_method == "hksj"
     # HKSJ by hand: the Wald variance times the weighted residual spread, t on k - 1 df
     w = 1 / (V + hk.tau2)
@@ -558,17 +562,17 @@ def test_homogeneous_studies_have_zero_tau2_and_hksj_is_wider():
     assert mod.pooled.se == pytest.approx(wald.pooled.se * np.sqrt(max(1, q)))
     assert (mod.pooled.ci_high - mod.pooled.ci_low) >= (wald.pooled.ci_high - wald.pooled.ci_low)
     with pytest.raises(ValueError):
-        cohort.meta_analysis([0.1], [0.01])
+        stats_meta.meta_analysis([0.1], [0.01])
     with pytest.raises(ValueError):
-        cohort.meta_analysis([0.1, 0.2], [0.01, 0.0])
+        stats_meta.meta_analysis([0.1, 0.2], [0.01, 0.0])
 
 
 def test_meta_table_and_forest_plot():
-    res = cohort.meta_analysis(Y, V, labels=[f"site {i}" for i in range(6)], scale="log")
+    res = stats_meta.meta_analysis(Y, V, labels=[f"site {i}" for i in range(6)], scale="log")
     table = res.table()
     assert len(table) == 7 and table["weight_pct"].iloc[:6].sum() == pytest.approx(100)
     assert table.iloc[-1]["estimate"] == pytest.approx(np.exp(res.pooled.estimate))
-    fig = cohort.plot_forest(res, title="test")
+    fig = cohort_display.plot_forest(res, title="test")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == "Pooled"
     assert ax.get_xscale() == "log"
@@ -610,7 +614,7 @@ def test_site_effects_and_pooled(three_sites):
 def test_display_helpers(three_sites):
     res = {s: cohort.site_effects(s, "swemwbs", three_sites, m=3, deltas=(-2.0,)) for s in SITES}
     truth = {(s, "swemwbs"): 0.08 for s in SITES}
-    table = cohort.effects_display(res, truth)
+    table = cohort_display.effects_display(res, truth)
     assert list(table.index) == ["Devon", "Safer London", "Reading"]
     assert "Doubly robust (AIPW)" in table.columns and table["True value"].iloc[0] == f"{18 * 0.08:.2f}"
     primary = res["devon"].estimate("primary")
@@ -621,16 +625,16 @@ def test_display_helpers(three_sites):
     with pytest.raises(KeyError):
         res["devon"].estimate("nonsense")
     with pytest.raises(ValueError):
-        cohort.Estimate.from_se(0.1, 0.1, scale="log").scaled(2)
+        results.Estimate.from_se(0.1, 0.1, scale="log").scaled(2)
     meta = cohort.pooled("swemwbs", site_results=res, estimates="aipw")
     assert meta.k == 3
-    fig = cohort.plot_forest_panels([meta, meta], ["a", "b"], ["x", "y"])
+    fig = cohort_display.plot_forest_panels([meta, meta], ["a", "b"], ["x", "y"])
     assert len(fig.axes) == 2
     ps = {s: r.weighted.propensity for s, r in res.items()}
-    bal = cohort.balance_display(ps)
+    bal = cohort_display.balance_display(ps)
     assert (bal["Largest |SMD| after"] < bal["Largest |SMD| before"]).all()
-    assert cohort.plot_balance(ps).axes[0].get_xlabel().startswith("Absolute")
-    attr = cohort.attrition_display(three_sites)
+    assert cohort_display.plot_balance(ps).axes[0].get_xlabel().startswith("Absolute")
+    attr = cohort_display.attrition_display(three_sites)
     assert len(attr) == 6 and (attr["Month 0"] >= attr["Month 18"]).all()
 
 
@@ -638,7 +642,7 @@ def test_delta_sensitivity_moves_with_delta(three_sites):
     sens = cohort.delta_sensitivity(three_sites, "missing_episodes", [0.0, np.log(1.5)], m=3)
     assert list(sens["delta"]) == [0.0, pytest.approx(np.log(1.5))]
     assert sens["pooled"].iloc[1] > sens["pooled"].iloc[0]
-    fig = cohort.plot_delta(sens, "missing_episodes")
+    fig = cohort_display.plot_delta(sens, "missing_episodes")
     assert fig.axes[0].get_ylabel() == "Pooled rate ratio"
 
 
@@ -665,18 +669,18 @@ def test_tipping_point_when_nothing_changes():
 
 
 def test_heterogeneity_words():
-    assert cohort.heterogeneity_words(10).startswith("little")
-    assert cohort.heterogeneity_words(45).startswith("moderate")
-    assert cohort.heterogeneity_words(74).startswith("marked")
+    assert text.heterogeneity_words(10).startswith("little")
+    assert text.heterogeneity_words(45).startswith("moderate")
+    assert text.heterogeneity_words(74).startswith("marked")
 
 
 def test_format_p():
-    assert cohort.format_p(0.0001) == "p < 0.001"
-    assert cohort.format_p(0.0164) == "p = 0.016"
-    assert cohort.format_p(0.098) == "p = 0.098"
-    assert cohort.format_p(0.1067) == "p = 0.11"
+    assert text.format_p(0.0001) == "p < 0.001"
+    assert text.format_p(0.0164) == "p = 0.016"
+    assert text.format_p(0.098) == "p = 0.098"
+    assert text.format_p(0.1067) == "p = 0.11"
     with pytest.raises(ValueError):
-        cohort.format_p(float("nan"))
+        text.format_p(float("nan"))
 
 
 def test_manifest_truth_reads_the_generator_effects():

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import comparative as c
-from innovate import figures
 from innovate.errors import DataError
+from innovate.show import area_display, figures
+from innovate.stats import cits, did, synth
+from innovate.study import area
 
 # --------------------------------------------------------------------------------------
 # difference in differences
@@ -29,11 +30,11 @@ def two_by_two():
 
 
 def test_did_2x2_is_the_difference_of_differences():
-    assert c.did_2x2(two_by_two()) == pytest.approx(4.0)
+    assert did.did_2x2(two_by_two()) == pytest.approx(4.0)
 
 
 def test_twfe_on_two_periods_equals_the_2x2():
-    result = c.twfe_did(two_by_two(), min_pre=1)
+    result = did.twfe_did(two_by_two(), min_pre=1)
     assert result.estimate == pytest.approx(4.0)
     # one treated unit: placebo inference, no interval
     assert result.inference == "placebo-in-space permutation"
@@ -55,7 +56,7 @@ def staggered_panel(effect=2.0, seed=1, n_units=30, dynamic=False):
 
 
 def test_twfe_recovers_a_constant_effect_with_cluster_robust_errors():
-    result = c.twfe_did(staggered_panel())
+    result = did.twfe_did(staggered_panel())
     assert result.n_treated == 10 and result.n_units == 30
     assert result.inference.startswith("cluster-robust")
     assert result.lower < 2.0 < result.upper
@@ -66,7 +67,7 @@ def test_twfe_single_treated_unit_uses_placebo_permutation():
     panel = staggered_panel(effect=0.0, n_units=12)
     panel = panel[(panel["first_treated"] == 0) | (panel["unit"] == "u00")].copy()
     panel.loc[(panel["unit"] == "u00") & (panel["year"] >= 2019), "value"] += 10.0
-    result = c.twfe_did(panel)
+    result = did.twfe_did(panel)
     assert result.n_treated == 1
     assert len(result.placebos) == 2  # the 12-unit panel has two never-treated units
     # the treated estimate beats every placebo, so p is the smallest attainable
@@ -75,7 +76,7 @@ def test_twfe_single_treated_unit_uses_placebo_permutation():
 
 def test_twfe_refuses_too_few_pre_periods():
     panel = staggered_panel()
-    result = c.twfe_did(panel[panel["year"] >= 2018], min_pre=2)
+    result = did.twfe_did(panel[panel["year"] >= 2018], min_pre=2)
     assert not result.estimable and "1 period(s) before" in result.reason
 
 
@@ -87,7 +88,7 @@ def test_callaway_santanna_hand_checkable_cell():
         "value": [1.0, 5.0, 8.0, 2.0, 3.0, 4.0, 0.0, 2.0, 2.0],
         "first_treated": [2, 2, 2, 0, 0, 0, 0, 0, 0],
     })
-    result = c.callaway_santanna(panel, bootstrap=50)
+    result = did.callaway_santanna(panel, bootstrap=50)
     cells = result.cells.set_index("time")
     # ATT(2,2) = (5-1) - mean(3-2, 2-0) = 4 - 1.5; ATT(2,3) = (8-1) - mean(4-2, 2-0) = 7 - 2
     assert cells.loc[2, "att"] == pytest.approx(2.5)
@@ -97,8 +98,8 @@ def test_callaway_santanna_hand_checkable_cell():
 
 def test_callaway_santanna_recovers_dynamic_effects_where_twfe_is_biased():
     panel = staggered_panel(dynamic=True, seed=4)
-    result = c.callaway_santanna(panel, bootstrap=199, seed=1)
-    study = c.event_study(result.cells).set_index("event_time")
+    result = did.callaway_santanna(panel, bootstrap=199, seed=1)
+    study = did.event_study(result.cells).set_index("event_time")
     for e in range(0, 4):
         assert study.loc[e, "att"] == pytest.approx(2.0 + 0.5 * e, abs=0.4)
     for e in (-3, -2):
@@ -108,8 +109,8 @@ def test_callaway_santanna_recovers_dynamic_effects_where_twfe_is_biased():
 
 def test_callaway_santanna_not_yet_treated_controls_use_later_cohorts():
     panel = staggered_panel(seed=2)
-    never = c.callaway_santanna(panel, bootstrap=20)
-    notyet = c.callaway_santanna(panel, control="notyet", bootstrap=20)
+    never = did.callaway_santanna(panel, bootstrap=20)
+    notyet = did.callaway_santanna(panel, control="notyet", bootstrap=20)
     n_never = never.cells.set_index(["cohort", "time"]).loc[(2019, 2019), "n_control"]
     n_notyet = notyet.cells.set_index(["cohort", "time"]).loc[(2019, 2019), "n_control"]
     assert n_notyet == n_never + 5  # the 2021 cohort is not yet treated in 2019
@@ -118,25 +119,25 @@ def test_callaway_santanna_not_yet_treated_controls_use_later_cohorts():
 
 def test_callaway_santanna_is_deterministic_and_refuses_without_controls():
     panel = staggered_panel(seed=3)
-    a = c.callaway_santanna(panel, bootstrap=50, seed=9)
-    b = c.callaway_santanna(panel, bootstrap=50, seed=9)
+    a = did.callaway_santanna(panel, bootstrap=50, seed=9)
+    b = did.callaway_santanna(panel, bootstrap=50, seed=9)
     assert a.se == b.se
     treated_only = panel[panel["first_treated"] > 0]
-    assert not c.callaway_santanna(treated_only).estimable
+    assert not did.callaway_santanna(treated_only).estimable
 
 
 def test_did_reports_excluded_missing_values():
     panel = two_by_two()
     extra = pd.DataFrame({"unit": ["d", "d"], "year": [1, 2], "value": [np.nan, 3.0], "treated": 0, "post": [0, 1],
                           "first_treated": 0})
-    result = c.twfe_did(pd.concat([panel, extra], ignore_index=True), min_pre=1)
+    result = did.twfe_did(pd.concat([panel, extra], ignore_index=True), min_pre=1)
     assert any("d 1" in n for n in result.notes)
 
 
 def test_did_duplicate_rows_raise():
     panel = pd.concat([two_by_two(), two_by_two().iloc[[0]]], ignore_index=True)
     with pytest.raises(DataError, match="unique-key"):
-        c.twfe_did(panel, min_pre=1)
+        did.twfe_did(panel, min_pre=1)
 
 
 # --------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def sc_panel(effect=3.0, seed=0, n_donors=8, years=range(2000, 2025), start=2015
 
 def test_synthetic_weights_are_a_convex_combination_and_recover_the_truth():
     panel, w = sc_panel()
-    result = c.synthetic_control(panel, treated="T", first_treated_period=2015)
+    result = synth.synthetic_control(panel, treated="T", first_treated_period=2015)
     assert result.weights.min() >= 0 and result.weights.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(result.weights.to_numpy(), w, atol=1e-3)
     assert result.pre_rmspe < 1e-3
@@ -170,7 +171,7 @@ def test_synthetic_weights_are_a_convex_combination_and_recover_the_truth():
 
 def test_synthetic_control_no_effect_is_not_significant():
     panel, _ = sc_panel(effect=0.0, seed=1)
-    result = c.synthetic_control(panel, treated="T", first_treated_period=2015)
+    result = synth.synthetic_control(panel, treated="T", first_treated_period=2015)
     assert abs(result.att) < 0.01
     assert result.p_value > 0.1
 
@@ -178,22 +179,22 @@ def test_synthetic_control_no_effect_is_not_significant():
 def test_synthetic_weights_solver_on_a_tiny_case():
     # y is exactly 0.25*a + 0.75*b
     a, b, d = np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 5.0]), np.array([10.0, 10.0, 10.0])
-    w = c.synthetic_weights(0.25 * a + 0.75 * b, np.column_stack([a, b, d]))
+    w = synth.synthetic_weights(0.25 * a + 0.75 * b, np.column_stack([a, b, d]))
     np.testing.assert_allclose(w, [0.25, 0.75, 0.0], atol=1e-6)
 
 
 def test_synthetic_control_refuses_short_pre_periods_and_few_donors():
     panel, _ = sc_panel(years=range(2011, 2025))
-    short = c.synthetic_control(panel, treated="T", first_treated_period=2015)
+    short = synth.synthetic_control(panel, treated="T", first_treated_period=2015)
     assert not short.estimable and "4 pre-period(s)" in short.reason
-    few = c.synthetic_control(panel, treated="T", first_treated_period=2015, donors=["d00", "d01"], min_pre=3)
+    few = synth.synthetic_control(panel, treated="T", first_treated_period=2015, donors=["d00", "d01"], min_pre=3)
     assert not few.estimable and "donor" in few.reason
 
 
 def test_synthetic_control_drops_and_names_gappy_donors():
     panel, _ = sc_panel()
     panel.loc[(panel["unit"] == "d05") & (panel["year"] == 2012), "value"] = np.nan
-    result = c.synthetic_control(panel, treated="T", first_treated_period=2015)
+    result = synth.synthetic_control(panel, treated="T", first_treated_period=2015)
     assert "d05" not in result.weights.index
     assert any("d05" in n for n in result.notes)
 
@@ -215,7 +216,7 @@ def cits_data(treated_level=0.8, comparison_level=1.05, seed=1, n=48, n_pre=24):
 
 
 def test_controlled_its_recovers_the_difference_in_level_change():
-    result = c.controlled_its(cits_data(seed=3))
+    result = cits.controlled_its(cits_data(seed=3))
     truth = 0.8 / 1.05
     assert result.group_level.lower < truth < result.group_level.upper
     assert result.treated_level.estimate == pytest.approx(result.group_level.estimate *
@@ -224,27 +225,27 @@ def test_controlled_its_recovers_the_difference_in_level_change():
 
 
 def test_controlled_its_prais_winsten_models_the_difference():
-    result = c.controlled_its(cits_data(seed=5), method="prais_winsten")
+    result = cits.controlled_its(cits_data(seed=5), method="prais_winsten")
     truth = 0.8 / 1.05
     assert result.group_level.lower < truth < result.group_level.upper
     assert result.rho is not None and math.isnan(result.treated_level.estimate)
 
 
 def test_controlled_its_hac_panel_errors():
-    result = c.controlled_its(cits_data(seed=6), errors="hac")
+    result = cits.controlled_its(cits_data(seed=6), errors="hac")
     assert result.diagnostics["maxlags"] >= 1
     assert result.group_level.lower < result.group_level.estimate < result.group_level.upper
 
 
 def test_controlled_its_refuses_short_or_misaligned_series():
-    short = c.controlled_its(cits_data(n=5, n_pre=2))
+    short = cits.controlled_its(cits_data(n=5, n_pre=2))
     assert not short.estimable
     data = cits_data()
     data = data[~((data["group"] == 0) & (data["time"] == 10))]
     with pytest.raises(DataError, match="aligned"):
-        c.controlled_its(data)
+        cits.controlled_its(data)
     with pytest.raises(DataError, match="both"):
-        c.controlled_its(cits_data().assign(group=1))
+        cits.controlled_its(cits_data().assign(group=1))
 
 
 # --------------------------------------------------------------------------------------
@@ -254,20 +255,20 @@ def test_controlled_its_refuses_short_or_misaligned_series():
 @pytest.mark.parametrize("start, year", [("2019-04-01", 2020), ("2018-12-01", 2020), ("2020-04-01", 2021),
                                          ("2019-10-01", 2020), ("2019-10-02", 2021)])
 def test_first_post_year_needs_half_a_year_of_exposure(start, year):
-    assert c.first_post_year(start) == year
+    assert area.first_post_year(start) == year
 
 
 def test_comparison_areas_are_the_statistical_neighbours_minus_study_sites():
-    areas = c.comparison_areas("devon")
+    areas = area.comparison_areas("devon")
     assert areas["area_code"] == "878" and len(areas["donors"]) + len(areas["excluded"]) == 10
-    london = c.comparison_areas("safer_london")
+    london = area.comparison_areas("safer_london")
     assert london["level"] == "Regional" and "E12000007" not in london["donors"] and len(london["donors"]) == 8
     with pytest.raises(ValueError, match="not covered"):
-        c.comparison_areas("north_lanarkshire")
+        area.comparison_areas("north_lanarkshire")
 
 
 def test_site_vs_neighbours_devon_cse():
-    comparison = c.site_vs_neighbours("devon", "Child_sexual_exploitation")
+    comparison = area.site_vs_neighbours("devon", "Child_sexual_exploitation")
     s = comparison.summary
     assert s["year"].tolist() == list(range(2018, 2026))
     # Devon's 2018 rate: 205 episodes over ONS mid-2017 0-17 population 143,525
@@ -275,31 +276,31 @@ def test_site_vs_neighbours_devon_cse():
     assert (s["comparison_min"] <= s["comparison_median"]).all()
     assert comparison.first_post_year == 2020
     assert any("COVID-19" in n for n in comparison.notes)
-    fig = c.plot_site_vs_neighbours(comparison)
+    fig = area_display.plot_site_vs_neighbours(comparison)
     assert not figures.is_watermarked(fig)
 
 
 def test_criminal_exploitation_and_hackney_gap_caveats():
-    cce = c.site_vs_neighbours("sheffield", "Child_criminal_exploitation")
+    cce = area.site_vs_neighbours("sheffield", "Child_criminal_exploitation")
     assert any("only from" in n for n in cce.notes)
     assert cce.summary["year"].min() == 2022
-    hackney = c.site_vs_neighbours("hackney", "Child_sexual_exploitation")
+    hackney = area.site_vs_neighbours("hackney", "Child_sexual_exploitation")
     assert any("2021, 2022" in n for n in hackney.notes)
 
 
 def test_hackney_2021_missing_from_care_zero_is_a_gap_not_a_zero():
-    panel = c.area_panel("hackney", "children_missing")
+    panel = area.area_panel("hackney", "children_missing")
     row = panel[(panel["role"] == "site") & (panel["year"] == 2021)].iloc[0]
     assert math.isnan(row["value"]) and row["status"] == "gap"
 
 
 def test_site_analyses_refuse_what_the_public_series_cannot_carry():
-    analyses = c.site_analyses("devon", "Child_sexual_exploitation")
+    analyses = area.site_analyses("devon", "Child_sexual_exploitation")
     table = analyses.table()
     assert table["note"].iloc[0].startswith("not estimable")  # ITS: two years before
     assert table["note"].iloc[2].startswith("not estimable")  # synthetic control
     assert analyses.did.estimable and analyses.did.inference == "placebo-in-space permutation"
-    cce = c.site_analyses("devon", "Child_criminal_exploitation").table()
+    cce = area.site_analyses("devon", "Child_criminal_exploitation").table()
     assert cce["note"].str.startswith("not estimable").all()
 
 
@@ -307,16 +308,16 @@ def test_site_controlled_its_on_a_contract_shaped_area_series():
     from test_its import area_series_frame
 
     frame = area_series_frame(effect=0.6, seed=8)
-    result = c.site_controlled_its("devon", "efr_referrals", frame=frame)
+    result = area.site_controlled_its("devon", "efr_referrals", frame=frame)
     assert result.estimable
     assert result.group_level.lower < 0.6 < result.group_level.upper
-    table = c.area_series_controlled(["devon"], ["efr_referrals"], frame=frame)
+    table = area.area_series_controlled(["devon"], ["efr_referrals"], frame=frame)
     assert table.loc[0, "group_level"] == pytest.approx(result.group_level.estimate)
 
 
 def test_describe_analyses_gives_a_readable_line_per_design():
-    table = c.analyses_table(["sheffield"], ["children_missing"])
-    shown = c.describe_analyses(table)
+    table = area.analyses_table(["sheffield"], ["children_missing"])
+    shown = area.describe_analyses(table)
     assert list(shown["Area"].unique()) == ["Sheffield"]
     assert len(shown) == 3
     assert shown["Result"].str.contains("p = ").all()
@@ -324,20 +325,20 @@ def test_describe_analyses_gives_a_readable_line_per_design():
 
 def test_synthetic_control_figure():
     panel, _ = sc_panel()
-    result = c.synthetic_control(panel, treated="T", first_treated_period=2015)
+    result = synth.synthetic_control(panel, treated="T", first_treated_period=2015)
     assert result.placebo_gaps.shape == (8, len(result.series))
-    fig = c.plot_synthetic_control(result, treated_label="T")
+    fig = area_display.plot_synthetic_control(result, treated_label="T")
     assert len(fig.axes) == 2
-    fig2 = c.plot_sites_measure(["devon", "reading"], "Gangs", ncols=3)
+    fig2 = area_display.plot_sites_measure(["devon", "reading"], "Gangs", ncols=3)
     assert fig2.axes[2].get_legend() is not None  # the legend sits in the empty panel
 
 
 def test_staggered_panel_and_table_on_the_english_la_sites():
-    panel = c.staggered_panel("children_missing")
+    panel = area.staggered_panel("children_missing")
     treated = panel.groupby("unit")["first_treated"].first()
     assert set(treated[treated > 0].index) == {"878", "870", "204", "373"}
     assert not panel.duplicated(["unit", "year"]).any()
-    table = c.staggered_table(["children_missing", "Child_criminal_exploitation"], bootstrap=49)
+    table = area.staggered_table(["children_missing", "Child_criminal_exploitation"], bootstrap=49)
     assert len(table) == 4
     missing = table[table["measure"] == "children_missing"]
     assert (missing["lower"] < missing["att"]).all() and (missing["n_treated"] == 4).all()

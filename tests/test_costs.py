@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from innovate import costs
+from innovate.econ import cea, costing, prices, unit_costs
 from innovate.errors import DataError
+from innovate.show import cost_display
+from innovate.stats import bootstrap
+from innovate.study import costs
 
 # ---------------------------------------------------------------------------------------
 # Discounting (hand-computed)
@@ -18,7 +21,7 @@ from innovate.errors import DataError
 
 
 def test_discount_factors_green_book_first_years():
-    f = costs.discount_factors([0, 1, 2, 0.5])
+    f = prices.discount_factors([0, 1, 2, 0.5])
     assert f[0] == 1.0
     assert f[1] == pytest.approx(1 / 1.035, rel=1e-12)
     assert f[2] == pytest.approx(1 / 1.035**2, rel=1e-12)
@@ -26,7 +29,7 @@ def test_discount_factors_green_book_first_years():
 
 
 def test_discount_factors_step_after_year_30_chains():
-    f = costs.discount_factors([30, 31, 40, 75])
+    f = prices.discount_factors([30, 31, 40, 75])
     assert f[0] == pytest.approx(1.035**-30, rel=1e-12)
     assert f[1] == pytest.approx(1.035**-30 / 1.03, rel=1e-12)
     assert f[2] == pytest.approx(1.035**-30 * 1.03**-10, rel=1e-12)
@@ -36,17 +39,17 @@ def test_discount_factors_step_after_year_30_chains():
 
 
 def test_discount_factors_flat_rate_and_errors():
-    assert costs.discount_factors([3], 0.0)[0] == 1.0
-    assert costs.discount_factors([2], 0.10)[0] == pytest.approx(1 / 1.21)
+    assert prices.discount_factors([3], 0.0)[0] == 1.0
+    assert prices.discount_factors([2], 0.10)[0] == pytest.approx(1 / 1.21)
     with pytest.raises(ValueError):
-        costs.discount_factors([-1])
+        prices.discount_factors([-1])
     with pytest.raises(ValueError):
-        costs.discount_factors([76])
+        prices.discount_factors([76])
 
 
 def test_present_value_hand_computed():
     # 100 now, 100 in a year, 100 in two years at 3.5%
-    pv = costs.present_value([100, 100, 100], [0, 1, 2])
+    pv = prices.present_value([100, 100, 100], [0, 1, 2])
     assert pv == pytest.approx(100 + 100 / 1.035 + 100 / 1.035**2)
     assert pv == pytest.approx(289.96943, abs=1e-5)
 
@@ -57,52 +60,52 @@ def test_present_value_hand_computed():
 
 
 def test_icer_north_east():
-    r = costs.icer(1000.0, 2.0)
+    r = cea.icer(1000.0, 2.0)
     assert r.quadrant == "north_east" and r.value == 500.0 and r.reported
 
 
 def test_icer_south_west_is_saving_per_unit_lost():
-    r = costs.icer(-900.0, -3.0)
+    r = cea.icer(-900.0, -3.0)
     assert r.quadrant == "south_west" and r.value == 300.0
 
 
 def test_icer_dominant_and_dominated_report_no_ratio():
-    r = costs.icer(-50.0, 1.0)
+    r = cea.icer(-50.0, 1.0)
     assert r.quadrant == "dominant" and not r.reported and math.isnan(r.value)
-    r = costs.icer(0.0, 1.0)
+    r = cea.icer(0.0, 1.0)
     assert r.quadrant == "dominant"
-    r = costs.icer(50.0, -1.0)
+    r = cea.icer(50.0, -1.0)
     assert r.quadrant == "dominated" and not r.reported
-    r = costs.icer(0.0, -1.0)
+    r = cea.icer(0.0, -1.0)
     assert r.quadrant == "dominated"
 
 
 def test_icer_effect_near_zero_is_undefined_with_reason():
-    r = costs.icer(1000.0, 0.004, effect_tolerance=0.01)
+    r = cea.icer(1000.0, 0.004, effect_tolerance=0.01)
     assert r.quadrant == "undefined" and not r.reported
     assert "zero" in r.reason
-    r = costs.icer(1000.0, 0.0)
+    r = cea.icer(1000.0, 0.0)
     assert r.quadrant == "undefined"
     # just outside the tolerance it is a ratio again
-    assert costs.icer(1000.0, 0.02, effect_tolerance=0.01).value == pytest.approx(50_000.0)
+    assert cea.icer(1000.0, 0.02, effect_tolerance=0.01).value == pytest.approx(50_000.0)
 
 
 def test_icer_rejects_bad_input():
     with pytest.raises(ValueError):
-        costs.icer(float("nan"), 1.0)
+        cea.icer(float("nan"), 1.0)
     with pytest.raises(ValueError):
-        costs.icer(1.0, 1.0, effect_tolerance=-1)
+        cea.icer(1.0, 1.0, effect_tolerance=-1)
 
 
 def test_quadrant_of_vectorised():
-    q = costs.quadrant_of([1, 1, -1, -1, 0], [1, -1, 1, -1, 1])
+    q = cea.quadrant_of([1, 1, -1, -1, 0], [1, -1, 1, -1, 1])
     assert list(q) == ["north_east", "north_west", "south_east", "south_west", "south_east"]
 
 
 def test_net_benefit_hand_computed():
-    assert costs.net_benefit(1000.0, 2.0, 1500.0) == pytest.approx(500.0)
-    assert costs.net_benefit(0.0, 2.0, 1500.0) == pytest.approx(-1500.0)
-    grid = costs.net_benefit(np.array([0.0, 500.0, 1000.0])[:, None], np.array([1.0, 2.0]), np.array([100.0, 300.0]))
+    assert cea.net_benefit(1000.0, 2.0, 1500.0) == pytest.approx(500.0)
+    assert cea.net_benefit(0.0, 2.0, 1500.0) == pytest.approx(-1500.0)
+    grid = cea.net_benefit(np.array([0.0, 500.0, 1000.0])[:, None], np.array([1.0, 2.0]), np.array([100.0, 300.0]))
     np.testing.assert_allclose(grid, [[-100, -300], [400, 700], [900, 1700]])
 
 
@@ -110,24 +113,24 @@ def test_ceac_at_zero_is_share_of_replicates_costing_less():
     rng = np.random.default_rng(7)
     dc = rng.normal(50, 100, 4000)
     de = rng.normal(0.2, 0.5, 4000)
-    curve = costs.ceac(de, dc, [0.0, 100.0, 1e9])
+    curve = cea.ceac(de, dc, [0.0, 100.0, 1e9])
     assert curve[0] == pytest.approx((dc < 0).mean(), abs=0)
     # a huge willingness to pay: the share with a gain in effect
     assert curve[2] == pytest.approx((de > 0).mean(), abs=1e-3)
     # hand case
-    assert list(costs.ceac([1.0, -1.0, 2.0, 0.5], [10.0, -5.0, 30.0, -1.0], [0.0, 10.0])) == [0.5, 0.25]  # at 10: INB 0 is not > 0
+    assert list(cea.ceac([1.0, -1.0, 2.0, 0.5], [10.0, -5.0, 30.0, -1.0], [0.0, 10.0])) == [0.5, 0.25]  # at 10: INB 0 is not > 0
 
 
 def test_ceac_is_monotone_for_positive_effects():
     de = np.array([0.5, 1.0, 2.0])
     dc = np.array([100.0, 100.0, 100.0])
-    curve = costs.ceac(de, dc, np.linspace(0, 1000, 11))
+    curve = cea.ceac(de, dc, np.linspace(0, 1000, 11))
     assert np.all(np.diff(curve) >= 0)
 
 
 def test_parametric_ceac_hand_case():
     # INB(lambda) = 100 * 1 - 50 = 50; var = 100^2 * 0.04 + 400 - 0 = 800
-    p = costs.parametric_ceac(1.0, 50.0, 0.04, 400.0, 0.0, [100.0])
+    p = cea.parametric_ceac(1.0, 50.0, 0.04, 400.0, 0.0, [100.0])
     assert p[0] == pytest.approx(stats.norm.cdf(50 / math.sqrt(800)))
 
 
@@ -148,9 +151,9 @@ def _two_arm_frame(rng, n_per_arm=(60, 40), sites=("a", "b")):
 
 def test_bootstrap_is_deterministic_and_keeps_strata_sizes():
     frame = _two_arm_frame(np.random.default_rng(1))
-    a = costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=300, seed=11)
-    b = costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=300, seed=11)
-    c = costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=300, seed=12)
+    a = bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=300, seed=11)
+    b = bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=300, seed=11)
+    c = bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=300, seed=12)
     np.testing.assert_array_equal(a.replicates, b.replicates)
     assert not np.array_equal(a.replicates, c.replicates)
     assert list(a.strata["n"]) == [40, 60, 40, 60]  # sorted: (a, comparison), (a, innovation), ...
@@ -166,18 +169,18 @@ def test_bootstrap_resamples_pairs_within_strata():
     frame = pd.DataFrame({"site_id": "s", "arm": np.repeat(["innovation", "comparison"], 30)})
     frame["effect"] = rng.normal(size=60)
     frame["cost"] = 10 * frame["effect"]
-    boot = costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=200, seed=1)
+    boot = bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=200, seed=1)
     np.testing.assert_allclose(boot.replicates[..., 0], 10 * boot.replicates[..., 1])
     # a stratum whose values are all equal never varies
     frame.loc[frame["arm"] == "comparison", ["cost", "effect"]] = 5.0
-    boot = costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=50, seed=1)
+    boot = bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=50, seed=1)
     comparison = list(boot.strata["arm"]).index("comparison")
     assert np.all(boot.replicates[:, comparison, :] == 5.0)
 
 
 def test_bootstrap_chunking_does_not_change_shapes_or_means():
     frame = _two_arm_frame(np.random.default_rng(5))
-    boot = costs.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=2500, seed=2, chunk=1000)
+    boot = bootstrap.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=2500, seed=2, chunk=1000)
     assert boot.replicates.shape == (2500, 4, 1)
     # the bootstrap distribution of a mean centres on the sample mean
     np.testing.assert_allclose(boot.replicates.mean(axis=0), boot.point, rtol=0.02)
@@ -187,18 +190,18 @@ def test_bootstrap_rejects_missing_values_and_tiny_strata():
     frame = _two_arm_frame(np.random.default_rng(1))
     frame.loc[3, "cost"] = np.nan
     with pytest.raises(DataError) as err:
-        costs.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=10)
+        bootstrap.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=10)
     assert err.value.problems[0].column == "cost" and err.value.problems[0].row == 4
     tiny = pd.DataFrame({"site_id": ["a", "a", "a"], "arm": ["innovation", "innovation", "comparison"], "cost": [1.0, 2.0, 3.0]})
     with pytest.raises(DataError):
-        costs.stratified_bootstrap(tiny, ["cost"], ["site_id", "arm"], reps=10)
+        bootstrap.stratified_bootstrap(tiny, ["cost"], ["site_id", "arm"], reps=10)
 
 
 def test_arm_difference_is_site_weighted():
     frame = _two_arm_frame(np.random.default_rng(9), n_per_arm=(30, 20), sites=("a", "b"))
     frame = pd.concat([frame, frame[frame["site_id"] == "b"].assign(site_id="b")], ignore_index=True)  # site b twice as big
-    boot = costs.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=20, seed=1)
-    stat = costs.arm_difference(boot)
+    boot = bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=20, seed=1)
+    stat = bootstrap.arm_difference(boot)
     est, reps, jk = boot.apply(stat)
     g = frame.groupby(["site_id", "arm"])["cost"].mean()
     hand = (1 / 3) * (g["a", "innovation"] - g["a", "comparison"]) + (2 / 3) * (g["b", "innovation"] - g["b", "comparison"])
@@ -209,8 +212,8 @@ def test_arm_difference_is_site_weighted():
 def test_jackknife_values_are_leave_one_out_means():
     frame = pd.DataFrame({"site_id": "s", "arm": ["innovation"] * 4 + ["comparison"] * 3,
                           "cost": [1.0, 2.0, 3.0, 6.0, 1.0, 1.0, 4.0]})
-    boot = costs.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=5, seed=1)
-    _, _, jk = boot.apply(costs.arm_difference(boot))
+    boot = bootstrap.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=5, seed=1)
+    _, _, jk = boot.apply(bootstrap.arm_difference(boot))
     # strata sorted: comparison first. Leaving out the comparison 4.0: 4 - 1 = 3
     assert sorted(np.round(jk[:, 0], 10)) == sorted(np.round([
         3 - (1 + 4) / 2, 3 - (1 + 4) / 2, 3 - 1.0,  # comparison left out (mean of innovation = 3)
@@ -221,14 +224,14 @@ def test_jackknife_values_are_leave_one_out_means():
 def test_bca_matches_scipy_on_a_skewed_mean():
     x = np.random.default_rng(2024).exponential(1.0, 60)
     frame = pd.DataFrame({"site_id": "s", "arm": "x", "v": x})
-    boot = costs.stratified_bootstrap(frame, ["v"], ["site_id", "arm"], reps=40_000, seed=5)
+    boot = bootstrap.stratified_bootstrap(frame, ["v"], ["site_id", "arm"], reps=40_000, seed=5)
     est, reps, jk = boot.apply(lambda m: m[..., 0, 0])
-    lo, hi = costs.bca_interval(est, reps, jk)
+    lo, hi = bootstrap.bca_interval(est, reps, jk)
     ref = stats.bootstrap((x,), np.mean, n_resamples=40_000, method="BCa", random_state=5).confidence_interval
     assert lo == pytest.approx(ref.low, abs=0.01)
     assert hi == pytest.approx(ref.high, abs=0.01)
     # skewed data: BCa shifts right of the percentile interval
-    plo, phi = costs.percentile_interval(reps)
+    plo, phi = bootstrap.percentile_interval(reps)
     assert lo > plo and hi > phi
 
 
@@ -236,8 +239,8 @@ def test_bca_hand_case_with_no_bias_and_no_acceleration_is_percentile():
     # symmetric replicates around the estimate and symmetric jackknife values: z0 = a = 0
     reps = np.concatenate([np.linspace(-1, 1, 1001)])
     jk = np.array([-1.0, 1.0, -2.0, 2.0])
-    assert costs.bca_interval(0.0, reps, jk) == pytest.approx(costs.percentile_interval(reps))
-    assert all(math.isnan(v) for v in costs.bca_interval(5.0, reps, jk))  # every replicate below
+    assert bootstrap.bca_interval(0.0, reps, jk) == pytest.approx(bootstrap.percentile_interval(reps))
+    assert all(math.isnan(v) for v in bootstrap.bca_interval(5.0, reps, jk))  # every replicate below
 
 
 def test_percentile_interval_coverage_on_simulated_data():
@@ -252,9 +255,9 @@ def test_percentile_interval_coverage_on_simulated_data():
             "arm": np.repeat(["innovation", "comparison"], 80),
             "cost": np.concatenate([rng.gamma(2.0, 600.0, 80), rng.gamma(2.0, 500.0, 80)]),
         })
-        boot = costs.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=500, seed=sim, jackknife=False)
-        _, reps, _ = boot.apply(costs.arm_difference(boot))
-        lo, hi = costs.percentile_interval(reps[:, 0])
+        boot = bootstrap.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=500, seed=sim, jackknife=False)
+        _, reps, _ = boot.apply(bootstrap.arm_difference(boot))
+        lo, hi = bootstrap.percentile_interval(reps[:, 0])
         covered += lo <= true_diff <= hi
     coverage = covered / n_sims
     assert 0.90 <= coverage <= 0.99, coverage
@@ -268,7 +271,7 @@ def test_percentile_interval_coverage_on_simulated_data():
 def _deflator_rows():
     import csv
 
-    from innovate.paths import public_dir
+    from innovate.data.paths import public_dir
 
     with open(public_dir() / "deflators" / "hmt_gdp_deflators_fy_march2026.csv", encoding="utf-8") as f:
         return {r["fiscal_year"]: float(r["gdp_deflator"]) for r in csv.DictReader(f)}
@@ -276,37 +279,37 @@ def _deflator_rows():
 
 def test_price_year_conversion_against_the_deflator_table():
     table = _deflator_rows()
-    assert costs.to_price_year(100.0, "2013-14") == pytest.approx(100.0 * table["2024-25"] / table["2013-14"])
+    assert prices.to_price_year(100.0, "2013-14") == pytest.approx(100.0 * table["2024-25"] / table["2013-14"])
     # by hand from the published index: 2024-25 = 100, 2013-14 = 73.0337
-    assert costs.to_price_year(55.0, "2013-14") == pytest.approx(55.0 * 100 / 73.0337, rel=1e-9)
-    out = costs.to_price_year([1000.0, 1000.0], ["2019-20", "2024-25"])
+    assert prices.to_price_year(55.0, "2013-14") == pytest.approx(55.0 * 100 / 73.0337, rel=1e-9)
+    out = prices.to_price_year([1000.0, 1000.0], ["2019-20", "2024-25"])
     np.testing.assert_allclose(out, [1000.0 * 100 / table["2019-20"], 1000.0])
-    assert costs.to_price_year(50.0, "2024-25", to_fy="2019-20") == pytest.approx(50.0 * table["2019-20"] / 100)
+    assert prices.to_price_year(50.0, "2024-25", to_fy="2019-20") == pytest.approx(50.0 * table["2019-20"] / 100)
 
 
 def test_price_year_rejects_forecast_and_unknown_years():
     with pytest.raises(DataError) as err:
-        costs.to_price_year(1.0, "2026-27")
+        prices.to_price_year(1.0, "2026-27")
     assert err.value.problems[0].rule == "deflator-outturn"
     with pytest.raises(DataError):
-        costs.to_price_year(1.0, "1990-91")
+        prices.to_price_year(1.0, "1990-91")
 
 
 def test_financial_year_boundaries():
-    fy = costs.financial_year(["2022-03-31", "2022-04-01", "2023-01-15", "2000-04-01"])
+    fy = prices.financial_year(["2022-03-31", "2022-04-01", "2023-01-15", "2000-04-01"])
     assert list(fy) == ["2021-22", "2022-23", "2022-23", "2000-01"]
-    assert costs.fy_start("2019-20") == 2019
+    assert prices.fy_start("2019-20") == 2019
     with pytest.raises(ValueError):
-        costs.fy_start("2019-21")
+        prices.fy_start("2019-21")
 
 
 def test_unit_cost_file_is_in_step_with_the_public_files():
     """data/reference/unit_costs.csv is what build_unit_costs() makes from data/public."""
-    built = costs.build_unit_costs()
-    shipped = costs.unit_costs()
-    assert list(shipped.columns) == list(costs.UNIT_COST_COLUMNS)
+    built = unit_costs.build_unit_costs()
+    shipped = unit_costs.unit_costs()
+    assert list(shipped.columns) == list(unit_costs.UNIT_COST_COLUMNS)
     assert len(built) == len(shipped)
-    for column in costs.UNIT_COST_COLUMNS:
+    for column in unit_costs.UNIT_COST_COLUMNS:
         if column in ("amount_gbp", "amount_gbp_price_year"):
             np.testing.assert_allclose(shipped[column].to_numpy(), built[column].to_numpy(), rtol=0, atol=0.005)
         else:
@@ -314,10 +317,10 @@ def test_unit_cost_file_is_in_step_with_the_public_files():
 
 
 def test_unit_cost_rows_state_source_unit_and_price_year():
-    table = costs.unit_costs()
+    table = unit_costs.unit_costs()
     for column in ("source", "unit", "price_year"):
         assert (table[column].str.strip() != "").all()
-    assert set(table["price_year_converted_to"]) == {costs.PRICE_YEAR}
+    assert set(table["price_year_converted_to"]) == {prices.PRICE_YEAR}
     staff = table[table["item"].str.startswith("staff_contact_hour:")].set_index("item")
     # the published rate is not an assumption; every other role is, and says so
     assert staff.loc["staff_contact_hour:social_worker", "is_assumption"] == 0
@@ -335,12 +338,12 @@ def test_unit_cost_rows_state_source_unit_and_price_year():
 def test_section_251_rows_match_the_lait_file():
     import csv
 
-    from innovate.paths import public_dir
+    from innovate.data.paths import public_dir
 
     with open(public_dir() / "dfe_lait" / "lait_bds_selected_indicators_long.csv", encoding="utf-8-sig") as f:
         raw = [r for r in csv.DictReader(f) if r["Short Desc"] == "RescareFinance" and r["LA and Regions"] == "Reading"
                and r["Years"].startswith("2022-23")]
-    table = costs.unit_costs()
+    table = unit_costs.unit_costs()
     row = table[(table["item"] == "residential_care") & (table["area_code"] == "870")
                 & (table["financial_year"] == "2022-23")].iloc[0]
     assert row["amount_gbp"] == float(raw[0]["Values"])
@@ -348,23 +351,23 @@ def test_section_251_rows_match_the_lait_file():
 
 
 def test_unit_cost_loader_names_file_column_and_row(tmp_path):
-    table = costs.unit_costs()
+    table = unit_costs.unit_costs()
     broken = table.copy()
     broken.loc[2, "source"] = ""
     broken.loc[4, "amount_gbp"] = -1.0
     path = tmp_path / "unit_costs.csv"
     broken.to_csv(path, index=False)
     with pytest.raises(DataError) as err:
-        costs.unit_costs(path)
+        unit_costs.unit_costs(path)
     found = {(p.column, p.row, p.rule) for p in err.value.problems}
     assert ("source", 3, "required-value") in found
     assert ("amount_gbp", 5, "non-negative-number") in found
 
 
 def test_nao_multiplier_hand_computed():
-    table = costs.unit_costs()
+    table = unit_costs.unit_costs()
     nao = table[table["item"] == "childrens_home_place"].iloc[0]["amount_gbp_price_year"]
-    s251 = table[(table["item"] == "residential_care") & (table["area_code"] == costs.ENGLAND_CODE)
+    s251 = table[(table["item"] == "residential_care") & (table["area_code"] == unit_costs.ENGLAND_CODE)
                  & (table["financial_year"] == "2023-24")].iloc[0]["amount_gbp_price_year"]
     assert costs.nao_residential_multiplier(table) == pytest.approx(nao / (365.25 / 7) / s251)
 
@@ -387,16 +390,16 @@ def test_activity_components_by_role_and_discount_year():
         "staff_role": ["social_worker", "social_worker", "social_worker", "youth_worker"],
         "contact_hours": [2.0, 1.5, 4.0, 1.0],
     })
-    out = costs.activity_components(activity, people, {"social_worker": 60.0, "youth_worker": 40.0})
+    out = costing.activity_components(activity, people, {"social_worker": 60.0, "youth_worker": 40.0})
     assert out.loc["YP1", "staff:social_worker@y0"] == pytest.approx(3.5 * 60)  # months 0 and 11
     assert out.loc["YP1", "staff:social_worker@y1"] == pytest.approx(4.0 * 60)  # month 12
     assert out.loc["YP1", "staff:youth_worker@y1"] == pytest.approx(40.0)
     late = activity.assign(month=pd.to_datetime(["2022-03-01", "2023-02-01", "2023-09-01", "2023-03-01"]))
     with pytest.raises(DataError) as err:
-        costs.activity_components(late, people, {"social_worker": 60.0, "youth_worker": 40.0})
+        costing.activity_components(late, people, {"social_worker": 60.0, "youth_worker": 40.0})
     assert err.value.problems[0].column == "month" and err.value.problems[0].row == 3
     with pytest.raises(DataError):
-        costs.activity_components(activity, people, {"social_worker": 60.0})
+        costing.activity_components(activity, people, {"social_worker": 60.0})
 
 
 def test_placement_days_hand_counts():
@@ -409,7 +412,7 @@ def test_placement_days_hand_counts():
         "start_date": pd.to_datetime(["2022-03-20", "2021-12-01", "2022-12-25", "2023-06-20"]),
         "end_date": pd.to_datetime(["2022-04-05", "2022-01-10", "2023-01-05", "2023-08-01"]),
     })
-    days = costs.placement_days(placements, people)
+    days = costing.placement_days(placements, people)
     got = {(r.person_id, r.placement_type, r.financial_year, r.year): r.days for r in days.itertuples()}
     assert got == {
         ("YP1", "residential", "2021-22", 0): 12,  # 20-31 March 2022
@@ -439,7 +442,7 @@ def test_placement_components_price_each_day_at_its_year_and_type():
         "start_date": pd.to_datetime(["2022-03-20", "2022-12-25", "2023-06-20"]),
         "end_date": pd.to_datetime(["2022-04-05", "2023-01-05", "2023-08-01"]),
     })
-    wide, notes = costs.placement_components(placements, people, _rate_table(), {"s": "A"})
+    wide, notes = costing.placement_components(placements, people, _rate_table(), {"s": "A"})
     assert wide.loc["YP1", "placement:residential@y0"] == pytest.approx(12 * 7000 / 7 + 5 * 7700 / 7)
     # secure is priced at the residential rate
     assert wide.loc["YP2", "placement:secure@y0"] == pytest.approx(7 * 7700 / 7)
@@ -457,14 +460,14 @@ def test_innovation_costs_apportioned_per_day_of_follow_up():
         "site_id": "s", "financial_year": ["2024-25", "2024-25"], "cost_category": ["running", "start_up"],
         "item": ["additional_staff", "training"], "amount_gbp": [730_000.0, start_up],
     })
-    wide, summary, notes = costs.innovation_components(innovation, people)
+    wide, summary, notes = costing.innovation_components(innovation, people)
     # 2024-25 has 365 days and 2 innovation-arm young people: 1,000 a day each
     assert wide.loc["A1", "innovation:running@y0"] == pytest.approx(365 * 1000.0)
     # 1 April - 30 September 2025 (183 days) priced at the nearest year's running costs, with a note
     assert wide.loc["A1", "innovation:running@y1"] == pytest.approx(183 * 730_000.0 / (365 * 2))
     assert any("2025-26" in n for n in notes)
     annuity = (1 - 1.035**-5) / 0.035
-    assert costs.annuity_factor(5) == pytest.approx(annuity)
+    assert costing.annuity_factor(5) == pytest.approx(annuity)
     per_day = start_up / annuity / (365 * 2)
     assert wide.loc["A2", "innovation:start_up@y0"] == pytest.approx(365 * per_day)
     assert wide.loc["A2", "innovation:start_up@y1"] == pytest.approx(183 * per_day)
@@ -492,7 +495,7 @@ def test_person_outcomes_sums_and_completeness():
 def test_cost_effect_model_discounts_and_multiplies():
     columns = ["staff:social_worker@y0", "staff:social_worker@y1", "placement:residential@y1",
                "effect@y0", "effect@y1", "_w"]
-    model = costs.CostEffectModel(columns, columns[:3], columns[3:5], "_w")
+    model = cea.CostEffectModel(columns, columns[:3], columns[3:5], "_w")
     means = np.array([[[100.0, 103.5, 207.0, 1.0, 1.035, 1.0]]])  # one stratum
     cost, effect = model.evaluate(means)[0, 0]
     assert cost == pytest.approx(100 + 100 + 200)
@@ -539,12 +542,12 @@ def test_site_summary_is_consistent(devon):
     assert np.sign(res.delta_effect) == -np.sign(cons.loc["Missing episodes over 18 months", "difference"])
     rep = res.replicates
     assert res.ceac([0.0])[0] == pytest.approx((rep[:, 0] < 0).mean())
-    assert set(devon.tornado["parameter"]) >= set(costs.PARAMETERS) | {"discount_rate", "effect", "residential_nao"}
+    assert set(devon.tornado["parameter"]) >= set(cea.PARAMETERS) | {"discount_rate", "effect", "residential_nao"}
     widths = devon.tornado["width"].to_numpy()
     assert np.all(np.diff(widths) <= 1e-9)  # widest first
     k = devon.numbers()
     assert k["delta_cost_low"] <= k["delta_cost"] <= k["delta_cost_high"] or not np.isfinite(k["delta_cost_low"])
-    assert devon.icer.quadrant in costs.QUADRANTS
+    assert devon.icer.quadrant in cea.QUADRANTS
     assert devon.cost_per_young_person["site_id"].eq("devon").all()
 
 
@@ -565,18 +568,18 @@ def test_costs_are_split_into_start_up_and_running(devon):
 
 
 def test_tables_for_display_pass_disclosure_control(devon):
-    from innovate import disclosure
+    from innovate.stats import disclosure
 
-    table = costs.cost_table_display(devon.cost_per_young_person)
+    table = cost_display.cost_table_display(devon.cost_per_young_person)
     disclosure.assert_protected(table)
     assert table["Total"].str.startswith("£").all()
 
 
 def test_a_site_slice_of_the_whole_equals_the_site_costed_alone(devon):
-    import innovate.costs as c
+    from innovate.study import costs
 
-    whole = c.prepare(c.load_cost_data())
-    sliced = c.summarise(c.subset(whole, "devon"), "devon", reps=300)
+    whole = costs.prepare(costs.load_cost_data())
+    sliced = costs.summarise(costs.subset(whole, "devon"), "devon", reps=300)
     assert sliced.numbers() == devon.numbers()
 
 
@@ -584,19 +587,19 @@ def test_plots_return_figures_with_every_series_marked(devon):
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    fig = costs.plot_ce_plane({"Devon": devon.result})
+    fig = cost_display.plot_ce_plane({"Devon": devon.result})
     assert isinstance(fig, Figure)
     points = fig.axes[0].collections[0].get_offsets()
     assert len(points) == devon.result.boot.n_replicates
     np.testing.assert_allclose(points[:, 0], devon.result.replicates[:, 1])  # effect on x, cost on y
     acc = devon.acceptability()
-    fig2 = costs.plot_ceac({"bootstrap": (acc["wtp"], acc["bootstrap"]), "probabilistic": (acc["wtp"], acc["probabilistic"])})
+    fig2 = cost_display.plot_ceac({"bootstrap": (acc["wtp"], acc["bootstrap"]), "probabilistic": (acc["wtp"], acc["probabilistic"])})
     markers = {line.get_marker() for line in fig2.axes[0].get_lines() if line.get_label() in ("bootstrap", "probabilistic")}
     assert len(markers) == 2  # never colour alone
-    fig3 = costs.plot_tornado(devon.tornado)
+    fig3 = cost_display.plot_tornado(devon.tornado)
     assert len(fig3.axes[0].get_yticklabels()) == len(devon.tornado)
-    fig4 = costs.plot_cost_components(devon.cost_per_young_person)
-    fig5 = costs.plot_unit_cost_trends(costs.unit_costs())
+    fig4 = cost_display.plot_cost_components(devon.cost_per_young_person)
+    fig5 = cost_display.plot_unit_cost_trends(unit_costs.unit_costs())
     assert len(fig5.axes) == 2
     for f in (fig, fig2, fig3, fig4, fig5):
         plt.close(f)

@@ -16,9 +16,9 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, build_book
-from innovate import claims
+
+from innovate.sphinxext import claims
 
 pytestmark = pytest.mark.book
 

@@ -26,9 +26,9 @@ import sys
 
 import nbformat
 import pytest
-
 from conftest import ROOT
-from innovate import claims
+
+from innovate.sphinxext import claims
 
 pytestmark = pytest.mark.book
 
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.book
 def execute(notebooks, out, executed, hash_seed: str) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": hash_seed, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     env.pop("INNOVATE_DATA_DIR", None)
-    command = [sys.executable, "-m", "innovate.claims", "execute", "--out", str(out), "--executed", str(executed)]
+    command = [sys.executable, "-m", "innovate.sphinxext.claims", "execute", "--out", str(out), "--executed", str(executed)]
     return subprocess.Popen(command + [str(p) for p in notebooks], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

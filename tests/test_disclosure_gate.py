@@ -33,10 +33,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from innovate import disclosure
 from innovate.errors import DataError
-from innovate.figures import SYNTHETIC_CAPTION_PREFIX
-from innovate.report import PEOPLE_COUNTS_ATTRIBUTE
+from innovate.show.figures import SYNTHETIC_CAPTION_PREFIX
+from innovate.show.glue import PEOPLE_COUNTS_ATTRIBUTE
+from innovate.stats import disclosure
 
 #: DfE practice: counts from 1 to 5 are replaced by "c".
 DEFAULT_THRESHOLD = 5

@@ -10,8 +10,11 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.stats.diagnostic import acorr_breusch_godfrey
 
-from innovate import figures, its
+from innovate.data import sicily as data_sicily
 from innovate.errors import DataError
+from innovate.show import area_display, figures
+from innovate.stats import its
+from innovate.study import area_series, its_validation
 
 # --------------------------------------------------------------------------------------
 # Validation: Lopez Bernal, Cummins and Gasparrini (2017), Sicily smoking ban
@@ -19,7 +22,7 @@ from innovate.errors import DataError
 
 @pytest.fixture(scope="module")
 def sicily():
-    return its.sicily()
+    return data_sicily.sicily()
 
 
 @pytest.mark.parametrize(
@@ -31,13 +34,13 @@ def sicily():
     ],
 )
 def test_sicily_models_1_to_3_reproduce_published_values_to_three_decimals(sicily, model, published):
-    result = its.fit_sicily(model, sicily)
+    result = its_validation.fit_sicily(model, sicily)
     got = tuple(round(v, 3) for v in result.level)
     assert got == published
 
 
 def test_sicily_model_4_reproduces_the_published_limits_and_slope(sicily):
-    result = its.fit_sicily(4, sicily)
+    result = its_validation.fit_sicily(4, sicily)
     assert round(result.level.lower, 3) == 0.827
     assert round(result.level.upper, 3) == 0.929
     assert round(result.slope.estimate, 4) == 1.0015
@@ -46,10 +49,10 @@ def test_sicily_model_4_reproduces_the_published_limits_and_slope(sicily):
 
 
 def test_sicily_matches_the_r_rerun_to_six_decimals(sicily):
-    ref = its.sicily_reference()
+    ref = data_sicily.sicily_reference()
     rerun = ref[ref["source"] != "published"]
     for row in rerun.itertuples():
-        result = its.fit_sicily(int(row.model), sicily)
+        result = its_validation.fit_sicily(int(row.model), sicily)
         est = getattr(result, row.term)
         assert est.estimate == pytest.approx(row.estimate, abs=1e-6)
         assert est.lower == pytest.approx(row.lower, abs=1e-6)
@@ -57,7 +60,7 @@ def test_sicily_matches_the_r_rerun_to_six_decimals(sicily):
 
 
 def test_sicily_reproduction_table_flags_only_the_double_rounded_value():
-    table = its.sicily_reproduction()
+    table = its_validation.sicily_reproduction()
     assert len(table) == 13
     failing = table[~table["agrees"]]
     assert list(zip(failing["model"], failing["term"], failing["quantity"])) == [(4, "level", "estimate")]
@@ -66,7 +69,7 @@ def test_sicily_reproduction_table_flags_only_the_double_rounded_value():
 
 def test_sicily_slope_f_test_matches_r_anova(sicily):
     # R: anova(model3, model4, test="F") gives F = 0.63879, p = 0.42786
-    result = its.fit_sicily(4, sicily)
+    result = its_validation.fit_sicily(4, sicily)
     assert result.diagnostics["slope_test"] == "F"
     assert result.diagnostics["slope_test_stat"] == pytest.approx(0.63879, abs=5e-5)
     assert result.diagnostics["slope_test_p"] == pytest.approx(0.42786, abs=5e-5)
@@ -74,12 +77,12 @@ def test_sicily_slope_f_test_matches_r_anova(sicily):
 
 def test_sicily_quasi_poisson_scale_matches_r(sicily):
     # R: summary(model4)$dispersion = 2.274562545 (IRLS stopping differs in the 6th digit)
-    assert its.fit_sicily(4, sicily).scale == pytest.approx(2.274562545, rel=1e-5)
+    assert its_validation.fit_sicily(4, sicily).scale == pytest.approx(2.274562545, rel=1e-5)
 
 
 def test_arima_errors_match_r_arima(sicily):
     # R 4.2.2: arima(log(aces/stdpop), order=c(1,0,0), xreg=X, method="ML")
-    result = its.fit_sicily(4, sicily, method="arima")
+    result = its_validation.fit_sicily(4, sicily, method="arima")
     assert math.log(result.level.estimate) == pytest.approx(-0.136050314635, abs=2e-5)
     assert result.rho == pytest.approx(-0.235050602818, abs=5e-4)
     se = (math.log(result.level.upper) - math.log(result.level.lower)) / (2 * 1.959963984540054)
@@ -88,7 +91,7 @@ def test_arima_errors_match_r_arima(sicily):
 
 def test_negative_binomial_matches_r_glm_nb(sicily):
     # R 4.2.2: MASS::glm.nb; 1/theta = 0.00116117333, smokban = -0.132669279260
-    result = its.fit_sicily(4, sicily, method="negbin")
+    result = its_validation.fit_sicily(4, sicily, method="negbin")
     assert result.alpha == pytest.approx(0.00116117333, rel=1e-4)
     assert math.log(result.level.estimate) == pytest.approx(-0.132669279260, abs=1e-6)
     se = (math.log(result.level.upper) - math.log(result.level.lower)) / (2 * 1.959963984540054)
@@ -96,7 +99,7 @@ def test_negative_binomial_matches_r_glm_nb(sicily):
 
 
 def test_newey_west_matches_a_hand_computed_sandwich(sicily):
-    result = its.fit_sicily(2, sicily, errors="hac", maxlags=3)
+    result = its_validation.fit_sicily(2, sicily, errors="hac", maxlags=3)
     X = np.column_stack([np.ones(len(sicily)), sicily["smokban"], sicily["time"]])
     y = sicily["aces"].to_numpy(float)
     offset = np.log(sicily["stdpop"].to_numpy(float))
@@ -338,18 +341,18 @@ def test_unknown_method_is_refused():
 
 
 def test_plot_its_draws_the_standard_figure(sicily):
-    result = its.fit_sicily(4, sicily)
-    fig = its.plot_its(result, ylabel="per 100,000")
+    result = its_validation.fit_sicily(4, sicily)
+    fig = area_display.plot_its(result, ylabel="per 100,000")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "Counterfactual (no intervention)" in labels and "Intervention" in labels
     assert not figures.is_watermarked(fig)
-    fig2 = its.plot_its(result, synthetic=True)
+    fig2 = area_display.plot_its(result, synthetic=True)
     assert figures.is_watermarked(fig2)
-    acf_fig = its.plot_residual_acf(result)
+    acf_fig = area_display.plot_residual_acf(result)
     assert acf_fig.axes[0].get_xlabel() == "Lag (periods)"
     with pytest.raises(ValueError):
-        its.plot_its(its.fit_its(annual(2, 2), time="year", frequency="annual"))
+        area_display.plot_its(its.fit_its(annual(2, 2), time="year", frequency="annual"))
 
 
 # --------------------------------------------------------------------------------------
@@ -372,17 +375,17 @@ def area_series_frame(site="devon", effect=0.7, seed=4):
 
 def test_area_series_builds_a_monthly_series():
     frame = area_series_frame()
-    series = its.area_series("devon", "efr_referrals", frame)
+    series = area_series.area_series("devon", "efr_referrals", frame)
     assert len(series) == 120 and series["time"].tolist() == list(range(1, 121))
     assert series["month"].iloc[0] == 1
-    comparison = its.area_series("devon", "efr_referrals", frame, role="comparator")
+    comparison = area_series.area_series("devon", "efr_referrals", frame, role="comparator")
     assert (comparison["population"] == 300_000).all()
     with pytest.raises(KeyError):
-        its.area_series("devon", "nonsense", frame)
+        area_series.area_series("devon", "nonsense", frame)
 
 
 def test_fit_site_series_on_synthetic_monthly_data_recovers_the_effect():
-    result = its.fit_site_series("devon", "efr_referrals", source="synthetic", frame=area_series_frame(effect=0.7))
+    result = area_series.fit_site_series("devon", "efr_referrals", source="synthetic", frame=area_series_frame(effect=0.7))
     assert result.estimable and result.harmonics == 2
     se = (math.log(result.level.upper) - math.log(result.level.lower)) / (2 * 1.96)
     assert abs(math.log(result.level.estimate / 0.7)) < 3 * se
@@ -392,12 +395,12 @@ def test_fit_site_series_on_synthetic_monthly_data_recovers_the_effect():
 
 def test_fit_site_series_on_public_data_refuses_short_series():
     # Child sexual exploitation is published from 2018; Devon's assumed start gives two years before.
-    result = its.fit_site_series("devon", "Child_sexual_exploitation", source="public")
+    result = area_series.fit_site_series("devon", "Child_sexual_exploitation", source="public")
     assert not result.estimable and result.n_pre == 2
 
 
 def test_fit_site_series_on_public_missing_series_excludes_withheld_years():
-    result = its.fit_site_series("devon", "children_missing", source="public")
+    result = area_series.fit_site_series("devon", "children_missing", source="public")
     assert result.estimable
     assert result.frequency == "annual" and result.harmonics == 0
     assert [d["time"] for d in result.dropped] == [2015.0]  # published as 'x'
@@ -405,7 +408,7 @@ def test_fit_site_series_on_public_missing_series_excludes_withheld_years():
 
 def test_covariates_enter_the_design_and_are_checked():
     frame = area_series_frame()
-    data = its.area_series("devon", "efr_referrals", frame)
+    data = area_series.area_series("devon", "efr_referrals", frame)
     result = its.fit_its(data, date="date", season="month", harmonics=2, covariates=["covid"])
     assert "cov_covid" in result.params.index
     data.loc[3, "covid"] = None
@@ -417,25 +420,25 @@ def test_covariates_enter_the_design_and_are_checked():
 
 def test_covid_indicator_covers_april_2020_to_march_2021():
     dates = pd.to_datetime(["2020-03-01", "2020-04-01", "2021-03-01", "2021-04-01"])
-    assert its.covid_indicator(dates).tolist() == [0, 1, 1, 0]
+    assert area_series.covid_indicator(dates).tolist() == [0, 1, 1, 0]
 
 
 def test_manifest_truth_converts_to_this_modules_slope_origin():
     manifest = {"sites": {"devon": {"its": {"efr_referrals": {"level_rate_ratio": 0.9,
                                                               "slope_change_per_month": -0.002}}}}}
-    truth = its.manifest_truth(manifest)
+    truth = area_series.manifest_truth(manifest)
     assert truth.loc[0, "true_level"] == pytest.approx(0.9 * math.exp(-0.002))
     assert truth.loc[0, "true_slope"] == pytest.approx(math.exp(-0.002))
 
 
 def test_area_series_results_and_truth_comparison():
     frame = area_series_frame(effect=0.7)
-    results = its.area_series_results(["devon"], ["efr_referrals"], frame=frame)
+    results = area_series.area_series_results(["devon"], ["efr_referrals"], frame=frame)
     assert len(results) == 1 and results.loc[0, "n_pre"] == 51
     truth = pd.DataFrame({"site_id": ["devon"], "measure": ["efr_referrals"], "true_level": [0.7], "true_slope": [1.0]})
-    compared = its.compare_with_truth(results, truth)
+    compared = area_series.compare_with_truth(results, truth)
     assert compared.loc[0, "level_covered"] == (results.loc[0, "level_lower"] <= 0.7 <= results.loc[0, "level_upper"])
-    table = its.monthly_results_display(compared, names={"devon": "Devon"})
+    table = area_display.monthly_results_display(compared, names={"devon": "Devon"})
     assert table.index[0] == ("Devon", "Referrals with extra-familial risk")
     assert table.iloc[0]["True level change"] == "0.700"
 
@@ -443,7 +446,7 @@ def test_area_series_results_and_truth_comparison():
 def test_plot_its_panels_marks_not_estimable_panels():
     ok = its.fit_its(simulate(), season="month", harmonics=1)
     refused = its.fit_its(annual(2, 2), time="year", frequency="annual")
-    fig = its.plot_its_panels([ok, refused], ["one", "two"], synthetic=True)
+    fig = area_display.plot_its_panels([ok, refused], ["one", "two"], synthetic=True)
     assert figures.is_watermarked(fig)
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert any(t.startswith("not estimable") for t in texts)

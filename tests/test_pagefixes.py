@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from innovate import pagefixes
+from innovate.sphinxext import pagefixes
 
 
 def script(filename, body=None, priority=500):

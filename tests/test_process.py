@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import disclosure, process
+from innovate.data import paths, sites
 from innovate.errors import DataError
+from innovate.show import process_display
+from innovate.stats import disclosure, permutation
+from innovate.study import process
 
 C = disclosure.SUPPRESSED
 
@@ -154,11 +157,11 @@ def test_stage_on_a_date_and_display_tables():
     eps = process.stage_episodes(ev, END)
     assert process.stage_on(eps, "2020-03-23") == {"devon": "developing", "hackney": "designing"}
     assert process.stage_on(eps, "2018-06-01") == {"devon": None, "hackney": None}
-    table = process.journey_table(process.journey_summary(ev, END))
+    table = process_display.journey_table(process.journey_summary(ev, END))
     assert table["Stalls, restarts and regressions"].tolist() == ["1 stall, 1 restart, 1 regression", "1 stall"]
     assert table["Stage at end of study"].tolist() == ["Integrating", "Designing (stalled)"]
     assert table["Months to integrating"].iloc[1] == "not reached"
-    wide = process.time_in_stage_wide(process.time_in_stage(eps))
+    wide = process_display.time_in_stage_wide(process.time_in_stage(eps))
     assert wide.loc["Devon", "Designing"] == f"{459 / (365.25 / 12):.1f} (2 visits)"
     assert wide.loc["Hackney", "Growing"] == "-"
 
@@ -175,7 +178,7 @@ def test_study_end_from_manifest_or_events():
 def test_stall_spans_match_stalled_days():
     ev = events_frame(RECURSIVE + STALLED)
     eps = process.stage_episodes(ev, END)
-    spans = process.stall_spans(ev, END)
+    spans = process_display.stall_spans(ev, END)
     assert [(s, (b - a).days) for s, a, b in spans] == [("devon", 92), ("hackney", (pd.Timestamp(END) - pd.Timestamp("2020-03-23")).days)]
     assert sum((b - a).days for _, a, b in spans) == eps["stalled_days"].sum()
 
@@ -184,7 +187,7 @@ def test_swimlane_figure_draws_every_episode_and_event():
     ev = events_frame(RECURSIVE + STALLED + RENEWAL)
     eps = process.stage_episodes(ev, END)
     ctx = process.context_events()
-    fig = process.plot_swimlanes(eps, ev, ctx, study_end=END)
+    fig = process_display.plot_swimlanes(eps, ev, ctx, study_end=END)
     ax = fig.axes[0]
     bars = [p for p in ax.patches if p.get_height() == pytest.approx(0.62) and p.get_alpha() is None]
     assert len(bars) == len(eps)
@@ -204,7 +207,7 @@ def test_context_events_are_sourced():
 
 
 def test_context_table_dates_at_their_precision():
-    table = process.context_table(process.context_events())
+    table = process_display.context_table(process.context_events())
     assert table["Date"].iloc[0] == "28 October 2019"
     assert "March 2020" in set(table["Date"])  # Devon's judgement is known to the month only
     assert "All sites" in set(table["Applies to"])
@@ -287,7 +290,7 @@ def test_share_heatmap_annotates_every_cell():
     ]
     m = process.framework_matrix(segments_frame(spec))
     assert m.share_status().tolist() == [["-", "shown", "c", "c", "-", "-"]]
-    fig = process.plot_share_heatmap(m)
+    fig = process_display.plot_share_heatmap(m)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["-", "75", "c", "c", "-", "-"]
 
@@ -296,12 +299,12 @@ def test_share_heatmap_annotates_every_cell():
 def test_permutation_p_exact():
     values = {"a": 1.0, "b": 2.0, "c": 3.0, "d": 10.0, "e": 11.0, "f": 12.0}
     group = {s: ("sustained_or_grew" if s in "def" else "stalled_or_fell_back") for s in values}
-    diff, p, n = process.permutation_p(values, group, "sustained_or_grew")
+    diff, p, n = permutation.permutation_p(values, group, "sustained_or_grew")
     assert diff == pytest.approx(9.0) and n == 20 and p == pytest.approx(2 / 20)
-    assert process.smallest_p(6, 3) == pytest.approx(0.1)
-    assert process.smallest_p(6, 2) == pytest.approx(1 / 15)
+    assert permutation.smallest_p(6, 3) == pytest.approx(0.1)
+    assert permutation.smallest_p(6, 2) == pytest.approx(1 / 15)
     group_all = {s: "sustained_or_grew" for s in values}
-    assert np.isnan(process.permutation_p(values, group_all, "sustained_or_grew")[1])
+    assert np.isnan(permutation.permutation_p(values, group_all, "sustained_or_grew")[1])
 
 
 def test_cross_case_on_a_planted_difference():
@@ -325,7 +328,7 @@ def test_cross_case_on_a_planted_difference():
     assert t.loc["learning_culture", "share_difference"] == pytest.approx(0)
     assert t.loc["learning_culture", "share_p"] == pytest.approx(1.0)
     assert res["smallest_p"] == pytest.approx(0.1) and res["n_in"] == 3
-    shown = process.cross_case_display(res, top=2)
+    shown = process_display.cross_case_display(res, top=2)
     assert shown["Code"].iloc[0] == "Leadership commitment"
     assert shown.iloc[0, 1:4].tolist() == [75.0, 25.0, 50.0]
     disclosure.assert_protected(res["protected_counts"].table)
@@ -333,9 +336,9 @@ def test_cross_case_on_a_planted_difference():
     same = process.cross_case(seg, {s: True for s in sites})
     assert not same["comparable"] and np.isnan(same["smallest_p"])
     with pytest.raises(ValueError):
-        process.cross_case_display(same)
-    assert process.cross_case_frame(same, ("a", "b")).iloc[0, 0].startswith("not possible")
-    assert process.cross_case_frame(res, ("a", "b"), top=2).index[0] == "Leadership commitment"
+        process_display.cross_case_display(same)
+    assert process_display.cross_case_frame(same, ("a", "b")).iloc[0, 0].startswith("not possible")
+    assert process_display.cross_case_frame(res, ("a", "b"), top=2).index[0] == "Leadership commitment"
 
 
 # --- trustworthy audit ---------------------------------------------------------------
@@ -353,11 +356,11 @@ def test_audit_questions_file_is_valid_and_grounded():
     assert set(q["principle"]) == set(process.PRINCIPLES)
     assert (q["grounding"].str.len() > 40).all()
     assert "all" in set(q["stage"])
-    assert set(q["stage"]) - {"all"} <= set(process.STAGE_IDS)
+    assert set(q["stage"]) - {"all"} <= set(sites.STAGE_IDS)
 
 
 def test_audit_questions_reject_unknown_codes(tmp_path):
-    q = pd.read_csv(process.reference_dir() / process.AUDIT_FILE, dtype=str, keep_default_na=False)
+    q = pd.read_csv(paths.reference_dir() / process.AUDIT_FILE, dtype=str, keep_default_na=False)
     q.loc[2, "evidence_codes"] = "no_such_code"
     q.to_csv(tmp_path / process.AUDIT_FILE, index=False)
     with pytest.raises(DataError) as err:
@@ -404,16 +407,16 @@ def test_audit_figures_label_every_cell():
     q = process.audit_questions()
     spec = [("devon", "designing", "facilitator", "youth_participation", "young_person", 4)]
     scores = process.audit_scores(segments_frame(spec), q)
-    fig, _ = process.plot_audit_heatmap(process.audit_matrix(scores, "devon"))
+    fig, _ = process_display.plot_audit_heatmap(process.audit_matrix(scores, "devon"))
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert len(texts) == len(q) * 6 and "-" in texts and "0" in texts
-    grid = process.plot_audit_grid(scores)
+    grid = process_display.plot_audit_grid(scores)
     assert len([a for a in grid.axes if a.get_title()]) == 1
 
 
 def test_audit_display_tables():
     q = process.audit_questions()
-    shown = process.audit_questions_table(q)
+    shown = process_display.audit_questions_table(q)
     assert shown.loc["TQ01", "Evidence (codes; whose accounts)"].endswith("young people and parents and carers only")
     assert shown.loc["TQ07", "Stage"] == "All stages"
     spec = [
@@ -421,7 +424,7 @@ def test_audit_display_tables():
         ("devon", "growing", "barrier", "workload_pressure", "practitioner", 8),
     ]
     scores = process.audit_scores(segments_frame(spec), q)
-    ov = process.audit_overview_display(process.audit_overview(scores))
+    ov = process_display.audit_overview_display(process.audit_overview(scores))
     assert ov.loc["Devon"].str.match(r"^\d\.\d$").all()
     ps = process.principle_summary(scores).set_index("principle")
     safety = scores[scores["applies"] & (scores["principle"] == "safety")]
@@ -430,7 +433,7 @@ def test_audit_display_tables():
 
 
 def test_rubric_table_follows_the_rule_in_use():
-    table = process.rubric_table(4, (30.0, 60.0))
+    table = process_display.rubric_table(4, (30.0, 60.0))
     assert table.loc[0, "Rule"] == "fewer than 4 relevant segments"
     assert table.loc[2, "Rule"] == "facilitators from 30% up to 60%"
     assert process.score_from_share(4, 59.9, 4, (30.0, 60.0)) == 2 and process.score_from_share(4, 60.0, 4, (30.0, 60.0)) == 3

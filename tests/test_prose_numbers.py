@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import ROOT
-from innovate import claims
+
+from innovate.sphinxext import claims
 
 
 @pytest.mark.parametrize(

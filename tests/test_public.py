@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import public
+from innovate.data import checksums, public
+from innovate.data import missing as data_missing
+from innovate.data.paths import public_dir
 from innovate.errors import DataError
-from innovate.paths import public_dir
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +22,12 @@ def factors():
 
 @pytest.fixture(scope="module")
 def missing():
-    return public.missing_from_care()
+    return data_missing.missing_from_care()
 
 
 @pytest.fixture(scope="module")
 def releases():
-    return public.missing_releases()
+    return data_missing.missing_releases()
 
 
 def _one(frame, **where):
@@ -243,7 +244,7 @@ def test_missing_series_covers_2015_to_2024_with_sources(missing):
     assert sources[2015] == ["SFR 34/2015"] and sources[2016] == ["SFR 41/2016"] and sources[2017] == ["SFR 50/2017"]
     assert all(sources[y] == ["CLA 2022 release"] for y in (2018, 2019))
     assert all(sources[y] == ["CLA 2024 release"] for y in range(2020, 2025))
-    assert set(missing["measure_id"]) == set(public.MISSING_MEASURES)
+    assert set(missing["measure_id"]) == set(data_missing.MISSING_MEASURES)
     assert missing.duplicated(["level", "area_code", "measure", "year"]).sum() == 0
 
 
@@ -284,12 +285,12 @@ def test_old_release_regions_get_their_own_codes(missing):
 
 def test_missing_status_codes_never_zero(missing, releases):
     assert missing.loc[missing["status"] != "", "value"].isna().all()
-    raw = public_dir() / public.MISSING_RELEASES[-1].file
+    raw = public_dir() / data_missing.MISSING_RELEASES[-1].file
     with open(raw, encoding="utf-8-sig", newline="") as handle:
-        c_cells = [(r["old_la_code"], int(r["time_period"]), public._RELEASE_LABELS[r["CLA_group"]])
+        c_cells = [(r["old_la_code"], int(r["time_period"]), data_missing._RELEASE_LABELS[r["CLA_group"]])
                    for r in csv.DictReader(handle)
                    if r["number"] == "c" and r["geographic_level"] == "Local authority"
-                   and r["CLA_group"] in public._RELEASE_LABELS]
+                   and r["CLA_group"] in data_missing._RELEASE_LABELS]
     assert len(c_cells) > 100
     latest = releases[releases["source"] == "CLA 2024 release"].set_index(["area_code", "year", "measure_id"])
     for cell in c_cells:
@@ -299,8 +300,8 @@ def test_missing_status_codes_never_zero(missing, releases):
 
 def test_missing_unknown_measure():
     with pytest.raises(KeyError, match="unknown missing-from-care measure"):
-        public.missing_from_care(["runaways"])
-    extra = public.missing_from_care(["looked_after_during_year"])
+        data_missing.missing_from_care(["runaways"])
+    extra = data_missing.missing_from_care(["looked_after_during_year"])
     assert set(extra["year"]) == set(range(2018, 2025))
 
 
@@ -383,7 +384,7 @@ def test_documented_hackney_gap_in_missing_series(missing, releases):
     assert (hackney["status"] == "gap").all() and hackney["value"].isna().all()
     # the raw release still shows what DfE printed
     raw = releases[(releases["area_code"] == "204") & (releases["year"] == 2021) & ~releases["superseded"]]
-    counts = raw[raw["measure_id"].isin(list(public.MISSING_MEASURES))]
+    counts = raw[raw["measure_id"].isin(list(data_missing.MISSING_MEASURES))]
     assert len(counts) == 8 and (counts["value"] == 0).all()
     # ... while DfE shows Hackney looking after children that year: the zeros are a gap, not a fact.
     assert raw.loc[raw["measure_id"] == "looked_after_during_year", "value"].iloc[0] > 0
@@ -395,8 +396,8 @@ def test_documented_hackney_gap_in_missing_series(missing, releases):
 # --- provenance and the appendix helpers ----------------------------------------------------
 
 def test_provenance_covers_every_shipped_file():
-    table = public.provenance()
-    shipped = {f"{r.folder}/{r.file}" for r in public.checksums().itertuples()}
+    table = checksums.provenance()
+    shipped = {f"{r.folder}/{r.file}" for r in checksums.checksums().itertuples()}
     assert {f"{r.folder}/{r.file}" for r in table.itertuples()} == shipped
     assert (table["licence"] == "Open Government Licence v3.0").all()
     c3 = table[table["file"].str.startswith("c3_")].iloc[0]
@@ -405,7 +406,7 @@ def test_provenance_covers_every_shipped_file():
 
 
 def test_missing_release_summary_accounts_for_every_value(releases):
-    summary = public.missing_release_summary()
+    summary = checksums.missing_release_summary()
     assert summary["values used"].sum() + summary["values superseded"].sum() == len(releases)
     assert list(summary["years used"]) == ["2015", "2016", "2017", "2018-2019", "2020-2024"]
     row = summary.set_index("release").loc["CLA 2022 release"]
@@ -414,7 +415,7 @@ def test_missing_release_summary_accounts_for_every_value(releases):
 
 
 def test_rate_rule_check():
-    check = public.rate_rule_check()
+    check = checksums.rate_rule_check()
     assert check["compared"] > 2000 and check["matched"] == check["compared"]
 
 
@@ -428,9 +429,9 @@ def test_every_status_the_loaders_emit_is_documented(factors, missing):
 
 
 def test_small_appendix_tables():
-    assert set(public.provenance_sources()["folder"]) == set(public.PROVENANCE)
-    codes = public.status_code_table()
+    assert set(checksums.provenance_sources()["folder"]) == set(checksums.PROVENANCE)
+    codes = checksums.status_code_table()
     assert {"c", "x", "z", "gap", "(blank)"} <= set(codes["code"])
-    gaps = public.known_gaps_table()
+    gaps = checksums.known_gaps_table()
     assert list(gaps["area"].unique()) == ["Hackney (204)"]
     assert len(gaps) == len(public.KNOWN_GAPS)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import schemas, sites
+from innovate.data import dictionary, schema_engine, schemas, sites
 from innovate.errors import Problem
 
 
@@ -191,14 +191,14 @@ def test_site_vocabulary_comes_from_the_register():
 
 
 def test_dictionary_covers_every_column_of_every_table():
-    d = schemas.dictionary()
+    d = dictionary.dictionary()
     assert list(d.columns) == ["table", "file", "column", "type", "unit", "allowed", "range", "nullable", "key", "description"]
     for name in schemas.CASE_TABLES:
         assert d[d["table"] == name]["column"].tolist() == schemas.get(name).column_names
     assert (d["description"].str.len() > 0).all()
     swem = d[(d["table"] == "outcomes") & (d["column"] == "swemwbs")].iloc[0]
     assert swem["range"] == "7 .. 35" and swem["nullable"] == "yes"
-    r = schemas.rules()
+    r = dictionary.rules()
     assert {"duplicate-key", "foreign-key", "monotone-attrition", "date-order"} <= set(r["rule"])
 
 
@@ -216,14 +216,15 @@ def test_unknown_table_and_kind():
     with pytest.raises(KeyError):
         schemas.get("nonsense")
     with pytest.raises(ValueError):
-        schemas.Column("x", "complex", "no such kind")
+        schema_engine.Column("x", "complex", "no such kind")
 
 
-@pytest.mark.parametrize("loader", ["assessment_factors", "child_population", "missing_from_care"])
+@pytest.mark.parametrize("loader", ["public.assessment_factors", "public.child_population", "missing.missing_from_care"])
 def test_public_loaders_return_frames_that_pass_the_public_schema(loader):
-    from innovate import public
+    from innovate.data import missing, public
 
-    frame = getattr(public, loader)()
+    module, name = loader.split(".")
+    frame = getattr({"public": public, "missing": missing}[module], name)()
     assert schemas.validate_public(frame, file=loader) == []
 
 
@@ -238,13 +239,13 @@ def test_a_spreadsheet_export_with_bom_and_crlf_reads_cleanly(tmp_path):
 
 
 def test_manifest_rules(tmp_path):
-    assert set(schemas.manifest_dictionary()["key"]) == {"seed", "generator", "generator_version", "sites", "files"}
+    assert set(dictionary.manifest_dictionary()["key"]) == {"seed", "generator", "generator_version", "sites", "files"}
     path = tmp_path / "manifest.json"
     path.write_text('{"seed": "x", "sites": {"devon": {}, "atlantis": {}}}', encoding="utf-8")
-    _, problems = schemas.validate_manifest(path)
+    _, problems = dictionary.validate_manifest(path)
     found = {(p.rule, p.column) for p in problems}
     assert {("missing-key", "generator"), ("missing-key", "files"), ("type", "seed"), ("missing-key", "sites"),
             ("allowed-values", "sites")} <= found
     path.write_text("{not json", encoding="utf-8")
-    _, problems = schemas.validate_manifest(path)
+    _, problems = dictionary.validate_manifest(path)
     assert [p.rule for p in problems] == ["json"]

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import its, simulation, synthetic
+from innovate.study import area_series
+from innovate.synthetic import parameters, simulation
 
 SEED = 20240601
 
@@ -81,7 +82,7 @@ def test_site_effect_draws_centre_on_the_generator():
     for s, value in logs.items():
         assert math.log(params.sites[s].cohort_effects.missing_episodes_rate_ratio) == pytest.approx(value)
     # the base parameters are not changed by a draw
-    fresh = synthetic.default_parameters(SEED)
+    fresh = parameters.default_parameters(SEED)
     assert base.params.sites["devon"].cohort_effects == fresh.sites["devon"].cohort_effects
 
 
@@ -101,7 +102,7 @@ def test_direct_its_fit_equals_fit_site_series():
     base = simulation._base(SEED)
     rows = simulation.simulate_site_series(base, "hackney", np.random.default_rng(4))
     direct = simulation.fit_site_its(base, "hackney", rows)
-    reference = its.fit_site_series("hackney", simulation.ITS_MEASURE, frame=rows)
+    reference = area_series.fit_site_series("hackney", simulation.ITS_MEASURE, frame=rows)
     pd.testing.assert_series_equal(direct.params, reference.params)
     assert direct.level.estimate == pytest.approx(reference.level.estimate)
 

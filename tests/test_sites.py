@@ -7,9 +7,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from innovate import sites
+from innovate.data import sites
+from innovate.data.paths import reference_dir
 from innovate.errors import DataError
-from innovate.paths import reference_dir
 
 
 def test_register_has_six_sites_in_book_order():
@@ -53,7 +53,7 @@ def test_codes_match_the_dfe_files():
 
 
 def test_codes_exist_in_the_public_statistics():
-    from innovate import public
+    from innovate.data import public
 
     factors = public.assessment_factors(["Going_missing"])
     las = factors[factors["level"] == "Local authority"]
@@ -132,7 +132,7 @@ def test_stages_are_the_six_in_order():
 
 
 def test_stage_source_is_in_the_bibliography():
-    from innovate.paths import project_root
+    from innovate.data.paths import project_root
 
     bib = (project_root() / "references.bib").read_text(encoding="utf-8")
     assert "@article{lefevre2023stages," in bib

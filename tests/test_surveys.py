@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innovate import disclosure, surveys
 from innovate.errors import DataError
+from innovate.show import survey_display
+from innovate.stats import disclosure, ordinal
+from innovate.study import surveys
 
 CUTS = np.array([-2.0, -0.8, 0.4, 1.6])
 
@@ -76,7 +78,7 @@ def test_fit_recovers_a_planted_site_effect(survey):
 
 def test_probabilities_match_statsmodels_and_sum_to_one(survey):
     fit = surveys.experience_fit(survey, "listened_to")
-    ours = surveys._category_probabilities(fit, fit._exog(fit.data), fit.params.to_numpy())[:, 0, :]
+    ours = ordinal._category_probabilities(fit, fit._exog(fit.data), fit.params.to_numpy())[:, 0, :]
     theirs = fit.probabilities()
     assert np.allclose(ours, theirs)
     assert np.allclose(ours.sum(axis=1), 1)
@@ -84,12 +86,12 @@ def test_probabilities_match_statsmodels_and_sum_to_one(survey):
 
 def test_standardised_prediction_is_the_average_counterfactual(survey):
     fit = surveys.experience_fit(survey, "listened_to")
-    pred = surveys.standardised_grid(fit, [{"site_id": "hackney"}, {"site_id": "devon"}], top=(4, 5), draws=200, seed=5)
+    pred = ordinal.standardised_grid(fit, [{"site_id": "hackney"}, {"site_id": "devon"}], top=(4, 5), draws=200, seed=5)
     manual = fit.probabilities(fit.data.assign(site_id="hackney"))[:, 3:].sum(axis=1).mean()
     assert pred.loc[0, "probability"] == pytest.approx(manual)
     assert (pred["lower"] < pred["probability"]).all() and (pred["probability"] < pred["upper"]).all()
     assert pred.loc[0, "probability"] > pred.loc[1, "probability"]
-    again = surveys.standardised_grid(fit, [{"site_id": "hackney"}, {"site_id": "devon"}], top=(4, 5), draws=200, seed=5)
+    again = ordinal.standardised_grid(fit, [{"site_id": "hackney"}, {"site_id": "devon"}], top=(4, 5), draws=200, seed=5)
     pd.testing.assert_frame_equal(pred, again)  # seeded: identical intervals
     full = fit.standardised("site_id")
     assert np.allclose(full.groupby("site_id")["probability"].sum(), 1)
@@ -167,18 +169,18 @@ def test_network_counts_and_figures():
     assert counts.table.loc[disclosure.TOTAL, disclosure.TOTAL] == len(net)
     by_nation = surveys.organisations_by_nation(net)
     disclosure.assert_protected(by_nation.table)
-    fig = surveys.plot_circles(counts)
+    fig = survey_display.plot_circles(counts)
     assert len(fig.axes) == 3 and sum(len(ax.patches) for ax in fig.axes) == 12
     pred = surveys.predicted_by_framework_and_nation(surveys.adoption_fit(net), ("adopting", "embedded"), draws=50)
-    fig2 = surveys.plot_framework_nation(pred, "Adopting or embedded, %")
+    fig2 = survey_display.plot_framework_nation(pred, "Adopting or embedded, %")
     assert len(fig2.axes[0].get_legend().get_texts()) == 3
 
 
 def test_experience_figures(survey):
     table = surveys.agreement_table(survey, "site_id", draws=50)
-    fig = surveys.plot_agreement(table)
+    fig = survey_display.plot_agreement(table)
     assert len(fig.axes[0].get_legend().get_texts()) == 3
-    fig2 = surveys.plot_likert(survey)
+    fig2 = survey_display.plot_likert(survey)
     assert len(fig2.axes[0].patches) >= len(surveys.ITEMS) * 2 * 5
 
 
@@ -192,21 +194,21 @@ def test_unknown_level_rejected():
 
 def test_display_tables(survey):
     fit = surveys.experience_fit(survey, "felt_safer")
-    shown = surveys.odds_ratio_display(fit, {"hackney": "Hackney"})
+    shown = survey_display.odds_ratio_display(fit, {"hackney": "Hackney"})
     assert shown["Term (against its reference)"].tolist()[:2] == ["Site: reading", "Site: Hackney"]
     assert all(" to " in v for v in shown["95% interval"])
-    assert surveys.format_p(0.0004) == "<0.001" and surveys.format_p(0.0123) == "0.012"
+    assert survey_display.format_p(0.0004) == "<0.001" and survey_display.format_p(0.0123) == "0.012"
     table = surveys.agreement_table(survey, "site_id", draws=50)
-    wide = surveys.agreement_display(table, {"devon": "Devon"})
+    wide = survey_display.agreement_display(table, {"devon": "Devon"})
     assert list(wide.columns) == ["Devon", "reading", "hackney"] and len(wide) == len(surveys.ITEMS)
     row = table[(table["item"] == "listened_to") & (table["group"] == "devon")].iloc[0]
     assert wide.iloc[0, 0] == f"{100 * row['probability']:.0f} ({100 * row['lower']:.0f} to {100 * row['upper']:.0f})"
-    assert surveys.term_label("years_since_first_contact") == "Years since first contact"
+    assert survey_display.term_label("years_since_first_contact") == "Years since first contact"
 
 
 def test_partnership_display(survey):
     table = surveys.partnership_by_type(survey, draws=50)
-    wide = surveys.partnership_display(table, {"devon": "Devon"})
+    wide = survey_display.partnership_display(table, {"devon": "Devon"})
     assert list(wide.columns) == ["Young people", "Parents and carers"]
     assert wide.index[0] == "Devon" and len(wide) == 3
 

@@ -12,28 +12,31 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from innovate import public, schemas, sites, synthetic
-from innovate.validate import format_problem, validate_folder
+from innovate.data import dictionary, public, schemas, sites
+from innovate.data import missing as data_missing
+from innovate.data.validate import format_problem, validate_folder
+from innovate.synthetic import generator, parameters
+from innovate.synthetic import truth as synthetic_truth
 
 
 @pytest.fixture(scope="module")
 def params():
-    return synthetic.default_parameters()
+    return parameters.default_parameters()
 
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory, params):
     """Two writes with the default seed and one with another seed, at a reduced cohort size."""
     root = tmp_path_factory.mktemp("syn")
-    a = synthetic.write(root / "a", params=params, per_arm=6)
-    synthetic.write(root / "b", params=synthetic.default_parameters(), per_arm=6)
-    synthetic.write(root / "c", seed=11, per_arm=6)
+    a = generator.write(root / "a", params=params, per_arm=6)
+    generator.write(root / "b", params=parameters.default_parameters(), per_arm=6)
+    generator.write(root / "c", seed=11, per_arm=6)
     return root / "a", root / "b", root / "c", a
 
 
 @pytest.fixture(scope="module")
 def tables(params):
-    return synthetic.generate(params=params, per_arm=40)
+    return generator.generate(params=params, per_arm=40)
 
 
 def sha(path):
@@ -64,11 +67,11 @@ def test_manifest_checksums_match_and_hold_no_timestamp(small):
         file = schemas.get(name).file
         assert manifest["files"][file]["sha256"] == sha(a / file)
         assert manifest["files"][file]["rows"] == len((a / file).read_text().splitlines()) - 1
-    _, problems = schemas.validate_manifest(a / "manifest.json")
+    _, problems = dictionary.validate_manifest(a / "manifest.json")
     assert problems == []
     text = (a / "manifest.json").read_text()
     assert "2026-" not in text and "timestamp" not in text.lower()
-    assert manifest["generator_version"] == synthetic.GENERATOR_VERSION
+    assert manifest["generator_version"] == parameters.GENERATOR_VERSION
 
 
 def test_generated_data_pass_validation(small):
@@ -97,7 +100,7 @@ def test_manifest_holds_the_true_parameters(small, params):
         assert site["cohort_effects"]["missing_episodes_rate_ratio"] == params.sites[sid].cohort_effects.missing_episodes_rate_ratio
     assert set(manifest["attrition_model"]) >= {"attr_intercept", "attr_looked_after", "attr_comparison"}
     assert "proxy" in manifest["calibration"]["north_lanarkshire"]
-    effects = synthetic.true_effects(params)
+    effects = synthetic_truth.true_effects(params)
     assert set(effects["site_id"]) == set(schemas.SITE_IDS)
     assert {"missing_episodes", "swemwbs", "exploitation_risk_score", "school_attendance_pct", "placement_moves",
             "justice_contact"} <= set(effects.loc[effects["design"] == "cohort", "measure"])
@@ -123,7 +126,7 @@ def test_devon_calibrated_to_its_public_magnitudes(params):
     assert area.monthly_level["efr_referrals"] == pytest.approx(expected, abs=1e-3)
     pop = public.child_population()
     assert area.population[2019] == int(pop[(pop["area_code"] == "878") & (pop["year"] == 2019)]["value"].iloc[0])
-    missing = public.missing_from_care(["missing_incidents"])
+    missing = data_missing.missing_from_care(["missing_incidents"])
     m = missing[(missing["area_code"] == "878") & missing["year"].isin([2022, 2023, 2024])]["value"].mean() / 12
     assert area.monthly_level["missing_episodes"] == pytest.approx(m, abs=1e-3)
 
@@ -140,12 +143,12 @@ def test_comparators_are_statistical_neighbours_or_regions(params):
             neighbours = [n.old_la_code for n in public.statistical_neighbours(sp.areas[0].area_code, model=2021)]
             assert set(comparators) <= set(neighbours)
     assert all(a.area_code.startswith("E12") for a in params.sites["safer_london"].areas)
-    assert [a.area_code for a in params.sites["north_lanarkshire"].areas[1:]] == list(synthetic.SCOTTISH_COMPARATOR_CODES)
+    assert [a.area_code for a in params.sites["north_lanarkshire"].areas[1:]] == list(parameters.SCOTTISH_COMPARATOR_CODES)
 
 
 def test_expected_series_matches_the_calibration_and_the_stated_effects(params):
-    frame = synthetic.area_expected(params, "reading")
-    window = frame["month"].between(*synthetic._CALIBRATION_WINDOW)
+    frame = generator.area_expected(params, "reading")
+    window = frame["month"].between(*parameters._CALIBRATION_WINDOW)
     for area in params.sites["reading"].areas:
         for m in schemas.AREA_MEASURES:
             part = frame[window & (frame["area_code"] == area.area_code) & (frame["measure"] == m)]
@@ -153,8 +156,8 @@ def test_expected_series_matches_the_calibration_and_the_stated_effects(params):
     # Level and slope change: ratio to the same model without the innovation.
     flat = copy.deepcopy(params)
     for m in schemas.AREA_MEASURES:
-        flat.sites["reading"].its[m] = synthetic.ITSEffect(1.0, 0.0)
-    base = synthetic.area_expected(flat, "reading")
+        flat.sites["reading"].its[m] = parameters.ITSEffect(1.0, 0.0)
+    base = generator.area_expected(flat, "reading")
     site = (frame["area_role"] == "site") & (frame["measure"] == "missing_episodes")
     ratio = (frame.loc[site, "expected"].to_numpy() / base.loc[site, "expected"].to_numpy())
     post = frame.loc[site, "post"].to_numpy()
@@ -176,7 +179,7 @@ def test_area_counts_are_overdispersed_with_a_covid_dip(tables):
     a = tables["area_series"]
     london = a[(a["area_code"] == "E12000007") & (a["measure"] == "efr_referrals")]
     assert london["count"].var() > london["count"].mean()
-    covid = london["month"].between(synthetic.COVID_START, synthetic.COVID_END)
+    covid = london["month"].between(parameters.COVID_START, parameters.COVID_END)
     around = london["month"].between("2019-04-01", "2020-03-01") | london["month"].between("2021-04-01", "2022-03-01")
     assert london.loc[covid, "count"].mean() < london.loc[around, "count"].mean()
 
@@ -198,7 +201,7 @@ def test_assignment_is_confounded(tables):
 
 
 def test_attrition_is_monotone_and_depends_on_observed_values(params):
-    yp, out = synthetic.simulate_cohort(params, np.random.default_rng(5), sites=["sheffield"], per_arm=1500)
+    yp, out = generator.simulate_cohort(params, np.random.default_rng(5), sites=["sheffield"], per_arm=1500)
     wide = out.pivot(index="person_id", columns="wave_month", values="observed")
     assert (wide[0] == 1).all()
     assert (wide.diff(axis=1).fillna(0) <= 0).all().all()
@@ -210,7 +213,7 @@ def test_attrition_is_monotone_and_depends_on_observed_values(params):
 
 def test_missing_episodes_rate_ratio_is_recovered(params):
     p = no_attrition(params)
-    yp, out = synthetic.simulate_cohort(p, np.random.default_rng(3), sites=["devon"], per_arm=2000)
+    yp, out = generator.simulate_cohort(p, np.random.default_rng(3), sites=["devon"], per_arm=2000)
     d = out[out["wave_month"] > 0].merge(yp, on="person_id")
     d["innovation"] = (d["arm"] == "innovation").astype(int)
     d["log_prior"] = np.log1p(d["prior_missing_episodes"])
@@ -226,7 +229,7 @@ def test_missing_episodes_rate_ratio_is_recovered(params):
 
 def test_swemwbs_slope_difference_is_recovered(params):
     p = no_attrition(params)
-    yp, out = synthetic.simulate_cohort(p, np.random.default_rng(4), sites=["hackney"], per_arm=2000)
+    yp, out = generator.simulate_cohort(p, np.random.default_rng(4), sites=["hackney"], per_arm=2000)
     d = out.merge(yp, on="person_id")
     d["innovation"] = (d["arm"] == "innovation").astype(int)
     d["age14"] = d["age_at_baseline"] - 14
@@ -273,16 +276,16 @@ def test_costs_start_up_first_then_running(tables, params):
     for sid, sp in params.sites.items():
         c = costs[costs["site_id"] == sid]
         years = sorted(c["financial_year"].unique())
-        assert years[0] == synthetic._financial_year(pd.Timestamp(sp.innovation_start))
+        assert years[0] == generator._financial_year(pd.Timestamp(sp.innovation_start))
         assert years[-1] == "2024-25"
         assert set(c.loc[c["cost_category"] == "start_up", "financial_year"]) == set(years[:2])
         assert set(c.loc[c["cost_category"] == "running", "financial_year"]) == set(years[1:])
 
 
 def test_cash_prices_use_the_deflator():
-    p = synthetic.default_parameters()
+    p = parameters.default_parameters()
     p.costs.noise_sd = 0.0
-    costs = synthetic.simulate_innovation_costs(p, np.random.default_rng(0))
+    costs = generator.simulate_innovation_costs(p, np.random.default_rng(0))
     row = costs[(costs["site_id"] == "devon") & (costs["item"] == "additional_staff") & (costs["financial_year"] == "2020-21")]
     real = p.costs.running["additional_staff"] * p.sites["devon"].cost_scale
     assert row["amount_gbp"].iloc[0] == pytest.approx(public.to_price_year(real, "2024-25", "2020-21"), abs=0.01)
@@ -293,7 +296,7 @@ def test_stage_journeys(tables):
     kinds = ev.groupby("site_id")["event_type"].agg(set)
     assert sum({"stall", "restart"} <= k for k in kinds) >= 2
     assert sum("regress" in k for k in kinds) == 1
-    assert (ev["event_date"] <= pd.Timestamp(synthetic.JOURNEY_END)).all()
+    assert (ev["event_date"] <= pd.Timestamp(parameters.JOURNEY_END)).all()
     first = ev.groupby("site_id").first()
     assert (first["stage"] == "mobilising").all() and (first["event_type"] == "enter").all()
 
@@ -319,11 +322,11 @@ def test_coded_segments_and_surveys(tables):
 
 
 def test_committed_set_is_the_default_seed():
-    from innovate import casedata, paths
+    from innovate.data import casedata, paths
 
     manifest = casedata.manifest(paths.synthetic_dir())
-    assert manifest["seed"] == synthetic.DEFAULT_SEED
-    assert manifest["generator_version"] == synthetic.GENERATOR_VERSION
+    assert manifest["seed"] == parameters.DEFAULT_SEED
+    assert manifest["generator_version"] == parameters.GENERATOR_VERSION
     size = sum(p.stat().st_size for p in paths.synthetic_dir().iterdir())
     assert size < 15_000_000
 
@@ -335,8 +338,8 @@ def test_committed_files_are_exactly_what_the_generator_writes(tmp_path):
     inputs change without regenerating: run
     ``python -m innovate synthesize --seed 20240601 --out data/synthetic``.
     """
-    from innovate import paths
+    from innovate.data import paths
 
-    synthetic.write(tmp_path, seed=synthetic.DEFAULT_SEED)
+    generator.write(tmp_path, seed=parameters.DEFAULT_SEED)
     for name in [schemas.get(n).file for n in schemas.CASE_TABLES] + [schemas.MANIFEST_FILE]:
         assert (tmp_path / name).read_bytes() == (paths.synthetic_dir() / name).read_bytes(), name

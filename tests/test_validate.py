@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from innovate import paths, schemas
-from innovate.validate import format_problem, validate_folder
+from innovate.data import paths, schemas
+from innovate.data.validate import format_problem, validate_folder
 
 CORPUS = Path(__file__).resolve().parent / "bad_files"
 FAULTS = list(csv.DictReader((CORPUS / "faults.csv").open(encoding="utf-8")))

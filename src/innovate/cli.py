@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validate import format_problem, validate_folder
+    from innovate.data.validate import format_problem, validate_folder
 
     report = validate_folder(Path(args.dir))
     for problem in report.problems:
@@ -35,18 +35,18 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _synthesize(args: argparse.Namespace) -> int:
-    from . import synthetic
+    from innovate.synthetic import generator
 
-    paths = synthetic.write(Path(args.out), seed=args.seed, per_arm=args.per_arm)
+    paths = generator.write(Path(args.out), seed=args.seed, per_arm=args.per_arm)
     for name, path in sorted(paths.items()):
         print(f"wrote {path}")
     return 0
 
 
 def _dictionary(args: argparse.Namespace) -> int:
-    from . import schemas
+    from innovate.data import dictionary
 
-    schemas.dictionary().to_csv(sys.stdout, index=False, lineterminator="\n")
+    dictionary.dictionary().to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 

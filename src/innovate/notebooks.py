@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import project_root
+from innovate.data.paths import project_root
 
 
 def notebook_paths(root: Path | None = None) -> list[Path]:

@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from innovate import schemas, synthetic
+from innovate.data import schemas
+from innovate.synthetic import generator, parameters
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "_base"
 
 
 def base_tables() -> dict[str, pd.DataFrame]:
-    t = synthetic.generate(seed=synthetic.DEFAULT_SEED, per_arm=3)
+    t = generator.generate(seed=parameters.DEFAULT_SEED, per_arm=3)
     a = t["area_series"]
     a = a[(a["site_id"] == "devon") & a["area_code"].isin(["878", "933"]) & (a["measure"] == "efr_referrals")
           & (a["month"] >= "2019-01-01") & (a["month"] <= "2019-06-01")]
