@@ -42,8 +42,9 @@ def run(per_arm: int = PER_ARM, statsmodels_reference: bool = True) -> dict[str,
     from innovate.synthetic import generator, parameters
 
     params = parameters.default_parameters(SEED)
-    (yp, out), sim_s, sim_c = _timed(lambda: generator.simulate_cohort(params, np.random.default_rng(SEED),
-                                                                       per_arm=per_arm))
+    (yp, out), sim_s, sim_c = _timed(
+        lambda: generator.simulate_cohort(params, np.random.default_rng(SEED), per_arm=per_arm)
+    )
     long, frame_s, frame_c = _timed(lambda: cohort_data.long_frame(yp, out))
     covs = cohort_data.model_covariates("missing_episodes")
     data = cohort_data._model_rows(long, "missing_episodes", follow_up_only=True)
@@ -72,14 +73,17 @@ def run(per_arm: int = PER_ARM, statsmodels_reference: bool = True) -> dict[str,
     }
     if statsmodels_reference:
         ref, ref_s, ref_c = _timed(lambda: cohort_models.fit_gee(long, alpha=alpha, engine="statsmodels"))
-        figures.update({
-            "GEE statsmodels, exchangeable, robust, s": ref_s,
-            "GEE statsmodels, cpu s": ref_c,
-            "speed-up of the fast engine (wall)": ref_s / fast_s,
-            "max |coefficient difference| fast vs statsmodels": float(np.max(np.abs(fast.params.to_numpy()
-                                                                                    - ref.params.to_numpy()))),
-            "|SE difference| fast vs statsmodels (effect)": abs(fast.effect.se - ref.effect.se),
-        })
+        figures.update(
+            {
+                "GEE statsmodels, exchangeable, robust, s": ref_s,
+                "GEE statsmodels, cpu s": ref_c,
+                "speed-up of the fast engine (wall)": ref_s / fast_s,
+                "max |coefficient difference| fast vs statsmodels": float(
+                    np.max(np.abs(fast.params.to_numpy() - ref.params.to_numpy()))
+                ),
+                "|SE difference| fast vs statsmodels (effect)": abs(fast.effect.se - ref.effect.se),
+            }
+        )
     return figures
 
 

@@ -52,9 +52,18 @@ def bench_public(errors: str = "model") -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _code, _measure, data in series:
-            result = its.fit_its(data, count="count", post="post", time="year", offset="population",
-                                 frequency="annual", method="quasipoisson", errors=errors, missing="drop",
-                                 rate_per=10_000)
+            result = its.fit_its(
+                data,
+                count="count",
+                post="post",
+                time="year",
+                offset="population",
+                frequency="annual",
+                method="quasipoisson",
+                errors=errors,
+                missing="drop",
+                rate_per=10_000,
+            )
             if result.estimable:
                 fitted += 1
             else:
@@ -76,7 +85,7 @@ def bench_public(errors: str = "model") -> dict[str, float]:
 
 def bench_synthetic(repeats: int = 20) -> dict[str, float]:
     from innovate.data import casedata, sites
-    from innovate.study import area, area_series
+    from innovate.study import area_series
 
     frame = casedata.load("area_series")
     t0, c0 = time.perf_counter(), time.process_time()
@@ -92,12 +101,19 @@ def bench_synthetic(repeats: int = 20) -> dict[str, float]:
     for _ in range(repeats):
         for site_id in sites.SITE_IDS:
             for measure in area_series.AREA_SERIES_MEASURES:
-                area.site_controlled_its(site_id, measure, frame=frame)
+                area_series.site_controlled_its(site_id, measure, frame=frame)
                 m += 1
     controlled, controlled_cpu = time.perf_counter() - t1, time.process_time() - c1
-    return {"fits": n, "seconds": single, "cpu_seconds": single_cpu, "ms_per_fit": 1000 * single / n,
-            "controlled_fits": m, "controlled_seconds": controlled, "controlled_cpu_seconds": controlled_cpu,
-            "ms_per_controlled_fit": 1000 * controlled / m}
+    return {
+        "fits": n,
+        "seconds": single,
+        "cpu_seconds": single_cpu,
+        "ms_per_fit": 1000 * single / n,
+        "controlled_fits": m,
+        "controlled_seconds": controlled,
+        "controlled_cpu_seconds": controlled_cpu,
+        "ms_per_controlled_fit": 1000 * controlled / m,
+    }
 
 
 def run() -> dict[str, float]:

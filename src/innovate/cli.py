@@ -56,21 +56,29 @@ DEFAULT_SEED = 20240601
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m innovate",
-                                     description="Tools of the Innovate book: check a case-level data folder, "
-                                                 "regenerate the synthetic data.")
+    parser = argparse.ArgumentParser(
+        prog="python -m innovate",
+        description="Tools of the Innovate book: check a case-level data folder, regenerate the synthetic data.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("validate", help="check every case-level file in DIR (exit 0 only when all pass)",
-                       description="Check every case-level file in DIR against its schema and the keys across tables. "
-                                   "Prints every problem as 'file, column, row, value, rule: message'. Reads only.")
+    p = sub.add_parser(
+        "validate",
+        help="check every case-level file in DIR (exit 0 only when all pass)",
+        description="Check every case-level file in DIR against its schema and the keys across tables. "
+        "Prints every problem as 'file, column, row, value, rule: message'. Reads only.",
+    )
     p.add_argument("dir", metavar="DIR", help="folder holding the case-level CSV files")
     p.set_defaults(run=_validate)
-    p = sub.add_parser("synthesize", help="write the synthetic data set and its manifest into DIR",
-                       description="Generate every case-level table for the six sites, deterministically by seed.")
+    p = sub.add_parser(
+        "synthesize",
+        help="write the synthetic data set and its manifest into DIR",
+        description="Generate every case-level table for the six sites, deterministically by seed.",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
-    p.add_argument("--per-arm", type=int, default=None, metavar="N",
-                   help="expected young people per arm and site (default 300)")
+    p.add_argument(
+        "--per-arm", type=int, default=None, metavar="N", help="expected young people per arm and site (default 300)"
+    )
     p.set_defaults(run=_synthesize)
     p = sub.add_parser("dictionary", help="print the data dictionary of the case-level tables as CSV")
     p.set_defaults(run=_dictionary)

@@ -55,8 +55,10 @@ def check_codes(frame: pd.DataFrame, file: str, codes: set[str] | None = None) -
     if codes is None or "code" not in frame.columns:
         return []
     bad = ~frame["code"].isin(codes)
-    return [Problem(file, "codebook", "code not in data/reference/codebook.csv", "code", int(i) + 1, frame["code"].iloc[i])
-            for i in bad.to_numpy().nonzero()[0]]
+    return [
+        Problem(file, "codebook", "code not in data/reference/codebook.csv", "code", int(i) + 1, frame["code"].iloc[i])
+        for i in bad.to_numpy().nonzero()[0]
+    ]
 
 
 def read(name: str, folder: Path | str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:

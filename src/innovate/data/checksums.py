@@ -70,7 +70,7 @@ PROVENANCE: dict[str, dict[str, str]] = {
     DEFLATORS: {
         "publisher": "HM Treasury; Office for National Statistics",
         "repository": "ncl-icb-analytics/dbt-ncl-analytics (seeds/uk_cost_indices.csv); "
-                      "Defra-Data-Science-Centre-of-Excellence/DefraUtils (data-raw/gdp_deflators.csv)",
+        "Defra-Data-Science-Centre-of-Excellence/DefraUtils (data-raw/gdp_deflators.csv)",
         "commit": "213ca0542d527cc1d0c4e4fe2a5877bd8049a6ca; 8a30bcaba1b40964a4225fc1cfb2746187728610",
         "licence": "Open Government Licence v3.0",
         "changes": "none",
@@ -101,14 +101,27 @@ def checksums(folder: Path | None = None) -> pd.DataFrame:
                 continue
             parts = line.split(maxsplit=1)
             if len(parts) != 2 or not re.fullmatch(r"[0-9a-f]{64}", parts[0]):
-                raise DataError([Problem(_relative(sums), "checksum-format", "expected '<sha256>  <file>'", row=line_no,
-                                         value=line)])
+                raise DataError(
+                    [
+                        Problem(
+                            _relative(sums), "checksum-format", "expected '<sha256>  <file>'", row=line_no, value=line
+                        )
+                    ]
+                )
             expected, name = parts[0], parts[1].strip().lstrip("*")
             listed.add(name)
             path = sums.parent / name
             actual = sha256(path) if path.exists() else ""
-            rows.append((sums.parent.name, name, path.stat().st_size if path.exists() else 0, expected, actual,
-                         actual == expected))
+            rows.append(
+                (
+                    sums.parent.name,
+                    name,
+                    path.stat().st_size if path.exists() else 0,
+                    expected,
+                    actual,
+                    actual == expected,
+                )
+            )
         for path in sorted(sums.parent.iterdir()):
             if path.is_file() and path.name != "SHA256SUMS" and path.name not in listed:
                 rows.append((sums.parent.name, path.name, path.stat().st_size, "", sha256(path), False))
@@ -120,56 +133,93 @@ def verify_checksums(folder: Path | None = None) -> pd.DataFrame:
     table = checksums(folder)
     bad = table[~table["ok"]]
     if not bad.empty:
-        raise DataError([
-            Problem(f"data/public/{r.folder}/{r.file}", "checksum",
+        raise DataError(
+            [
+                Problem(
+                    f"data/public/{r.folder}/{r.file}",
+                    "checksum",
                     "file not listed in SHA256SUMS" if not r.expected else "SHA-256 differs from SHA256SUMS",
-                    value=r.actual[:12])
-            for r in bad.itertuples()
-        ])
+                    value=r.actual[:12],
+                )
+                for r in bad.itertuples()
+            ]
+        )
     return table
 
 
 #: What each shipped file holds (from data/public/README.md) and which loader reads it.
 FILE_CONTENT: dict[str, tuple[str, str]] = {
-    ASSESSMENT_FACTORS_FILE: ("Children in need census: episodes with each factor identified at the end of assessment",
-                              "assessment_factors"),
+    ASSESSMENT_FACTORS_FILE: (
+        "Children in need census: episodes with each factor identified at the end of assessment",
+        "assessment_factors",
+    ),
     CIN_FILE: ("Children in need: at any point, started, ended, at 31 March", "children_in_need"),
     REFERRALS_FILE: ("Referrals, re-referrals and no further action", "referrals"),
     f"{OUTCOMES}/d3_cpps_subsequent_plan_2013_to_2025.csv": ("Child protection plans: second or subsequent plans", ""),
-    f"{OUTCOMES}/d5_cpps_at31march_by_duration_2013_to_2025.csv": ("Child protection plans at 31 March by duration", ""),
+    f"{OUTCOMES}/d5_cpps_at31march_by_duration_2013_to_2025.csv": (
+        "Child protection plans at 31 March by duration",
+        "",
+    ),
     POPULATION_FILE: ("ONS mid-year estimates of children aged 0-17 (the denominator for rates)", "child_population"),
-    CLA_RATES_FILE: ("Children looked after, starting and ceasing: counts, populations and rates per 10,000",
-                     "looked_after_rates"),
-    f"{OUTCOMES}/la_cla_during_year_new_placements.csv": ("Looked-after children: new placements by distance and location", ""),
+    CLA_RATES_FILE: (
+        "Children looked after, starting and ceasing: counts, populations and rates per 10,000",
+        "looked_after_rates",
+    ),
+    f"{OUTCOMES}/la_cla_during_year_new_placements.csv": (
+        "Looked-after children: new placements by distance and location",
+        "",
+    ),
     f"{OUTCOMES}/la_cla_placement_stability.csv": ("Looked-after children: placement stability", ""),
-    f"{OUTCOMES}/la_conviction_health_outcome_cla.csv": ("Looked-after children: convictions, substance misuse, SDQ, health", ""),
+    f"{OUTCOMES}/la_conviction_health_outcome_cla.csv": (
+        "Looked-after children: convictions, substance misuse, SDQ, health",
+        "",
+    ),
     f"{OUTCOMES}/la_care_leavers_activity.csv": ("Care leavers: activity", ""),
     f"{OUTCOMES}/la_care_leavers_accommodation_suitability.csv": ("Care leavers: suitability of accommodation", ""),
     f"{OUTCOMES}/csww_indicators_2017_to_2025.csv": ("Children's social work workforce", ""),
     SN_2021_FILE: ("DfE statistical neighbours, April 2021 model", "statistical_neighbours"),
     SN_2025_FILE: ("DfE statistical neighbours, 2025 model", "statistical_neighbours"),
     LTLA_UTLA_FILE: ("ONS lower- to upper-tier authority lookup, April 2023", "code_lookup"),
-    f"{GOODAIR}/SFR34_Missing2015.csv": ("Looked-after children missing or away without authorisation (SFR 34/2015)",
-                                          "missing_from_care"),
-    f"{GOODAIR}/SFR41_Missing2016.csv": ("Looked-after children missing or away without authorisation (SFR 41/2016)",
-                                          "missing_from_care"),
-    f"{GOODAIR}/SFR50_Missing_2017.csv": ("Looked-after children missing or away without authorisation (SFR 50/2017)",
-                                           "missing_from_care"),
+    f"{GOODAIR}/SFR34_Missing2015.csv": (
+        "Looked-after children missing or away without authorisation (SFR 34/2015)",
+        "missing_from_care",
+    ),
+    f"{GOODAIR}/SFR41_Missing2016.csv": (
+        "Looked-after children missing or away without authorisation (SFR 41/2016)",
+        "missing_from_care",
+    ),
+    f"{GOODAIR}/SFR50_Missing_2017.csv": (
+        "Looked-after children missing or away without authorisation (SFR 50/2017)",
+        "missing_from_care",
+    ),
     f"{GOODAIR}/la_cla_missing_or_away_2018_to_2022_release2022.csv": (
-        "Looked-after children missing or away without authorisation (2022 release)", "missing_from_care"),
+        "Looked-after children missing or away without authorisation (2022 release)",
+        "missing_from_care",
+    ),
     f"{GOODAIR}/la_cla_missing_or_away_2020_to_2024_release2024.csv": (
-        "Looked-after children missing or away without authorisation (2024 release)", "missing_from_care"),
+        "Looked-after children missing or away without authorisation (2024 release)",
+        "missing_from_care",
+    ),
     f"{GOODAIR}/la_cla_who_started_to_be_looked_after_2018_to_2022.csv": ("Children starting to be looked after", ""),
     f"{GOODAIR}/cla_time_series_1994_2024_national.csv": ("National looked-after children time series", ""),
-    f"{GOODAIR}/national_cla_who_were_missing_release2024.csv": ("National breakdowns of children missing from care", ""),
+    f"{GOODAIR}/national_cla_who_were_missing_release2024.csv": (
+        "National breakdowns of children missing from care",
+        "",
+    ),
     LAIT_FILE: ("LAIT indicators: Section 251 spend and unit costs, missing, workforce, care leavers", "lait"),
     LAIT_DICTIONARY_FILE: ("LAIT definitions of the selected indicators", "lait_dictionary"),
     HMT_DEFLATORS_FILE: ("HM Treasury GDP deflators at market prices, March 2026 (2024-25 = 100)", "gdp_deflators"),
     ONS_DEFLATOR_FILE: ("ONS GDP implied deflator YBGB (2022 = 100), a cross-check", "ons_gdp_deflator"),
 }
 
-_LEVEL_WORDS = {"National": "England", "Regional": "regions", "Local authority": "LAs",
-                "NATIONAL": "England", "REGION": "regions", "LA": "LAs"}
+_LEVEL_WORDS = {
+    "National": "England",
+    "Regional": "regions",
+    "Local authority": "LAs",
+    "NATIONAL": "England",
+    "REGION": "regions",
+    "LA": "LAs",
+}
 
 
 def _coverage(relative_path: str, folder: Path | None) -> tuple[str, str, int]:
@@ -215,12 +265,22 @@ def provenance(folder: Path | None = None) -> pd.DataFrame:
         years, geography, n = _coverage(relative_path, folder)
         folder_name, name = relative_path.split("/", 1)
         source = PROVENANCE[folder_name]
-        rows.append({
-            "folder": folder_name, "file": name, "content": content, "years": years, "geography": geography,
-            "rows": n, "publisher": source["publisher"], "repository": source["repository"],
-            "commit": source["commit"], "licence": source["licence"], "changes": source["changes"],
-            "loader": f"innovate.public.{loader}" if loader else "",
-        })
+        rows.append(
+            {
+                "folder": folder_name,
+                "file": name,
+                "content": content,
+                "years": years,
+                "geography": geography,
+                "rows": n,
+                "publisher": source["publisher"],
+                "repository": source["repository"],
+                "commit": source["commit"],
+                "licence": source["licence"],
+                "changes": source["changes"],
+                "loader": f"innovate.public.{loader}" if loader else "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -241,16 +301,20 @@ def missing_release_summary(folder: Path | None = None) -> pd.DataFrame:
         later = winners.reindex(index[present])
         revised = int((~np.isclose(lost["value"].to_numpy()[present], later.to_numpy(), equal_nan=True)).sum())
         used = sorted(set(part.loc[~part["superseded"], "year"]))
-        rows.append({
-            "release": release.source,
-            "file": release.file.split("/", 1)[1],
-            "years in release": f"{min(release.years)}-{max(release.years)}" if len(release.years) > 1 else str(release.years[0]),
-            "years used": (f"{used[0]}-{used[-1]}" if len(used) > 1 else str(used[0])) if used else "none",
-            "values used": int((~part["superseded"]).sum()),
-            "values superseded": int(len(lost)),
-            "superseded values revised later": revised,
-            "superseded values absent later": int((~present).sum()),
-        })
+        rows.append(
+            {
+                "release": release.source,
+                "file": release.file.split("/", 1)[1],
+                "years in release": f"{min(release.years)}-{max(release.years)}"
+                if len(release.years) > 1
+                else str(release.years[0]),
+                "years used": (f"{used[0]}-{used[-1]}" if len(used) > 1 else str(used[0])) if used else "none",
+                "values used": int((~part["superseded"]).sum()),
+                "values superseded": int(len(lost)),
+                "superseded values revised later": revised,
+                "superseded values absent later": int((~present).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -260,8 +324,7 @@ def rate_rule_check(folder: Path | None = None) -> dict[str, int]:
     rates = rate_per_10k(looked_after_rates(folder))
     las = rates[(rates["level"] == "Local authority") & rates["published_rate"].notna() & rates["value"].notna()]
     matched = int((np.floor(las["value"] + 0.5) == las["published_rate"]).sum())
-    return {"compared": int(len(las)), "matched": matched,
-            "years": f"{las['year'].min()}-{las['year'].max()}"}
+    return {"compared": int(len(las)), "matched": matched, "years": f"{las['year'].min()}-{las['year'].max()}"}
 
 
 def provenance_sources() -> pd.DataFrame:
@@ -271,19 +334,31 @@ def provenance_sources() -> pd.DataFrame:
 
 def status_code_table() -> pd.DataFrame:
     """The status codes the loaders keep (published codes, then the book's own), with meanings."""
-    rows = [{"code": code if code else "(blank)", "meaning": meaning, "assigned by": "publisher"}
-            for code, meaning in STATUS_CODES.items()]
-    rows += [{"code": code, "meaning": meaning, "assigned by": "this book (documented gap)"}
-             for code, meaning in BOOK_STATUS_CODES.items()]
+    rows = [
+        {"code": code if code else "(blank)", "meaning": meaning, "assigned by": "publisher"}
+        for code, meaning in STATUS_CODES.items()
+    ]
+    rows += [
+        {"code": code, "meaning": meaning, "assigned by": "this book (documented gap)"}
+        for code, meaning in BOOK_STATUS_CODES.items()
+    ]
     return pd.DataFrame(rows)
 
 
 def known_gaps_table() -> pd.DataFrame:
     """The published zeros the book treats as recording gaps (``KNOWN_GAPS``)."""
     names = dict(zip(*_la_names()))
-    return pd.DataFrame([{"file": f, "area": f"{names.get(code, code)} ({code})",
-                          "measure": "every measure" if measure == "*" else measure, "year": year}
-                         for f, code, measure, year in KNOWN_GAPS])
+    return pd.DataFrame(
+        [
+            {
+                "file": f,
+                "area": f"{names.get(code, code)} ({code})",
+                "measure": "every measure" if measure == "*" else measure,
+                "year": year,
+            }
+            for f, code, measure, year in KNOWN_GAPS
+        ]
+    )
 
 
 def _la_names() -> tuple[list[str], list[str]]:
@@ -291,8 +366,9 @@ def _la_names() -> tuple[list[str], list[str]]:
     return list(lookup["old_la_code"]), list(lookup["la_name"])
 
 
-def smallest_published_count(sources: tuple[str, ...] = ("SFR 34/2015", "SFR 41/2016", "SFR 50/2017"),
-                             folder: Path | None = None) -> int:
+def smallest_published_count(
+    sources: tuple[str, ...] = ("SFR 34/2015", "SFR 41/2016", "SFR 50/2017"), folder: Path | None = None
+) -> int:
     """The smallest non-zero LA count published in the given missing-from-care releases.
 
     In the 2015-2017 releases it is 6: no count from 1 to 5 is printed, which is why their

@@ -30,7 +30,9 @@ def manifest_dictionary() -> pd.DataFrame:
     return pd.DataFrame({"key": list(MANIFEST_KEYS), "description": list(MANIFEST_KEYS.values())})
 
 
-def validate_manifest(path: Path, folder: Path | None = None, file: str = MANIFEST_FILE) -> tuple[dict | None, list[Problem]]:
+def validate_manifest(
+    path: Path, folder: Path | None = None, file: str = MANIFEST_FILE
+) -> tuple[dict | None, list[Problem]]:
     """Check ``manifest.json``: valid JSON, required keys, six sites, and every checksum."""
     import hashlib
 
@@ -46,7 +48,9 @@ def validate_manifest(path: Path, folder: Path | None = None, file: str = MANIFE
     except UnicodeDecodeError as err:
         return None, [Problem(file, "encoding", f"not valid UTF-8 at byte offset {err.start}")]
     except json.JSONDecodeError as err:
-        return None, [Problem(file, "json", f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})", row=err.lineno)]
+        return None, [
+            Problem(file, "json", f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})", row=err.lineno)
+        ]
     problems = []
     if not isinstance(manifest, dict):
         return None, [Problem(file, "json", "the manifest must be a JSON object")]
@@ -59,7 +63,9 @@ def validate_manifest(path: Path, folder: Path | None = None, file: str = MANIFE
     if isinstance(sites, dict):
         for site in SITE_IDS:
             if site not in sites:
-                problems.append(Problem(file, "missing-key", f"no true parameters for site {site}", "sites", value=site))
+                problems.append(
+                    Problem(file, "missing-key", f"no true parameters for site {site}", "sites", value=site)
+                )
         for site in sites:
             if site not in SITE_IDS:
                 problems.append(Problem(file, "allowed-values", "unknown site", "sites", value=site))
@@ -69,10 +75,21 @@ def validate_manifest(path: Path, folder: Path | None = None, file: str = MANIFE
             target = folder / name
             expected = entry.get("sha256") if isinstance(entry, dict) else None
             if not target.exists():
-                problems.append(Problem(file, "checksum", "the manifest lists a file that is not in the folder", "files", value=name))
+                problems.append(
+                    Problem(
+                        file, "checksum", "the manifest lists a file that is not in the folder", "files", value=name
+                    )
+                )
             elif expected != hashlib.sha256(target.read_bytes()).hexdigest():
-                problems.append(Problem(file, "checksum", "sha256 of the file differs from the manifest (file changed after "
-                                        "generation?)", "files", value=name))
+                problems.append(
+                    Problem(
+                        file,
+                        "checksum",
+                        "sha256 of the file differs from the manifest (file changed after generation?)",
+                        "files",
+                        value=name,
+                    )
+                )
     return manifest, problems
 
 
@@ -107,18 +124,24 @@ def dictionary(tables: Iterable[str] | None = None) -> pd.DataFrame:
                 rng = ""
             if col.plausible_max is not None:
                 rng = (rng + "; " if rng else "") + f"plausible up to {_fmt(col.plausible_max)}"
-            rows.append({
-                "table": table.name,
-                "file": table.file,
-                "column": col.name,
-                "type": {"bool01": "0/1", "str": "text", "int": "integer", "float": "number", "date": "date"}[col.kind],
-                "unit": col.unit,
-                "allowed": ", ".join(col.allowed) if col.allowed else (f"pattern {col.pattern}" if col.pattern else ""),
-                "range": rng,
-                "nullable": "yes" if col.nullable else "no",
-                "key": "yes" if col.name in table.key else "",
-                "description": col.description,
-            })
+            rows.append(
+                {
+                    "table": table.name,
+                    "file": table.file,
+                    "column": col.name,
+                    "type": {"bool01": "0/1", "str": "text", "int": "integer", "float": "number", "date": "date"}[
+                        col.kind
+                    ],
+                    "unit": col.unit,
+                    "allowed": ", ".join(col.allowed)
+                    if col.allowed
+                    else (f"pattern {col.pattern}" if col.pattern else ""),
+                    "range": rng,
+                    "nullable": "yes" if col.nullable else "no",
+                    "key": "yes" if col.name in table.key else "",
+                    "description": col.description,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -130,8 +153,13 @@ def rules(tables: Iterable[str] | None = None) -> pd.DataFrame:
         table = get(name)
         rows.append({"table": name, "rule": "duplicate-key", "description": f"unique key ({', '.join(table.key)})"})
         for cols, parent, pcols in table.foreign_keys:
-            rows.append({"table": name, "rule": "foreign-key",
-                         "description": f"({', '.join(cols)}) exists in {parent} ({', '.join(pcols)})"})
+            rows.append(
+                {
+                    "table": name,
+                    "rule": "foreign-key",
+                    "description": f"({', '.join(cols)}) exists in {parent} ({', '.join(pcols)})",
+                }
+            )
         for rule, description, _ in table.checks:
             rows.append({"table": name, "rule": rule, "description": description})
     return pd.DataFrame(rows)

@@ -43,10 +43,26 @@ MISSING_MEASURES_FROM_2018: dict[str, str] = {
 
 #: Column of each old statistical first release -> measure id.
 _SFR_COLUMNS = {
-    "2015": ["CLA_MissDuringYear", "CLA_MissIncs", "CLA_MissMoreOnce", "CLA_Miss31Mar",
-             "CLA_AwayDuringYear", "CLA_AwayIncs", "CLA_AwayMoreOnce", "CLA_Away31Mar"],
-    "2017": ["Miss_Miss_DuringYear", "Miss_Miss_Incs", "Miss_Miss_MoreOnce", "Miss_Miss_31Mar",
-             "Miss_Away_DuringYear", "Miss_Away_Incs", "Miss_Away_MoreOnce", "Miss_Away_31Mar"],
+    "2015": [
+        "CLA_MissDuringYear",
+        "CLA_MissIncs",
+        "CLA_MissMoreOnce",
+        "CLA_Miss31Mar",
+        "CLA_AwayDuringYear",
+        "CLA_AwayIncs",
+        "CLA_AwayMoreOnce",
+        "CLA_Away31Mar",
+    ],
+    "2017": [
+        "Miss_Miss_DuringYear",
+        "Miss_Miss_Incs",
+        "Miss_Miss_MoreOnce",
+        "Miss_Miss_31Mar",
+        "Miss_Away_DuringYear",
+        "Miss_Away_Incs",
+        "Miss_Away_MoreOnce",
+        "Miss_Away_31Mar",
+    ],
 }
 
 #: Category labels of the 2018+ releases -> measure id.
@@ -79,10 +95,20 @@ MISSING_RELEASES: tuple[Release, ...] = (
     Release("SFR 34/2015", f"{GOODAIR}/SFR34_Missing2015.csv", (2015,), "sfr", "2015"),
     Release("SFR 41/2016", f"{GOODAIR}/SFR41_Missing2016.csv", (2016,), "sfr", "2015"),
     Release("SFR 50/2017", f"{GOODAIR}/SFR50_Missing_2017.csv", (2017,), "sfr", "2017"),
-    Release("CLA 2022 release", f"{GOODAIR}/la_cla_missing_or_away_2018_to_2022_release2022.csv",
-            (2018, 2019, 2020, 2021, 2022), "ees", category_column="cla_group"),
-    Release("CLA 2024 release", f"{GOODAIR}/la_cla_missing_or_away_2020_to_2024_release2024.csv",
-            (2020, 2021, 2022, 2023, 2024), "ees", category_column="CLA_group"),
+    Release(
+        "CLA 2022 release",
+        f"{GOODAIR}/la_cla_missing_or_away_2018_to_2022_release2022.csv",
+        (2018, 2019, 2020, 2021, 2022),
+        "ees",
+        category_column="cla_group",
+    ),
+    Release(
+        "CLA 2024 release",
+        f"{GOODAIR}/la_cla_missing_or_away_2020_to_2024_release2024.csv",
+        (2020, 2021, 2022, 2023, 2024),
+        "ees",
+        category_column="CLA_group",
+    ),
 )
 
 _SFR_LEVELS = {"NATIONAL": "National", "REGION": "Regional", "LA": "Local authority"}
@@ -95,33 +121,55 @@ def _read_sfr(release: Release, folder: Path | None) -> pd.DataFrame:
     frame = _read_csv(path, file, ["New_geog_code", "geog_l", "geog_c", "geog_n"] + columns)
     unknown = ~frame["geog_l"].isin(_SFR_LEVELS)
     if unknown.any():
-        raise DataError([Problem(file, "allowed-values", "geog_l must be NATIONAL, REGION or LA", "geog_l", int(i) + 1,
-                                 frame.at[i, "geog_l"]) for i in frame.index[unknown]])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "allowed-values",
+                    "geog_l must be NATIONAL, REGION or LA",
+                    "geog_l",
+                    int(i) + 1,
+                    frame.at[i, "geog_l"],
+                )
+                for i in frame.index[unknown]
+            ]
+        )
     level = frame["geog_l"].map(_SFR_LEVELS)
     names = frame["geog_n"].str.strip()
     region_code = names.str.upper().map(_SFR_REGION_BY_NAME)
     bad_region = (level == "Regional") & region_code.isna()
     if bad_region.any():
-        raise DataError([Problem(file, "allowed-values", "unknown region name", "geog_n", int(i) + 1, names[i])
-                         for i in frame.index[bad_region]])
-    area_code = np.select([level == "National", level == "Regional"], [ENGLAND_CODE, region_code], default=frame["geog_c"])
-    area_name = np.select([level == "National", level == "Regional"], ["England", region_code.map(REGION_NAMES)],
-                          default=names)
+        raise DataError(
+            [
+                Problem(file, "allowed-values", "unknown region name", "geog_n", int(i) + 1, names[i])
+                for i in frame.index[bad_region]
+            ]
+        )
+    area_code = np.select(
+        [level == "National", level == "Regional"], [ENGLAND_CODE, region_code], default=frame["geog_c"]
+    )
+    area_name = np.select(
+        [level == "National", level == "Regional"], ["England", region_code.map(REGION_NAMES)], default=names
+    )
     parts = []
     for column, measure in zip(columns, MISSING_MEASURES):
         value, status = parse_values(frame[column], file, column)
-        parts.append(pd.DataFrame({
-            "area_code": area_code.astype(str),
-            "new_la_code": frame["New_geog_code"].where(level == "Local authority", ""),
-            "area_name": area_name.astype(str),
-            "level": level,
-            "year": release.years[0],
-            "measure_id": measure,
-            "value": value.to_numpy(),
-            "status": status.to_numpy(),
-            "source_column": column,
-            "source_row": frame.index.to_numpy() + 1,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "area_code": area_code.astype(str),
+                    "new_la_code": frame["New_geog_code"].where(level == "Local authority", ""),
+                    "area_name": area_name.astype(str),
+                    "level": level,
+                    "year": release.years[0],
+                    "measure_id": measure,
+                    "value": value.to_numpy(),
+                    "status": status.to_numpy(),
+                    "source_column": column,
+                    "source_row": frame.index.to_numpy() + 1,
+                }
+            )
+        )
     # Codes are kept as printed. In these 2015-2017 releases 'x' covers both small counts
     # withheld for confidentiality (no LA count from 1 to 5 appears in them) and whole
     # returns not shown (Devon 2015), so it cannot be read as the later 'c'.
@@ -130,9 +178,23 @@ def _read_sfr(release: Release, folder: Path | None) -> pd.DataFrame:
 
 def _read_ees(release: Release, folder: Path | None) -> pd.DataFrame:
     path, file = _path(release.file, folder)
-    frame = _read_csv(path, file, ["time_period", "geographic_level", "country_code", "country_name", "region_code",
-                                   "region_name", "old_la_code", "la_name", "new_la_code", release.category_column,
-                                   "number"])
+    frame = _read_csv(
+        path,
+        file,
+        [
+            "time_period",
+            "geographic_level",
+            "country_code",
+            "country_name",
+            "region_code",
+            "region_name",
+            "old_la_code",
+            "la_name",
+            "new_la_code",
+            release.category_column,
+            "number",
+        ],
+    )
     _check_levels(frame, file)
     frame = frame[frame[release.category_column].isin(_RELEASE_LABELS)]
     value, status = parse_values(frame["number"], file, "number")
@@ -142,8 +204,12 @@ def _read_ees(release: Release, folder: Path | None) -> pd.DataFrame:
     tidy["source_column"] = "number"
     years = set(tidy["year"])
     if not years <= set(release.years):
-        raise DataError([Problem(file, "year-range", f"release covers {release.years}", "time_period", value=y)
-                         for y in sorted(years - set(release.years))])
+        raise DataError(
+            [
+                Problem(file, "year-range", f"release covers {release.years}", "time_period", value=y)
+                for y in sorted(years - set(release.years))
+            ]
+        )
     return tidy
 
 
@@ -201,10 +267,27 @@ def missing_from_care(measures: list[str] | None = None, folder: Path | None = N
     every = missing_releases(folder)
     out = every[~every["superseded"] & every["measure_id"].isin(chosen)].copy()
     for gap_file, code, measure, gap_year in KNOWN_GAPS:
-        hit = ((out["source_file"] == gap_file) & (out["area_code"] == code) & (out["year"] == gap_year)
-               & (out["value"] == 0) & ((out["measure_id"] == measure) if measure != "*" else True))
+        hit = (
+            (out["source_file"] == gap_file)
+            & (out["area_code"] == code)
+            & (out["year"] == gap_year)
+            & (out["value"] == 0)
+            & ((out["measure_id"] == measure) if measure != "*" else True)
+        )
         out["value"] = out["value"].mask(hit)
         out["status"] = np.where(hit, "gap", out["status"].astype(object))
-    columns = ["area_code", "new_la_code", "area_name", "level", "region_code", "year", "measure", "value", "status",
-               "measure_id", "source", "source_file"]
+    columns = [
+        "area_code",
+        "new_la_code",
+        "area_name",
+        "level",
+        "region_code",
+        "year",
+        "measure",
+        "value",
+        "status",
+        "measure_id",
+        "source",
+        "source_file",
+    ]
     return _sorted(out[columns])

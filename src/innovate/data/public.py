@@ -163,7 +163,9 @@ def _read_csv(path: Path, file: str, required: list[str] | None = None) -> pd.Da
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False).astype(object)
     missing = [c for c in required or [] if c not in frame.columns]
     if missing:
-        raise DataError([Problem(file=file, column=m, rule="required-column", message="column not in file") for m in missing])
+        raise DataError(
+            [Problem(file=file, column=m, rule="required-column", message="column not in file") for m in missing]
+        )
     return frame
 
 
@@ -180,8 +182,17 @@ def read_dfe_wide(
     """
     path, file = _path(relative_path, folder)
     names = measures if isinstance(measures, dict) else {m: m for m in measures}
-    keys = ["time_period", "geographic_level", "country_code", "region_code", "region_name",
-            "old_la_code", "new_la_code", "la_name", "country_name"] + list(extra_keys or [])
+    keys = [
+        "time_period",
+        "geographic_level",
+        "country_code",
+        "region_code",
+        "region_name",
+        "old_la_code",
+        "new_la_code",
+        "la_name",
+        "country_name",
+    ] + list(extra_keys or [])
     frame = _read_csv(path, file, required=list(names) + keys)
     _check_levels(frame, file)
     parts = []
@@ -199,10 +210,19 @@ def read_dfe_wide(
 def _check_levels(frame: pd.DataFrame, file: str, column: str = "geographic_level") -> None:
     bad = ~frame[column].isin(LEVELS)
     if bad.any():
-        raise DataError([
-            Problem(file, "allowed-values", f"geographic level must be one of {LEVELS}", column, int(i) + 1, frame.at[i, column])
-            for i in frame.index[bad]
-        ])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "allowed-values",
+                    f"geographic level must be one of {LEVELS}",
+                    column,
+                    int(i) + 1,
+                    frame.at[i, column],
+                )
+                for i in frame.index[bad]
+            ]
+        )
 
 
 def _standardise_geography(long: pd.DataFrame, extra_keys: list[str] | None = None) -> pd.DataFrame:
@@ -243,6 +263,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- children in need ---------------------------------------------------------------------
+
 
 def assessment_factors(factors: list[str] | None = None, folder: Path | None = None) -> pd.DataFrame:
     """Episodes with each factor identified at the end of assessment, 2018-2025.
@@ -292,8 +313,12 @@ def looked_after_rates(folder: Path | None = None) -> pd.DataFrame:
     as published, rounded). Used to check this module's rate rule against DfE's.
     """
     extra = ["population_type"]
-    frame = read_dfe_wide(CLA_RATES_FILE, {"children_count": "count"}, extra_keys=extra + ["population_estimate", "rate_per_10000"],
-                          folder=folder)
+    frame = read_dfe_wide(
+        CLA_RATES_FILE,
+        {"children_count": "count"},
+        extra_keys=extra + ["population_estimate", "rate_per_10000"],
+        folder=folder,
+    )
     path, file = _path(CLA_RATES_FILE, folder)
     pop, pop_status = parse_values(frame["population_estimate"], file, "population_estimate")
     rate, rate_status = parse_values(frame["rate_per_10000"], file, "rate_per_10000")
@@ -306,13 +331,15 @@ def looked_after_rates(folder: Path | None = None) -> pd.DataFrame:
 
 # --- population and rates ----------------------------------------------------------------
 
+
 def child_population(folder: Path | None = None) -> pd.DataFrame:
     """ONS mid-year estimates of children aged 0-17 by area and year (2012-2024)."""
     return read_dfe_wide(POPULATION_FILE, {"population_estimate": "Children aged 0-17"}, folder=folder)
 
 
-def rate_per_10k(frame: pd.DataFrame, population: pd.DataFrame | None = None, lag: int = 1,
-                 per: float = 10_000.0) -> pd.DataFrame:
+def rate_per_10k(
+    frame: pd.DataFrame, population: pd.DataFrame | None = None, lag: int = 1, per: float = 10_000.0
+) -> pd.DataFrame:
     """Rates per 10,000 children aged 0-17 for every row of a tidy frame of counts.
 
     The denominator for a DfE year ending 31 March ``Y`` is the ONS mid-year estimate for
@@ -325,26 +352,50 @@ def rate_per_10k(frame: pd.DataFrame, population: pd.DataFrame | None = None, la
     ' per 10,000 children', plus ``count``, ``population``, ``population_year`` and
     ``population_note``.
     """
-    clash = [c for c in ("count", "population", "population_year", "population_note", "population_status")
-             if c in frame.columns]
+    clash = [
+        c
+        for c in ("count", "population", "population_year", "population_note", "population_status")
+        if c in frame.columns
+    ]
     if clash:
         raise ValueError(f"rate_per_10k: the frame already has column(s) {clash}; rename them first")
     pop = child_population() if population is None else population
     pop = pop[["area_code", "level", "year", "value", "status"]].rename(
-        columns={"year": "population_year", "value": "population", "status": "population_status"})
+        columns={"year": "population_year", "value": "population", "status": "population_status"}
+    )
     duplicated = pop.duplicated(["area_code", "level", "population_year"])
     if duplicated.any():
-        raise DataError([Problem("population", "unique-key", "more than one estimate for an area and year",
-                                 "area_code", int(i) + 1, pop.at[i, "area_code"]) for i in pop.index[duplicated]])
+        raise DataError(
+            [
+                Problem(
+                    "population",
+                    "unique-key",
+                    "more than one estimate for an area and year",
+                    "area_code",
+                    int(i) + 1,
+                    pop.at[i, "area_code"],
+                )
+                for i in pop.index[duplicated]
+            ]
+        )
     first, last = int(pop["population_year"].min()), int(pop["population_year"].max())
     out = frame.copy()
     out["count"] = out["value"]
     wanted = out["year"].astype(int).to_numpy() - lag
     if (wanted < first).any():
         years = sorted(set(out.loc[wanted < first, "year"]))
-        raise DataError([Problem(f"data/public/{POPULATION_FILE}", "population-year",
-                                 f"the first estimate is for {first}; DfE year {y} needs {y - lag}",
-                                 "year", value=int(y)) for y in years])
+        raise DataError(
+            [
+                Problem(
+                    f"data/public/{POPULATION_FILE}",
+                    "population-year",
+                    f"the first estimate is for {first}; DfE year {y} needs {y - lag}",
+                    "year",
+                    value=int(y),
+                )
+                for y in years
+            ]
+        )
     # Beyond the last estimate in the file, the last estimate is carried forward (flagged).
     carried = wanted > last
     out["population_year"] = np.minimum(wanted, last).astype(int)
@@ -353,15 +404,18 @@ def rate_per_10k(frame: pd.DataFrame, population: pd.DataFrame | None = None, la
     notes[carried] = [f"no estimate for {w}; {last} carried forward" for w in wanted[carried]]
     no_pop = out["population"].isna().to_numpy()
     has_row = out["population_status"].notna().to_numpy()
-    notes[no_pop & ~has_row] = [f"no ONS 0-17 estimate for this area in {y}"
-                                for y in out.loc[no_pop & ~has_row, "population_year"]]
-    notes[no_pop & has_row] = [f"population estimate withheld ({st})"
-                               for st in out.loc[no_pop & has_row, "population_status"]]
+    notes[no_pop & ~has_row] = [
+        f"no ONS 0-17 estimate for this area in {y}" for y in out.loc[no_pop & ~has_row, "population_year"]
+    ]
+    notes[no_pop & has_row] = [
+        f"population estimate withheld ({st})" for st in out.loc[no_pop & has_row, "population_status"]
+    ]
     out["population_note"] = notes
     out["value"] = out["count"] / out["population"] * per
     count_missing = out["count"].isna()
-    status = np.where(count_missing, out["status"],
-                      np.where(no_pop, out["population_status"].fillna("x").replace("", "x"), ""))
+    status = np.where(
+        count_missing, out["status"], np.where(no_pop, out["population_status"].fillna("x").replace("", "x"), "")
+    )
     out["status"] = status.astype(str)
     out["measure"] = out["measure"].astype(str) + " per 10,000 children"
     out = out.drop(columns=["population_status"])
@@ -369,6 +423,7 @@ def rate_per_10k(frame: pd.DataFrame, population: pd.DataFrame | None = None, la
 
 
 # --- codes --------------------------------------------------------------------------------
+
 
 def _normalise_name(name: str) -> str:
     name = name.lower().replace("&", "and")
@@ -387,13 +442,15 @@ def code_lookup(folder: Path | None = None) -> pd.DataFrame:
     cin = children_in_need(["Anypoint_child"], folder=folder)
     las = cin[cin["level"] == "Local authority"].sort_values("year")
     las = las.drop_duplicates("area_code", keep="last")
-    out = pd.DataFrame({
-        "old_la_code": las["area_code"].to_numpy(),
-        "new_la_code": las["new_la_code"].to_numpy(),
-        "la_name": las["area_name"].to_numpy(),
-        "region_code": las["region_code"].to_numpy(),
-        "last_year": las["year"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "old_la_code": las["area_code"].to_numpy(),
+            "new_la_code": las["new_la_code"].to_numpy(),
+            "la_name": las["area_name"].to_numpy(),
+            "region_code": las["region_code"].to_numpy(),
+            "last_year": las["year"].to_numpy(),
+        }
+    )
     path, file = _path(LTLA_UTLA_FILE, folder)
     utla = _read_csv(path, file, ["UTLA23CD", "UTLA23NM"]).drop_duplicates("UTLA23CD")
     by_code = set(utla["UTLA23CD"])
@@ -401,8 +458,10 @@ def code_lookup(folder: Path | None = None) -> pd.DataFrame:
     current = out["last_year"] == out["last_year"].max()
     # Names are matched only for authorities that still exist: an abolished county (Dorset,
     # 835) must not take the code of its successor of the same name.
-    ons = [code if code in by_code else (by_name.get(_normalise_name(name), "") if now else "")
-           for code, name, now in zip(out["new_la_code"], out["la_name"], current)]
+    ons = [
+        code if code in by_code else (by_name.get(_normalise_name(name), "") if now else "")
+        for code, name, now in zip(out["new_la_code"], out["la_name"], current)
+    ]
     out["ons_code"] = ons
     for old, code in ONS_RECODED.items():
         out.loc[out["old_la_code"] == old, "ons_code"] = code
@@ -416,9 +475,11 @@ def to_old_code(codes, folder: Path | None = None):
     ``KeyError`` naming it.
     """
     lookup = code_lookup(folder)
-    mapping = {**dict(zip(lookup["old_la_code"], lookup["old_la_code"])),
-               **dict(zip(lookup["new_la_code"], lookup["old_la_code"])),
-               **{c: o for c, o in zip(lookup["ons_code"], lookup["old_la_code"]) if c}}
+    mapping = {
+        **dict(zip(lookup["old_la_code"], lookup["old_la_code"])),
+        **dict(zip(lookup["new_la_code"], lookup["old_la_code"])),
+        **{c: o for c, o in zip(lookup["ons_code"], lookup["old_la_code"]) if c},
+    }
     single = isinstance(codes, str)
     items = [codes] if single else list(codes)
     unknown = [c for c in items if c not in mapping]
@@ -429,6 +490,7 @@ def to_old_code(codes, folder: Path | None = None):
 
 
 # --- statistical neighbours ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Neighbour:
@@ -452,8 +514,10 @@ def statistical_neighbour_table(model: int = 2021, folder: Path | None = None) -
     Bournemouth, Northamptonshire): ``section`` is 'pre-reorganisation' for those.
     """
     # Each model's file: its first two header cells, and the column of its first neighbour.
-    layouts = {2021: (SN_2021_FILE, ["LA num", "LA Name"], 5, "SN1"),
-               2025: (SN_2025_FILE, ["old_la_code", "la_name"], 4, "SN_1")}
+    layouts = {
+        2021: (SN_2021_FILE, ["LA num", "LA Name"], 5, "SN1"),
+        2025: (SN_2025_FILE, ["old_la_code", "la_name"], 4, "SN_1"),
+    }
     if model not in layouts:
         raise ValueError(f"model must be 2021 or 2025, not {model!r}")
     relative, leading, first, first_name = layouts[model]
@@ -479,11 +543,27 @@ def statistical_neighbour_table(model: int = 2021, folder: Path | None = None) -
             ncode = str(line.iloc[first + 2 * k]).strip()
             closeness = str(line.iloc[first + 2 * k + 1]).strip().lower()
             if not ncode.isdigit():
-                problems.append(Problem(file, "code-format", "neighbour code must be a DfE old LA code",
-                                        str(header[first + 2 * k]), i, ncode))
+                problems.append(
+                    Problem(
+                        file,
+                        "code-format",
+                        "neighbour code must be a DfE old LA code",
+                        str(header[first + 2 * k]),
+                        i,
+                        ncode,
+                    )
+                )
             if closeness not in CLOSENESS_ORDER:
-                problems.append(Problem(file, "allowed-values", f"closeness must be one of {CLOSENESS_ORDER}",
-                                        str(header[first + 2 * k + 1]), i, closeness))
+                problems.append(
+                    Problem(
+                        file,
+                        "allowed-values",
+                        f"closeness must be one of {CLOSENESS_ORDER}",
+                        str(header[first + 2 * k + 1]),
+                        i,
+                        closeness,
+                    )
+                )
             rows.append((code, name, k + 1, ncode, closeness, section))
     if problems:
         raise DataError(problems)
@@ -491,7 +571,9 @@ def statistical_neighbour_table(model: int = 2021, folder: Path | None = None) -
     names = dict(zip(table["old_la_code"], table["la_name"]))
     table["neighbour_name"] = table["neighbour_code"].map(names).fillna("")
     table["model"] = model
-    return table[["model", "section", "old_la_code", "la_name", "rank", "neighbour_code", "neighbour_name", "closeness"]]
+    return table[
+        ["model", "section", "old_la_code", "la_name", "rank", "neighbour_code", "neighbour_name", "closeness"]
+    ]
 
 
 def statistical_neighbours(old_la_code: str, model: int = 2021, folder: Path | None = None) -> list[Neighbour]:
@@ -529,8 +611,16 @@ _LAIT_AGGREGATES = {
 }
 
 #: Section 251 indicators in LAIT: gross spend (GBP, cash) and weekly unit costs (GBP per child-week).
-S251_SPEND = ("SafeguardingFinance", "TotalLACFinance", "FamilySupportFinance", "YoungPeopleFinance",
-              "YouthJusticeFinance", "OtherChildren&FamilyFinance", "C&YPExpenditure", "SureStartFinance")
+S251_SPEND = (
+    "SafeguardingFinance",
+    "TotalLACFinance",
+    "FamilySupportFinance",
+    "YoungPeopleFinance",
+    "YouthJusticeFinance",
+    "OtherChildren&FamilyFinance",
+    "C&YPExpenditure",
+    "SureStartFinance",
+)
 S251_UNIT_COSTS = ("RescareFinance", "FosteringFinance", "LACFinance", "SWFinance", "AdoptionFinance", "SENFinance")
 
 
@@ -552,7 +642,9 @@ def lait(indicators: list[str] | tuple[str, ...] | None = None, folder: Path | N
     2021 'Children_missing' 0 is a documented gap: missing with status 'gap'.
     """
     path, file = _path(LAIT_FILE, folder)
-    frame = _read_csv(path, file, ["Short Desc", "Data item", "Years", "LA and Regions", "Values", "LA Number", "Region"])
+    frame = _read_csv(
+        path, file, ["Short Desc", "Data item", "Years", "LA and Regions", "Values", "LA Number", "Region"]
+    )
     if indicators is not None:
         wanted = list(indicators)
         unknown = sorted(set(wanted) - set(frame["Short Desc"]))
@@ -563,8 +655,19 @@ def lait(indicators: list[str] | tuple[str, ...] | None = None, folder: Path | N
     number = frame["LA Number"].str.replace(r"\.0$", "", regex=True)
     bad = ~number.str.fullmatch(r"\d{3}")
     if bad.any():
-        raise DataError([Problem(file, "code-format", "LA Number must be a three-digit code", "LA Number", int(i) + 1,
-                                 frame.at[i, "LA Number"]) for i in frame.index[bad]])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "code-format",
+                    "LA Number must be a three-digit code",
+                    "LA Number",
+                    int(i) + 1,
+                    frame.at[i, "LA Number"],
+                )
+                for i in frame.index[bad]
+            ]
+        )
     aggregate = number.map(_LAIT_AGGREGATES)
     is_agg = aggregate.notna()
     level = np.where(is_agg, aggregate.str[2], "Local authority")
@@ -575,21 +678,34 @@ def lait(indicators: list[str] | tuple[str, ...] | None = None, folder: Path | N
     is_fy = fy[0].notna()
     year = np.where(is_fy, fy[0].astype(float) + 1, pd.to_numeric(period.str[:4], errors="coerce"))
     if np.isnan(year).any():
-        raise DataError([Problem(file, "year-format", "Years must be 'YYYY' or 'YYYY-YY (..)'", "Years", int(i) + 1,
-                                 frame.at[i, "Years"]) for i in frame.index[np.isnan(year)]])
-    out = pd.DataFrame({
-        "area_code": area_code.astype(str),
-        "new_la_code": "",
-        "area_name": area_name.astype(str),
-        "level": level,
-        "region_code": "",
-        "year": year.astype(int),
-        "measure": frame["Short Desc"].to_numpy(),
-        "value": value.to_numpy(),
-        "status": status.to_numpy(),
-        "period": period.to_numpy(),
-        "financial_year": np.where(is_fy, fy[0].fillna("") + "-" + fy[1].fillna(""), ""),
-    })
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "year-format",
+                    "Years must be 'YYYY' or 'YYYY-YY (..)'",
+                    "Years",
+                    int(i) + 1,
+                    frame.at[i, "Years"],
+                )
+                for i in frame.index[np.isnan(year)]
+            ]
+        )
+    out = pd.DataFrame(
+        {
+            "area_code": area_code.astype(str),
+            "new_la_code": "",
+            "area_name": area_name.astype(str),
+            "level": level,
+            "region_code": "",
+            "year": year.astype(int),
+            "measure": frame["Short Desc"].to_numpy(),
+            "value": value.to_numpy(),
+            "status": status.to_numpy(),
+            "period": period.to_numpy(),
+            "financial_year": np.where(is_fy, fy[0].fillna("") + "-" + fy[1].fillna(""), ""),
+        }
+    )
     lookup = code_lookup(folder).set_index("old_la_code")
     las = out["level"] == "Local authority"
     out.loc[las, "new_la_code"] = out.loc[las, "area_code"].map(lookup["new_la_code"]).fillna("")
@@ -633,23 +749,49 @@ def gdp_deflators(folder: Path | None = None) -> pd.DataFrame:
     for i, row in frame.iterrows():
         m = _FY_PATTERN.match(row["fiscal_year"])
         if not m or int(m.group(1)) != int(row["fiscal_year_start"]) or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-            problems.append(Problem(file, "year-format", "fiscal_year must be 'YYYY-YY' matching fiscal_year_start",
-                                    "fiscal_year", int(i) + 1, row["fiscal_year"]))
+            problems.append(
+                Problem(
+                    file,
+                    "year-format",
+                    "fiscal_year must be 'YYYY-YY' matching fiscal_year_start",
+                    "fiscal_year",
+                    int(i) + 1,
+                    row["fiscal_year"],
+                )
+            )
         if row["is_forecast"] not in ("true", "false"):
-            problems.append(Problem(file, "allowed-values", "is_forecast must be true or false", "is_forecast",
-                                    int(i) + 1, row["is_forecast"]))
+            problems.append(
+                Problem(
+                    file,
+                    "allowed-values",
+                    "is_forecast must be true or false",
+                    "is_forecast",
+                    int(i) + 1,
+                    row["is_forecast"],
+                )
+            )
     value, status = parse_values(frame["gdp_deflator"], file, "gdp_deflator")
     for i in frame.index[value.isna() | (value <= 0)]:
-        problems.append(Problem(file, "positive", "deflator must be a positive number", "gdp_deflator", int(i) + 1,
-                                frame.at[i, "gdp_deflator"]))
+        problems.append(
+            Problem(
+                file,
+                "positive",
+                "deflator must be a positive number",
+                "gdp_deflator",
+                int(i) + 1,
+                frame.at[i, "gdp_deflator"],
+            )
+        )
     if problems:
         raise DataError(problems)
-    return pd.DataFrame({
-        "fiscal_year": frame["fiscal_year"].astype(str),
-        "fiscal_year_start": frame["fiscal_year_start"].astype(int),
-        "gdp_deflator": value.astype(float),
-        "is_forecast": frame["is_forecast"].eq("true"),
-    })
+    return pd.DataFrame(
+        {
+            "fiscal_year": frame["fiscal_year"].astype(str),
+            "fiscal_year_start": frame["fiscal_year_start"].astype(int),
+            "gdp_deflator": value.astype(float),
+            "is_forecast": frame["is_forecast"].eq("true"),
+        }
+    )
 
 
 def _fy_start(fy, file: str) -> np.ndarray:
@@ -663,8 +805,16 @@ def _fy_start(fy, file: str) -> np.ndarray:
             continue
         m = _FY_PATTERN.match(str(item))
         if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-            problems.append(Problem(file, "year-format", "financial year must be 'YYYY-YY' (e.g. '2019-20') or a start year",
-                                    "fiscal_year", i + 1, item))
+            problems.append(
+                Problem(
+                    file,
+                    "year-format",
+                    "financial year must be 'YYYY-YY' (e.g. '2019-20') or a start year",
+                    "fiscal_year",
+                    i + 1,
+                    item,
+                )
+            )
             continue
         out[i] = int(m.group(1))
     if problems:
@@ -681,8 +831,18 @@ def price_index(fy, deflators: pd.DataFrame | None = None) -> np.ndarray:
     outside = [s for s in starts if s not in index]
     if outside:
         lo, hi = table["fiscal_year"].iloc[0], table["fiscal_year"].iloc[-1]
-        raise DataError([Problem(file, "price-year-range", f"no deflator: the table runs {lo} to {hi}", "fiscal_year",
-                                 value=f"{s}-{(s + 1) % 100:02d}") for s in sorted(set(outside))])
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "price-year-range",
+                    f"no deflator: the table runs {lo} to {hi}",
+                    "fiscal_year",
+                    value=f"{s}-{(s + 1) % 100:02d}",
+                )
+                for s in sorted(set(outside))
+            ]
+        )
     return np.array([index[s] for s in starts], dtype=float)
 
 

@@ -114,11 +114,19 @@ def _parse_column(col: Column, text: pd.Series, file: str) -> tuple[pd.Series, l
         if col.kind == "bool01":
             bad(ok & ~np.isin(values, [0.0, 1.0]), "allowed-values", "must be 0 or 1", stripped)
         if col.plausible_max is not None:
-            bad(ok & (values > col.plausible_max), "implausible-value",
-                f"implausibly large (above {col.plausible_max:g}{' ' + col.unit if col.unit else ''})", stripped)
+            bad(
+                ok & (values > col.plausible_max),
+                "implausible-value",
+                f"implausibly large (above {col.plausible_max:g}{' ' + col.unit if col.unit else ''})",
+                stripped,
+            )
         if col.min is not None:
-            bad(ok & (values < col.min), "range",
-                f"below the minimum {col.min:g}" + (" (negative count)" if col.min == 0 and col.kind == "int" else ""), stripped)
+            bad(
+                ok & (values < col.min),
+                "range",
+                f"below the minimum {col.min:g}" + (" (negative count)" if col.min == 0 and col.kind == "int" else ""),
+                stripped,
+            )
         if col.max is not None:
             bad(ok & (values > col.max), "range", f"above the maximum {col.max:g}", stripped)
         if col.kind == "float":
@@ -184,19 +192,31 @@ def read_text(path: Path, file: str | None = None) -> tuple[pd.DataFrame | None,
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n")
-        return None, [Problem(file, "encoding",
-                              f"not valid UTF-8: byte 0x{raw[err.start]:02x} at byte offset {err.start} "
-                              f"(data row {line}); save the file as UTF-8",
-                              row=line, value=f"0x{raw[err.start]:02x}")]
+        return None, [
+            Problem(
+                file,
+                "encoding",
+                f"not valid UTF-8: byte 0x{raw[err.start]:02x} at byte offset {err.start} "
+                f"(data row {line}); save the file as UTF-8",
+                row=line,
+                value=f"0x{raw[err.start]:02x}",
+            )
+        ]
     lines = content.splitlines()
     header_line = lines[0] if lines else ""
     if "," not in header_line:
         for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if delimiter in header_line:
-                return None, [Problem(file, "delimiter",
-                                      f"the header is separated by {name}s ({delimiter!r}), not commas; "
-                                      "save the file as comma-separated",
-                                      row=0, value=_short(header_line))]
+                return None, [
+                    Problem(
+                        file,
+                        "delimiter",
+                        f"the header is separated by {name}s ({delimiter!r}), not commas; "
+                        "save the file as comma-separated",
+                        row=0,
+                        value=_short(header_line),
+                    )
+                ]
     rows = list(csv.reader(io.StringIO(content)))
     if not rows or not any(cell.strip() for cell in rows[0]):
         return None, [Problem(file, "empty-file", "no header row")]
@@ -218,10 +238,16 @@ def read_text(path: Path, file: str | None = None) -> tuple[pd.DataFrame | None,
     good = []
     for i, row in enumerate(body, start=1):
         if len(row) != width:
-            problems.append(Problem(file, "field-count",
-                                    f"row has {len(row)} fields, the header has {width}"
-                                    + ("; a field may hold an unquoted comma" if len(row) > width else ""),
-                                    row=i, value=_short(",".join(row))))
+            problems.append(
+                Problem(
+                    file,
+                    "field-count",
+                    f"row has {len(row)} fields, the header has {width}"
+                    + ("; a field may hold an unquoted comma" if len(row) > width else ""),
+                    row=i,
+                    value=_short(",".join(row)),
+                )
+            )
             row = (row + [""] * width)[:width]
         good.append(row)
     if problems and any(p.rule == "duplicate-column" for p in problems):

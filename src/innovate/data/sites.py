@@ -125,30 +125,51 @@ def _check(frame: pd.DataFrame, file: str) -> list[Problem]:
         else:
             seen.add(sid)
             if row["framework"] != site_to_framework[sid]:
-                problems.append(Problem(file, "allowed-values", f"framework of {sid} must be {site_to_framework[sid]}",
-                                        "framework", r, row["framework"]))
+                problems.append(
+                    Problem(
+                        file,
+                        "allowed-values",
+                        f"framework of {sid} must be {site_to_framework[sid]}",
+                        "framework",
+                        r,
+                        row["framework"],
+                    )
+                )
         if row["nation"] not in NATIONS:
             problems.append(Problem(file, "allowed-values", "unknown nation", "nation", r, row["nation"]))
         if row["area_level"] not in AREA_LEVELS:
             problems.append(Problem(file, "allowed-values", "unknown area level", "area_level", r, row["area_level"]))
         if row["start_is_assumption"] not in ("0", "1"):
-            problems.append(Problem(file, "allowed-values", "must be 0 or 1", "start_is_assumption", r,
-                                    row["start_is_assumption"]))
+            problems.append(
+                Problem(file, "allowed-values", "must be 0 or 1", "start_is_assumption", r, row["start_is_assumption"])
+            )
         if pd.isna(pd.to_datetime(row["innovation_start"], format="%Y-%m-%d", errors="coerce")):
-            problems.append(Problem(file, "date-format", "not an ISO date YYYY-MM-DD", "innovation_start", r,
-                                    row["innovation_start"]))
+            problems.append(
+                Problem(
+                    file, "date-format", "not an ISO date YYYY-MM-DD", "innovation_start", r, row["innovation_start"]
+                )
+            )
         for column in ("site_name", "start_source", "source_url", "area_code"):
             if not str(row[column]).strip():
                 problems.append(Problem(file, "required-value", "must not be empty", column, r))
         if row["old_la_code"] and not row["old_la_code"].isdigit():
-            problems.append(Problem(file, "code-format", "DfE old LA code is three digits", "old_la_code", r,
-                                    row["old_la_code"]))
-        if row["nation"] == "England" and row["area_level"] == "Local authority" and row["area_code"] != row["old_la_code"]:
-            problems.append(Problem(file, "area-code", "an English LA's area_code is its old LA code", "area_code", r,
-                                    row["area_code"]))
+            problems.append(
+                Problem(file, "code-format", "DfE old LA code is three digits", "old_la_code", r, row["old_la_code"])
+            )
+        if (
+            row["nation"] == "England"
+            and row["area_level"] == "Local authority"
+            and row["area_code"] != row["old_la_code"]
+        ):
+            problems.append(
+                Problem(
+                    file, "area-code", "an English LA's area_code is its old LA code", "area_code", r, row["area_code"]
+                )
+            )
         if not str(row["source_url"]).startswith("https://") and str(row["source_url"]).strip():
-            problems.append(Problem(file, "url-format", "source must be an https address", "source_url", r,
-                                    row["source_url"]))
+            problems.append(
+                Problem(file, "url-format", "source must be an https address", "source_url", r, row["source_url"])
+            )
     absent = [s for s in SITE_IDS if s not in seen]
     problems += [Problem(file, "complete", f"site {s!r} missing from the register", "site_id") for s in absent]
     return problems
@@ -214,13 +235,18 @@ DOMAIN_HINTS = ("facilitator", "barrier", "both")
 CODE_LEVELS = ("team", "organisation", "system", "context")
 
 
-def _read_reference(name: str, columns: tuple[str, ...], folder: Path | None) -> tuple[pd.DataFrame, str, list[Problem]]:
+def _read_reference(
+    name: str, columns: tuple[str, ...], folder: Path | None
+) -> tuple[pd.DataFrame, str, list[Problem]]:
     path = (folder or reference_dir()) / name
     file = f"data/reference/{name}" if folder is None else str(path)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
     problems = [Problem(file, "required-column", "column missing", column=c) for c in columns if c not in frame.columns]
-    problems += [Problem(file, "unexpected-column", "column not in the schema", column=c)
-                 for c in frame.columns if c not in columns]
+    problems += [
+        Problem(file, "unexpected-column", "column not in the schema", column=c)
+        for c in frame.columns
+        if c not in columns
+    ]
     if not problems:
         for column in columns:
             for i in frame.index[frame[column].str.strip() == ""]:
@@ -234,10 +260,19 @@ def stages(folder: Path | None = None) -> pd.DataFrame:
     frame, file, problems = _read_reference(STAGES_FILE, columns, folder)
     if not problems:
         if tuple(frame["stage_id"]) != STAGE_IDS:
-            problems.append(Problem(file, "allowed-values", f"stage_id must be, in order: {', '.join(STAGE_IDS)}",
-                                    "stage_id", value=tuple(frame["stage_id"])))
+            problems.append(
+                Problem(
+                    file,
+                    "allowed-values",
+                    f"stage_id must be, in order: {', '.join(STAGE_IDS)}",
+                    "stage_id",
+                    value=tuple(frame["stage_id"]),
+                )
+            )
         if tuple(frame["order"]) != tuple(str(i) for i in range(1, len(STAGE_IDS) + 1)):
-            problems.append(Problem(file, "allowed-values", "order must run 1..6", "order", value=tuple(frame["order"])))
+            problems.append(
+                Problem(file, "allowed-values", "order must run 1..6", "order", value=tuple(frame["order"]))
+            )
     if problems:
         raise DataError(problems)
     frame["order"] = frame["order"].astype(int)
@@ -251,13 +286,26 @@ def codebook(folder: Path | None = None) -> pd.DataFrame:
     if not problems:
         for i, row in frame.iterrows():
             if row["domain_hint"] not in DOMAIN_HINTS:
-                problems.append(Problem(file, "allowed-values", f"one of {DOMAIN_HINTS}", "domain_hint", int(i) + 1,
-                                        row["domain_hint"]))
+                problems.append(
+                    Problem(
+                        file, "allowed-values", f"one of {DOMAIN_HINTS}", "domain_hint", int(i) + 1, row["domain_hint"]
+                    )
+                )
             if row["level"] not in CODE_LEVELS:
-                problems.append(Problem(file, "allowed-values", f"one of {CODE_LEVELS}", "level", int(i) + 1, row["level"]))
+                problems.append(
+                    Problem(file, "allowed-values", f"one of {CODE_LEVELS}", "level", int(i) + 1, row["level"])
+                )
             if not row["code"].replace("_", "").isalnum() or row["code"] != row["code"].lower():
-                problems.append(Problem(file, "code-format", "lower-case letters, digits and underscores", "code",
-                                        int(i) + 1, row["code"]))
+                problems.append(
+                    Problem(
+                        file,
+                        "code-format",
+                        "lower-case letters, digits and underscores",
+                        "code",
+                        int(i) + 1,
+                        row["code"],
+                    )
+                )
         for i in frame.index[frame["code"].duplicated()]:
             problems.append(Problem(file, "unique-key", "duplicate code", "code", int(i) + 1, frame.at[i, "code"]))
     if problems:

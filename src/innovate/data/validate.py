@@ -39,9 +39,20 @@ class Report:
 
     def table(self) -> pd.DataFrame:
         """The problems as a tidy frame: file, column, row, value, rule, message."""
-        return pd.DataFrame([{"file": p.file, "column": p.column, "row": p.row, "value": p.value, "rule": p.rule,
-                              "message": p.message} for p in self.problems],
-                            columns=["file", "column", "row", "value", "rule", "message"])
+        return pd.DataFrame(
+            [
+                {
+                    "file": p.file,
+                    "column": p.column,
+                    "row": p.row,
+                    "value": p.value,
+                    "rule": p.rule,
+                    "message": p.message,
+                }
+                for p in self.problems
+            ],
+            columns=["file", "column", "row", "value", "rule", "message"],
+        )
 
 
 def format_problem(p: Problem) -> str:

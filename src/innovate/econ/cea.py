@@ -98,9 +98,7 @@ def net_benefit(wtp, delta_effect, delta_cost) -> np.ndarray:
     Broadcasts: ``wtp`` of shape (L,) against replicates of shape (B,) gives (L, B)
     when called as ``net_benefit(wtp[:, None], de[None, :], dc[None, :])``.
     """
-    return np.asarray(wtp, dtype=float) * np.asarray(delta_effect, dtype=float) - np.asarray(
-        delta_cost, dtype=float
-    )
+    return np.asarray(wtp, dtype=float) * np.asarray(delta_effect, dtype=float) - np.asarray(delta_cost, dtype=float)
 
 
 def ceac(delta_effect, delta_cost, wtp) -> np.ndarray:
@@ -118,8 +116,9 @@ def ceac(delta_effect, delta_cost, wtp) -> np.ndarray:
     return (inb > 0).mean(axis=1)
 
 
-def parametric_ceac(delta_effect: float, delta_cost: float, var_effect: float, var_cost: float,
-                    cov: float, wtp) -> np.ndarray:
+def parametric_ceac(
+    delta_effect: float, delta_cost: float, var_effect: float, var_cost: float, cov: float, wtp
+) -> np.ndarray:
     """Normal-theory acceptability: Phi(INB_hat / se(INB)) with
     var(INB) = lambda^2 var(dE) + var(dC) - 2 lambda cov(dE, dC)."""
     lam = np.atleast_1d(np.asarray(wtp, dtype=float))
@@ -156,38 +155,81 @@ _CLIENT_SHARE = SOCIAL_WORKER_HOURLY_GBP / SOCIAL_WORKER_CLIENT_HOURLY_GBP
 
 PARAMETERS: dict[str, Parameter] = {
     "staff_hourly": Parameter(
-        "staff_hourly", "Staff cost per contact hour (all roles)", tuple(f"staff:{r}" for r in STAFF_ROLES),
-        _CLIENT_SHARE, 1 / _CLIENT_SHARE,
+        "staff_hourly",
+        "Staff cost per contact hour (all roles)",
+        tuple(f"staff:{r}" for r in STAFF_ROLES),
+        _CLIENT_SHARE,
+        1 / _CLIENT_SHARE,
         "low: GBP 40 per hour of working time instead of GBP 55 per hour of client-related work; high: the same ratio upwards",
-        "beta-share", 100.0,
+        "beta-share",
+        100.0,
         "cost per hour of time (gamma, CV 10%) divided by the share of time that is client-related "
         "(beta, mean 40/55, effective sample size 100)",
     ),
     "role_ratios": Parameter(
-        "role_ratios", "Ratios of other roles to a social worker", _OTHER_ROLES, 0.7, 1.3,
-        "assumed ratios, -30% to +30%", "lognormal", 0.15, "each role's ratio log-normal, SD of the log 0.15",
+        "role_ratios",
+        "Ratios of other roles to a social worker",
+        _OTHER_ROLES,
+        0.7,
+        1.3,
+        "assumed ratios, -30% to +30%",
+        "lognormal",
+        0.15,
+        "each role's ratio log-normal, SD of the log 0.15",
     ),
     "residential_rate": Parameter(
-        "residential_rate", "Residential (and secure) weekly unit cost", ("placement:residential", "placement:secure"),
-        0.8, 1.2, "Section 251 rate -20% to +20%", "gamma", 0.10, "gamma, mean 1, CV 10%",
+        "residential_rate",
+        "Residential (and secure) weekly unit cost",
+        ("placement:residential", "placement:secure"),
+        0.8,
+        1.2,
+        "Section 251 rate -20% to +20%",
+        "gamma",
+        0.10,
+        "gamma, mean 1, CV 10%",
     ),
     "fostering_rate": Parameter(
-        "fostering_rate", "Fostering weekly unit cost", ("placement:fostering",), 0.8, 1.2,
-        "Section 251 rate -20% to +20%", "gamma", 0.10, "gamma, mean 1, CV 10%",
+        "fostering_rate",
+        "Fostering weekly unit cost",
+        ("placement:fostering",),
+        0.8,
+        1.2,
+        "Section 251 rate -20% to +20%",
+        "gamma",
+        0.10,
+        "gamma, mean 1, CV 10%",
     ),
     "looked_after_rate": Parameter(
-        "looked_after_rate", "Supported accommodation weekly unit cost", ("placement:supported_accommodation",),
-        0.8, 1.2, "Section 251 all-looked-after rate -20% to +20%", "gamma", 0.10, "gamma, mean 1, CV 10%",
+        "looked_after_rate",
+        "Supported accommodation weekly unit cost",
+        ("placement:supported_accommodation",),
+        0.8,
+        1.2,
+        "Section 251 all-looked-after rate -20% to +20%",
+        "gamma",
+        0.10,
+        "gamma, mean 1, CV 10%",
     ),
     "innovation_running": Parameter(
-        "innovation_running", "Innovation running costs per young person", ("innovation:running",), 0.5, 1.5,
-        "caseload at any time twice the cohort (low) or two-thirds of it (high)", "gamma", 0.15,
+        "innovation_running",
+        "Innovation running costs per young person",
+        ("innovation:running",),
+        0.5,
+        1.5,
+        "caseload at any time twice the cohort (low) or two-thirds of it (high)",
+        "gamma",
+        0.15,
         "gamma, mean 1, CV 15%",
     ),
     "innovation_start_up": Parameter(
-        "innovation_start_up", "Innovation start-up costs per young person", ("innovation:start_up",), 0.0,
+        "innovation_start_up",
+        "Innovation start-up costs per young person",
+        ("innovation:start_up",),
+        0.0,
         annuity_factor(START_UP_LIFE_YEARS) / annuity_factor(3.0),
-        "low: excluded (a steady-state service); high: annuitised over 3 years instead of 5", "gamma", 0.15,
+        "low: excluded (a steady-state service); high: annuitised over 3 years instead of 5",
+        "gamma",
+        0.15,
         "gamma, mean 1, CV 15%",
     ),
 }
@@ -204,8 +246,13 @@ class CostEffectModel:
     discount schedule can be changed without re-costing anyone.
     """
 
-    def __init__(self, columns: Sequence[str], cost_columns: Sequence[str], effect_columns: Sequence[str],
-                 weight_column: str | None = None):
+    def __init__(
+        self,
+        columns: Sequence[str],
+        cost_columns: Sequence[str],
+        effect_columns: Sequence[str],
+        weight_column: str | None = None,
+    ):
         self.columns = list(columns)
         self.weight_idx = None if weight_column is None else self.columns.index(weight_column)
         self.cost_idx = np.array([self.columns.index(c) for c in cost_columns], dtype=np.int64)
@@ -231,8 +278,13 @@ class CostEffectModel:
             mult[..., cols] *= np.asarray(value, dtype=float)[..., None]
         return mult
 
-    def evaluate(self, means: np.ndarray, params: Mapping[str, object] | None = None,
-                 schedule=GREEN_BOOK_SCHEDULE, components: Sequence[str] | None = None) -> np.ndarray:
+    def evaluate(
+        self,
+        means: np.ndarray,
+        params: Mapping[str, object] | None = None,
+        schedule=GREEN_BOOK_SCHEDULE,
+        components: Sequence[str] | None = None,
+    ) -> np.ndarray:
         """(…, S, 2): discounted cost and discounted effect of each stratum.
 
         ``components`` restricts the cost to those components (e.g. only staff time).

@@ -65,14 +65,32 @@ def activity_components(activity: pd.DataFrame, people: pd.DataFrame, hourly: Ma
     unknown_role = ~frame["staff_role"].isin(list(hourly))
     if unknown_role.any():
         i = int(np.flatnonzero(unknown_role.to_numpy())[0])
-        raise DataError([Problem("service_activity.csv", "unit-cost", "no hourly unit cost for this staff role",
-                                 "staff_role", i + 1, frame["staff_role"].iloc[i])])
+        raise DataError(
+            [
+                Problem(
+                    "service_activity.csv",
+                    "unit-cost",
+                    "no hourly unit cost for this staff role",
+                    "staff_role",
+                    i + 1,
+                    frame["staff_role"].iloc[i],
+                )
+            ]
+        )
     months = _months_between(frame["month"], frame["baseline_date"])
     outside = (months < 0) | (months >= FOLLOW_UP_MONTHS)
     if outside.any():
-        problems = [Problem("service_activity.csv", "follow-up-window",
-                            f"month is outside the {FOLLOW_UP_MONTHS} months from the young person's baseline",
-                            "month", int(i) + 1, str(frame["month"].iloc[i].date())) for i in np.flatnonzero(outside)[:50]]
+        problems = [
+            Problem(
+                "service_activity.csv",
+                "follow-up-window",
+                f"month is outside the {FOLLOW_UP_MONTHS} months from the young person's baseline",
+                "month",
+                int(i) + 1,
+                str(frame["month"].iloc[i].date()),
+            )
+            for i in np.flatnonzero(outside)[:50]
+        ]
         raise DataError(problems)
     rate = frame["staff_role"].map(dict(hourly)).to_numpy(dtype=float)
     frame = frame.assign(
@@ -107,9 +125,15 @@ def placement_days(placements: pd.DataFrame, people: pd.DataFrame) -> pd.DataFra
     person_codes, persons = pd.factorize(frame["person_id"].astype(str))
     type_codes, types = pd.factorize(frame["placement_type"].astype(str))
     if len(rows) == 0:
-        return pd.DataFrame({"person_id": pd.Series(dtype=object), "placement_type": pd.Series(dtype=object),
-                             "financial_year": pd.Series(dtype=object), "year": pd.Series(dtype=np.int64),
-                             "days": pd.Series(dtype=np.int64)})
+        return pd.DataFrame(
+            {
+                "person_id": pd.Series(dtype=object),
+                "placement_type": pd.Series(dtype=object),
+                "financial_year": pd.Series(dtype=object),
+                "year": pd.Series(dtype=np.int64),
+                "days": pd.Series(dtype=np.int64),
+            }
+        )
     fy0 = int(fy.min())
     n_fy = int(fy.max()) - fy0 + 1
     key = ((person_codes[rows].astype(np.int64) * len(types) + type_codes[rows]) * n_fy + (fy - fy0)) * 2 + year
@@ -119,16 +143,20 @@ def placement_days(placements: pd.DataFrame, people: pd.DataFrame) -> pd.DataFra
     fy_u = (present // 2) % n_fy + fy0
     type_u = (present // (2 * n_fy)) % len(types)
     person_u = present // (2 * n_fy * len(types))
-    return pd.DataFrame({
-        "person_id": np.asarray(persons, dtype=object)[person_u],
-        "placement_type": np.asarray(types, dtype=object)[type_u],
-        "financial_year": np.array([f"{y}-{(y + 1) % 100:02d}" for y in fy_u], dtype=object),
-        "year": year_u.astype(np.int64),
-        "days": counts[present].astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "person_id": np.asarray(persons, dtype=object)[person_u],
+            "placement_type": np.asarray(types, dtype=object)[type_u],
+            "financial_year": np.array([f"{y}-{(y + 1) % 100:02d}" for y in fy_u], dtype=object),
+            "year": year_u.astype(np.int64),
+            "days": counts[present].astype(np.int64),
+        }
+    )
 
 
-def weekly_rate_lookup(table: pd.DataFrame, area_code: str) -> tuple[Callable[[str, Sequence[str]], np.ndarray], list[str]]:
+def weekly_rate_lookup(
+    table: pd.DataFrame, area_code: str
+) -> tuple[Callable[[str, Sequence[str]], np.ndarray], list[str]]:
     """A function (placement type, financial years) -> weekly rate at ``PRICE_YEAR`` prices.
 
     Rates come from the area's Section 251 rows (``PLACEMENT_RATE_ITEM`` says which line
@@ -138,8 +166,18 @@ def weekly_rate_lookup(table: pd.DataFrame, area_code: str) -> tuple[Callable[[s
     notes: list[str] = []
     s251 = table[(table["area_code"] == area_code) & table["item"].isin(set(PLACEMENT_RATE_ITEM.values()))]
     if s251.empty:
-        raise DataError([Problem("data/reference/unit_costs.csv", "unit-cost-area", "no Section 251 unit costs for the area",
-                                 "area_code", None, area_code)])
+        raise DataError(
+            [
+                Problem(
+                    "data/reference/unit_costs.csv",
+                    "unit-cost-area",
+                    "no Section 251 unit costs for the area",
+                    "area_code",
+                    None,
+                    area_code,
+                )
+            ]
+        )
     by_item = {
         item: dict(zip(part["financial_year"], part["amount_gbp_price_year"].astype(float)))
         for item, part in s251.dropna(subset=["amount_gbp_price_year"]).groupby("item")
@@ -149,8 +187,18 @@ def weekly_rate_lookup(table: pd.DataFrame, area_code: str) -> tuple[Callable[[s
         item = PLACEMENT_RATE_ITEM[placement_type]
         rates = by_item.get(item)
         if not rates:
-            raise DataError([Problem("data/reference/unit_costs.csv", "unit-cost-item", "no weekly rate for this item and area",
-                                     "item", None, f"{item} / {area_code}")])
+            raise DataError(
+                [
+                    Problem(
+                        "data/reference/unit_costs.csv",
+                        "unit-cost-item",
+                        "no weekly rate for this item and area",
+                        "item",
+                        None,
+                        f"{item} / {area_code}",
+                    )
+                ]
+            )
         published = sorted(rates, key=fy_start)
         out = []
         for fy in years:
@@ -167,8 +215,9 @@ def weekly_rate_lookup(table: pd.DataFrame, area_code: str) -> tuple[Callable[[s
     return lookup, notes
 
 
-def placement_components(placements: pd.DataFrame, people: pd.DataFrame, table: pd.DataFrame,
-                         area_of_site: Mapping[str, str]) -> tuple[pd.DataFrame, list[str]]:
+def placement_components(
+    placements: pd.DataFrame, people: pd.DataFrame, table: pd.DataFrame, area_of_site: Mapping[str, str]
+) -> tuple[pd.DataFrame, list[str]]:
     """Placement cost per young person by type and discount year (``PRICE_YEAR`` prices).
 
     Each placement day inside the follow-up costs one seventh of the weekly unit cost of
@@ -201,13 +250,15 @@ def annuity_factor(years: float, rate: float = GREEN_BOOK_SCHEDULE[0][1]) -> flo
 
 def follow_up_days(people: pd.DataFrame) -> pd.DataFrame:
     """Days of follow-up of each young person by financial year and discount year."""
-    window = pd.DataFrame({
-        "placement_id": people["person_id"].to_numpy(),
-        "person_id": people["person_id"].to_numpy(),
-        "placement_type": "follow_up",
-        "start_date": people["baseline_date"].to_numpy(),
-        "end_date": (people["baseline_date"] + pd.DateOffset(months=FOLLOW_UP_MONTHS)).to_numpy(),
-    })
+    window = pd.DataFrame(
+        {
+            "placement_id": people["person_id"].to_numpy(),
+            "person_id": people["person_id"].to_numpy(),
+            "placement_type": "follow_up",
+            "start_date": people["baseline_date"].to_numpy(),
+            "end_date": (people["baseline_date"] + pd.DateOffset(months=FOLLOW_UP_MONTHS)).to_numpy(),
+        }
+    )
     days = placement_days(window, people)
     return days[["person_id", "financial_year", "year", "days"]]
 
@@ -217,8 +268,9 @@ def _days_in_fy(fy: str) -> int:
     return (pd.Timestamp(start + 1, 4, 1) - pd.Timestamp(start, 4, 1)).days
 
 
-def innovation_components(innovation: pd.DataFrame, people: pd.DataFrame,
-                          start_up_life: float = START_UP_LIFE_YEARS) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def innovation_components(
+    innovation: pd.DataFrame, people: pd.DataFrame, start_up_life: float = START_UP_LIFE_YEARS
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The innovation's own costs charged to the young people it served, per day of service.
 
     Rule (stated in the chapter), at each site, in ``PRICE_YEAR`` prices:
@@ -235,8 +287,9 @@ def innovation_components(innovation: pd.DataFrame, people: pd.DataFrame,
     Returns (person x component-year frame, site table, notes).
     """
     cash = innovation.copy()
-    cash["amount"] = to_price_year(cash["amount_gbp"].to_numpy(dtype=float),
-                                   cash["financial_year"].astype(str).to_numpy())
+    cash["amount"] = to_price_year(
+        cash["amount_gbp"].to_numpy(dtype=float), cash["financial_year"].astype(str).to_numpy()
+    )
     served = people[people["arm"] == "innovation"][["person_id", "site_id", "baseline_date"]]
     days = follow_up_days(served).merge(served[["person_id", "site_id"]], on="person_id")
     annuity = annuity_factor(start_up_life)
@@ -262,22 +315,36 @@ def innovation_components(innovation: pd.DataFrame, people: pd.DataFrame,
         per_day = site_days["financial_year"].map(lambda fy: 1.0 / (_days_in_fy(fy) * n)).to_numpy()
         site_days["running"] = site_days["financial_year"].map(annual).to_numpy() * per_day * site_days["days"]
         site_days["start_up"] = (start_up / annuity) * per_day * site_days["days"]
-        long = pd.concat([
-            site_days.assign(column=[component_column("innovation:running", y) for y in site_days["year"]],
-                             cost=site_days["running"]),
-            site_days.assign(column=[component_column("innovation:start_up", y) for y in site_days["year"]],
-                             cost=site_days["start_up"]),
-        ])
-        parts.append(long.pivot_table(index="person_id", columns="column", values="cost", aggfunc="sum", fill_value=0.0))
-        summary.append({
-            "site_id": site_id, "innovation_arm_n": n,
-            "start_up_total": start_up, "start_up_equivalent_annual_cost": start_up / annuity,
-            "running_total": float(running.sum()),
-            "running_years": f"{min(running.index, key=fy_start)} to {max(running.index, key=fy_start)}" if len(running) else "",
-            "running_per_year_follow_up": float(np.mean([annual[fy] for fy in needed])) if needed else 0.0,
-            "charged_running": float(site_days["running"].sum()),
-            "charged_start_up": float(site_days["start_up"].sum()),
-        })
+        long = pd.concat(
+            [
+                site_days.assign(
+                    column=[component_column("innovation:running", y) for y in site_days["year"]],
+                    cost=site_days["running"],
+                ),
+                site_days.assign(
+                    column=[component_column("innovation:start_up", y) for y in site_days["year"]],
+                    cost=site_days["start_up"],
+                ),
+            ]
+        )
+        parts.append(
+            long.pivot_table(index="person_id", columns="column", values="cost", aggfunc="sum", fill_value=0.0)
+        )
+        summary.append(
+            {
+                "site_id": site_id,
+                "innovation_arm_n": n,
+                "start_up_total": start_up,
+                "start_up_equivalent_annual_cost": start_up / annuity,
+                "running_total": float(running.sum()),
+                "running_years": f"{min(running.index, key=fy_start)} to {max(running.index, key=fy_start)}"
+                if len(running)
+                else "",
+                "running_per_year_follow_up": float(np.mean([annual[fy] for fy in needed])) if needed else 0.0,
+                "charged_running": float(site_days["running"].sum()),
+                "charged_start_up": float(site_days["start_up"].sum()),
+            }
+        )
     wide = pd.concat(parts).fillna(0.0) if parts else pd.DataFrame()
     wide.index.name = "person_id"
     return wide, pd.DataFrame(summary), notes

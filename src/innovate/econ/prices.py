@@ -76,13 +76,21 @@ def to_price_year(amounts, from_fy, to_fy: str = PRICE_YEAR, table: pd.DataFrame
     table = deflators() if table is None else table
     forecast = public.is_forecast_year(from_fy, table)
     if np.any(forecast):
-        years = sorted({str(y) for y, f in zip(np.atleast_1d(np.asarray(from_fy, dtype=object)), np.atleast_1d(forecast)) if f})
-        raise DataError([
-            Problem(public.HMT_DEFLATORS_FILE, "deflator-outturn",
+        years = sorted(
+            {str(y) for y, f in zip(np.atleast_1d(np.asarray(from_fy, dtype=object)), np.atleast_1d(forecast)) if f}
+        )
+        raise DataError(
+            [
+                Problem(
+                    public.HMT_DEFLATORS_FILE,
+                    "deflator-outturn",
                     "cash amounts must come from an outturn year, not a forecast-based deflator year",
-                    "is_forecast", value=y)
-            for y in years
-        ])
+                    "is_forecast",
+                    value=y,
+                )
+                for y in years
+            ]
+        )
     return public.to_price_year(amounts, from_fy, to_fy, table)
 
 

@@ -157,48 +157,100 @@ def build_unit_costs(public_folder: Path | None = None) -> pd.DataFrame:
     for area_code, (lait_number, name) in UNIT_COST_AREAS.items():
         part = lait[lait["area_code"] == (lait_number if area_code not in (ENGLAND_CODE, "E12000007") else area_code)]
         if part.empty:
-            raise DataError([Problem(public.LAIT_FILE, "unit-cost-area", "area not in the LAIT file", "LA Number", None,
-                                     lait_number)])
+            raise DataError(
+                [
+                    Problem(
+                        public.LAIT_FILE, "unit-cost-area", "area not in the LAIT file", "LA Number", None, lait_number
+                    )
+                ]
+            )
         for _, r in part.sort_values(["measure", "financial_year"]).iterrows():
             item, label = S251_INDICATORS[r["measure"]]
             published = np.isfinite(r["value"])
-            rows.append(_row(
-                item=item, area_code=area_code, area_name=name, financial_year=r["financial_year"],
-                unit="GBP per child per week", amount_gbp=float(r["value"]) if published else np.nan,
-                price_year=r["financial_year"], source=S251_SOURCE.format(indicator=r["measure"]),
-                source_url=S251_URL, citation_key=S251_CITATION, is_assumption=0,
-                note=("Section 251 outturn weekly unit cost of " + label + " (DfE, OGL v3)") if published
-                else f"not published in LAIT (status {r['status']!r}); left empty, never read as zero",
-            ))
-    rows.append(_row(
-        item="childrens_home_place", area_code=ENGLAND_CODE, area_name="England", financial_year=NAO_PRICE_YEAR,
-        unit="GBP per place per year", amount_gbp=NAO_HOME_PLACE_GBP_PER_YEAR, price_year=NAO_PRICE_YEAR,
-        source=NAO_SOURCE, source_url=NAO_URL, citation_key=NAO_CITATION, is_assumption=0,
-        note="used in the sensitivity analysis as an alternative residential rate (weekly = annual / (365.25 / 7))",
-    ))
+            rows.append(
+                _row(
+                    item=item,
+                    area_code=area_code,
+                    area_name=name,
+                    financial_year=r["financial_year"],
+                    unit="GBP per child per week",
+                    amount_gbp=float(r["value"]) if published else np.nan,
+                    price_year=r["financial_year"],
+                    source=S251_SOURCE.format(indicator=r["measure"]),
+                    source_url=S251_URL,
+                    citation_key=S251_CITATION,
+                    is_assumption=0,
+                    note=("Section 251 outturn weekly unit cost of " + label + " (DfE, OGL v3)")
+                    if published
+                    else f"not published in LAIT (status {r['status']!r}); left empty, never read as zero",
+                )
+            )
+    rows.append(
+        _row(
+            item="childrens_home_place",
+            area_code=ENGLAND_CODE,
+            area_name="England",
+            financial_year=NAO_PRICE_YEAR,
+            unit="GBP per place per year",
+            amount_gbp=NAO_HOME_PLACE_GBP_PER_YEAR,
+            price_year=NAO_PRICE_YEAR,
+            source=NAO_SOURCE,
+            source_url=NAO_URL,
+            citation_key=NAO_CITATION,
+            is_assumption=0,
+            note="used in the sensitivity analysis as an alternative residential rate (weekly = annual / (365.25 / 7))",
+        )
+    )
     for item, amount, unit, note in (
-        ("staff_hour:social_worker", SOCIAL_WORKER_HOURLY_GBP, "GBP per hour of working time",
-         "uprated from 2013-14 prices with the HM Treasury GDP deflator; the low value of the one-way sensitivity analysis"),
-        ("staff_contact_hour:social_worker", SOCIAL_WORKER_CLIENT_HOURLY_GBP, "GBP per hour of client-related work",
-         "uprated from 2013-14 prices with the HM Treasury GDP deflator; prices each recorded contact hour"),
+        (
+            "staff_hour:social_worker",
+            SOCIAL_WORKER_HOURLY_GBP,
+            "GBP per hour of working time",
+            "uprated from 2013-14 prices with the HM Treasury GDP deflator; the low value of the one-way sensitivity analysis",
+        ),
+        (
+            "staff_contact_hour:social_worker",
+            SOCIAL_WORKER_CLIENT_HOURLY_GBP,
+            "GBP per hour of client-related work",
+            "uprated from 2013-14 prices with the HM Treasury GDP deflator; prices each recorded contact hour",
+        ),
     ):
-        rows.append(_row(
-            item=item, area_code=ENGLAND_CODE, area_name="England (national average)",
-            financial_year=NEW_ECONOMY_PRICE_YEAR, unit=unit, amount_gbp=amount, price_year=NEW_ECONOMY_PRICE_YEAR,
-            source=NEW_ECONOMY_SOURCE, source_url=NEW_ECONOMY_URL, citation_key="", is_assumption=0, note=note,
-        ))
+        rows.append(
+            _row(
+                item=item,
+                area_code=ENGLAND_CODE,
+                area_name="England (national average)",
+                financial_year=NEW_ECONOMY_PRICE_YEAR,
+                unit=unit,
+                amount_gbp=amount,
+                price_year=NEW_ECONOMY_PRICE_YEAR,
+                source=NEW_ECONOMY_SOURCE,
+                source_url=NEW_ECONOMY_URL,
+                citation_key="",
+                is_assumption=0,
+                note=note,
+            )
+        )
     for role in STAFF_ROLES:
         if role == "social_worker":
             continue
         ratio = ROLE_RATIOS[role]
-        rows.append(_row(
-            item=f"staff_contact_hour:{role}", area_code=ENGLAND_CODE, area_name="England (national average)",
-            financial_year=NEW_ECONOMY_PRICE_YEAR, unit="GBP per hour of client-related work",
-            amount_gbp=ratio * SOCIAL_WORKER_CLIENT_HOURLY_GBP, price_year=NEW_ECONOMY_PRICE_YEAR,
-            source=f"ASSUMPTION: {ratio:g} x the social worker rate (no published source used)", source_url="",
-            citation_key="", is_assumption=1,
-            note=f"{ROLE_RATIO_REASONS[role]}; varied in the sensitivity analyses; uprated with the GDP deflator",
-        ))
+        rows.append(
+            _row(
+                item=f"staff_contact_hour:{role}",
+                area_code=ENGLAND_CODE,
+                area_name="England (national average)",
+                financial_year=NEW_ECONOMY_PRICE_YEAR,
+                unit="GBP per hour of client-related work",
+                amount_gbp=ratio * SOCIAL_WORKER_CLIENT_HOURLY_GBP,
+                price_year=NEW_ECONOMY_PRICE_YEAR,
+                source=f"ASSUMPTION: {ratio:g} x the social worker rate (no published source used)",
+                source_url="",
+                citation_key="",
+                is_assumption=1,
+                note=f"{ROLE_RATIO_REASONS[role]}; varied in the sensitivity analyses; uprated with the GDP deflator",
+            )
+        )
     frame = pd.DataFrame(rows, columns=list(UNIT_COST_COLUMNS))
     amounts = frame["amount_gbp"].astype(float)
     converted = np.full(len(frame), np.nan)
@@ -237,27 +289,64 @@ def unit_costs(path: Path | None = None) -> pd.DataFrame:
         raise DataError([Problem(file, "required-column", "column not in file", c) for c in missing])
     for column in ("item", "area_code", "unit", "price_year", "source", "price_year_converted_to"):
         for i in np.flatnonzero(raw[column].str.strip().eq("").to_numpy()):
-            problems.append(Problem(file, "required-value", f"every unit cost states its {column}", column, int(i) + 1, ""))
+            problems.append(
+                Problem(file, "required-value", f"every unit cost states its {column}", column, int(i) + 1, "")
+            )
     for column in ("amount_gbp", "amount_gbp_price_year"):
         values = pd.to_numeric(raw[column].where(raw[column] != ""), errors="coerce")
         bad = (raw[column] != "") & (values.isna() | (values < 0))
         for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(file, "non-negative-number", "amount must be a number >= 0", column, int(i) + 1,
-                                    raw[column].iloc[i]))
+            problems.append(
+                Problem(
+                    file, "non-negative-number", "amount must be a number >= 0", column, int(i) + 1, raw[column].iloc[i]
+                )
+            )
         empty = (raw[column] == "") & ~raw["note"].str.contains("not published")
         for i in np.flatnonzero(empty.to_numpy()):
-            problems.append(Problem(file, "explained-gap", "an empty amount needs a note saying it was not published",
-                                    column, int(i) + 1, ""))
+            problems.append(
+                Problem(
+                    file,
+                    "explained-gap",
+                    "an empty amount needs a note saying it was not published",
+                    column,
+                    int(i) + 1,
+                    "",
+                )
+            )
     for i in np.flatnonzero(~raw["is_assumption"].isin(["0", "1"]).to_numpy()):
-        problems.append(Problem(file, "allowed-values", "is_assumption must be 0 or 1", "is_assumption", int(i) + 1,
-                                raw["is_assumption"].iloc[i]))
+        problems.append(
+            Problem(
+                file,
+                "allowed-values",
+                "is_assumption must be 0 or 1",
+                "is_assumption",
+                int(i) + 1,
+                raw["is_assumption"].iloc[i],
+            )
+        )
     for i in np.flatnonzero((raw["price_year_converted_to"] != PRICE_YEAR).to_numpy()):
-        problems.append(Problem(file, "price-year", f"amounts must be converted to {PRICE_YEAR}",
-                                "price_year_converted_to", int(i) + 1, raw["price_year_converted_to"].iloc[i]))
+        problems.append(
+            Problem(
+                file,
+                "price-year",
+                f"amounts must be converted to {PRICE_YEAR}",
+                "price_year_converted_to",
+                int(i) + 1,
+                raw["price_year_converted_to"].iloc[i],
+            )
+        )
     keys = raw[["item", "area_code", "financial_year"]]
     for i in np.flatnonzero(keys.duplicated().to_numpy()):
-        problems.append(Problem(file, "unique-key", "item, area_code and financial_year must be unique", "item",
-                                int(i) + 1, "/".join(keys.iloc[i])))
+        problems.append(
+            Problem(
+                file,
+                "unique-key",
+                "item, area_code and financial_year must be unique",
+                "item",
+                int(i) + 1,
+                "/".join(keys.iloc[i]),
+            )
+        )
     if problems:
         raise DataError(problems)
     frame = raw.copy()

@@ -14,11 +14,13 @@ from innovate.study.area import PUBLIC_MEASURES, AreaComparison, site_vs_neighbo
 from innovate.study.area_series import AREA_SERIES_MEASURES
 
 
-def monthly_results_display(single: pd.DataFrame, controlled: pd.DataFrame | None = None,
-                            names: dict | None = None) -> pd.DataFrame:
+def monthly_results_display(
+    single: pd.DataFrame, controlled: pd.DataFrame | None = None, names: dict | None = None
+) -> pd.DataFrame:
     """A readable table of :func:`area_series_results` (and, if given, the controlled ITS
     results and the true values added by :func:`compare_with_truth`): estimates with their
     95% intervals as text."""
+
     def ci(est, lo, hi, places):
         if not np.isfinite(est):
             return "not estimable"
@@ -27,14 +29,18 @@ def monthly_results_display(single: pd.DataFrame, controlled: pd.DataFrame | Non
     rows = []
     ctrl = None if controlled is None else controlled.set_index(["site_id", "measure"])
     for r in single.itertuples(index=False):
-        row = {"Site": (names or {}).get(r.site_id, r.site_id), "Measure": AREA_SERIES_MEASURES[r.measure],
-               "ITS: level change": ci(r.level, r.level_lower, r.level_upper, 3),
-               "ITS: trend change per month": ci(r.slope, r.slope_lower, r.slope_upper, 4)}
+        row = {
+            "Site": (names or {}).get(r.site_id, r.site_id),
+            "Measure": AREA_SERIES_MEASURES[r.measure],
+            "ITS: level change": ci(r.level, r.level_lower, r.level_upper, 3),
+            "ITS: trend change per month": ci(r.slope, r.slope_lower, r.slope_upper, 4),
+        }
         if ctrl is not None:
             c = ctrl.loc[(r.site_id, r.measure)]
             row["Controlled ITS: level ratio"] = ci(c["group_level"], c["group_level_lower"], c["group_level_upper"], 3)
-            row["Controlled ITS: trend ratio per month"] = ci(c["group_slope"], c["group_slope_lower"],
-                                                              c["group_slope_upper"], 4)
+            row["Controlled ITS: trend ratio per month"] = ci(
+                c["group_slope"], c["group_slope_lower"], c["group_slope_upper"], 4
+            )
         if "true_level" in single.columns:
             row["True level change"] = f"{r.true_level:.3f}"
             row["True trend change"] = f"{r.true_slope:.4f}"
@@ -75,22 +81,46 @@ def plot_its(
     x = f["date"] if "date" in f.columns else f["time"]
     pre, post = f["post"] == 0, f["post"] == 1
     blue, orange, grey = figures.PALETTE["blue"], figures.PALETTE["vermillion"], "#555555"
-    ax.scatter(x[pre], f.loc[pre, "rate"], marker=figures.MARKERS[0], s=16, color=grey, label="Observed, before", zorder=3)
-    ax.scatter(x[post], f.loc[post, "rate"], marker=figures.MARKERS[1], s=16, facecolor="white", edgecolor=grey,
-               label="Observed, after", zorder=3)
+    ax.scatter(
+        x[pre], f.loc[pre, "rate"], marker=figures.MARKERS[0], s=16, color=grey, label="Observed, before", zorder=3
+    )
+    ax.scatter(
+        x[post],
+        f.loc[post, "rate"],
+        marker=figures.MARKERS[1],
+        s=16,
+        facecolor="white",
+        edgecolor=grey,
+        label="Observed, after",
+        zorder=3,
+    )
     if result.harmonics and show_seasonal:
         ax.plot(x, f["fitted_rate"], color=blue, linewidth=0.8, alpha=0.7, label="Fitted (with season)")
     trend_label = "Fitted trend (deseasonalised)" if result.harmonics else "Fitted"
     for part in (pre, post):
-        ax.plot(x[part], f.loc[part, "trend_rate"], color=blue, linewidth=2.0,
-                label=trend_label if part is pre else None)
+        ax.plot(
+            x[part], f.loc[part, "trend_rate"], color=blue, linewidth=2.0, label=trend_label if part is pre else None
+        )
     # counterfactual from the last pre-intervention period onwards
     cf = f["time"] >= result.t0
-    ax.plot(x[cf], f.loc[cf, "counterfactual_trend_rate"], color=orange, linestyle="--", linewidth=1.8,
-            label="Counterfactual (no intervention)")
+    ax.plot(
+        x[cf],
+        f.loc[cf, "counterfactual_trend_rate"],
+        color=orange,
+        linestyle="--",
+        linewidth=1.8,
+        label="Counterfactual (no intervention)",
+    )
     pct = int(round(100 * result.confidence))
-    ax.fill_between(x[cf], f.loc[cf, "counterfactual_trend_lower"], f.loc[cf, "counterfactual_trend_upper"],
-                    color=orange, alpha=0.18, linewidth=0, label=f"Counterfactual {pct}% confidence band")
+    ax.fill_between(
+        x[cf],
+        f.loc[cf, "counterfactual_trend_lower"],
+        f.loc[cf, "counterfactual_trend_upper"],
+        color=orange,
+        alpha=0.18,
+        linewidth=0,
+        label=f"Counterfactual {pct}% confidence band",
+    )
     last_pre = x[f["time"] == result.t0].iloc[0]
     first_post = x[post].iloc[0]
     cut = last_pre + (first_post - last_pre) / 2
@@ -107,13 +137,20 @@ def plot_its(
     return fig
 
 
-def plot_its_panels(results: list, titles: list[str], ncols: int = 2, synthetic: bool = False,
-                    ylabel: str = "Rate", intervention_label: str = "Intervention"):
+def plot_its_panels(
+    results: list,
+    titles: list[str],
+    ncols: int = 2,
+    synthetic: bool = False,
+    ylabel: str = "Rate",
+    intervention_label: str = "Intervention",
+):
     """Several ITS figures side by side (one legend, below). Results that are not
     estimable get an empty panel that says why."""
     nrows = int(math.ceil(len(results) / ncols))
-    fig, axes = figures.new_figure(width="wide", aspect=0.32 * nrows + 0.06, nrows=nrows, ncols=ncols, squeeze=False,
-                                   layout="constrained")
+    fig, axes = figures.new_figure(
+        width="wide", aspect=0.32 * nrows + 0.06, nrows=nrows, ncols=ncols, squeeze=False, layout="constrained"
+    )
     flat = axes.ravel()
     for ax, result, title in zip(flat, results, titles):
         if getattr(result, "estimable", False):
@@ -123,13 +160,20 @@ def plot_its_panels(results: list, titles: list[str], ncols: int = 2, synthetic:
             ax.set_xlabel("")
         else:
             ax.set_title(title, fontsize=9)
-            ax.text(0.5, 0.5, "not estimable:\n" + result.reason, ha="center", va="center", fontsize=8,
-                    wrap=True, transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                "not estimable:\n" + result.reason,
+                ha="center",
+                va="center",
+                fontsize=8,
+                wrap=True,
+                transform=ax.transAxes,
+            )
             ax.set_axis_off()
-    for ax in flat[len(results):]:
+    for ax in flat[len(results) :]:
         ax.set_axis_off()
-    handles, labels = next((a.get_legend_handles_labels() for a in flat if a.get_legend_handles_labels()[0]),
-                           ([], []))
+    handles, labels = next((a.get_legend_handles_labels() for a in flat if a.get_legend_handles_labels()[0]), ([], []))
     fig.legend(handles, labels, loc="outside upper center", ncol=4, fontsize=8)
     fig.get_layout_engine().set(rect=(0, 0.025, 1, 0.975))  # room for the footnote line
     if synthetic:
@@ -151,8 +195,15 @@ def plot_residual_acf(result: ITSResult, lags: int | None = None, ax=None, title
         fig = ax.figure
     k = np.arange(1, lags + 1)
     ax.vlines(k, 0, values, color=figures.PALETTE["blue"], linewidth=1.5)
-    ax.plot(k, values, linestyle="none", marker=figures.MARKERS[0], color=figures.PALETTE["blue"], markersize=4,
-            label="Residual autocorrelation")
+    ax.plot(
+        k,
+        values,
+        linestyle="none",
+        marker=figures.MARKERS[0],
+        color=figures.PALETTE["blue"],
+        markersize=4,
+        label="Residual autocorrelation",
+    )
     limit = 1.96 / math.sqrt(n)
     ax.axhline(limit, color=figures.PALETTE["vermillion"], linestyle="--", linewidth=1, label="Approximate 95% limits")
     ax.axhline(-limit, color=figures.PALETTE["vermillion"], linestyle="--", linewidth=1)
@@ -174,16 +225,40 @@ def plot_site_vs_neighbours(comparison: AreaComparison, ax=None, title: str | No
     else:
         fig = ax.figure
     c = figures.PALETTE
-    ax.fill_between(s["year"], s["comparison_min"], s["comparison_max"], color=c["sky_blue"], alpha=0.25, linewidth=0,
-                    label="Comparison areas: range")
-    ax.plot(s["year"], s["comparison_median"], color=c["blue"], linestyle=":", marker=figures.MARKERS[2],
-            label="Comparison areas: median")
+    ax.fill_between(
+        s["year"],
+        s["comparison_min"],
+        s["comparison_max"],
+        color=c["sky_blue"],
+        alpha=0.25,
+        linewidth=0,
+        label="Comparison areas: range",
+    )
+    ax.plot(
+        s["year"],
+        s["comparison_median"],
+        color=c["blue"],
+        linestyle=":",
+        marker=figures.MARKERS[2],
+        label="Comparison areas: median",
+    )
     ax.plot(s["year"], s["england"], color=c["black"], linestyle="--", marker=figures.MARKERS[1], label="England")
-    ax.plot(s["year"], s["site"], color=c["vermillion"], linewidth=2.2, marker=figures.MARKERS[0],
-            label=comparison.area_name)
+    ax.plot(
+        s["year"],
+        s["site"],
+        color=c["vermillion"],
+        linewidth=2.2,
+        marker=figures.MARKERS[0],
+        label=comparison.area_name,
+    )
     if s["year"].min() < comparison.first_post_year <= s["year"].max():
-        ax.axvline(comparison.first_post_year - 0.5, color="black", linestyle="-.", linewidth=1,
-                   label="Innovation start" + (" (assumed)" if comparison.start_is_assumption else ""))
+        ax.axvline(
+            comparison.first_post_year - 0.5,
+            color="black",
+            linestyle="-.",
+            linewidth=1,
+            label="Innovation start" + (" (assumed)" if comparison.start_is_assumption else ""),
+        )
     ax.set_xlabel("Year ending 31 March")
     ax.set_ylabel("Rate per 10,000 children")
     ax.set_xticks(s["year"].astype(int).tolist())
@@ -198,20 +273,21 @@ def plot_site_panels(site_id: str, measures: list[str] | None = None, ncols: int
     England, rates per 10,000 children (real DfE statistics). One legend, below."""
     measures = list(measures or [m for m in PUBLIC_MEASURES if m != "children_missing"])
     nrows = int(math.ceil(len(measures) / ncols))
-    fig, axes = figures.new_figure(width="wide", aspect=0.3 * nrows + 0.08, nrows=nrows, ncols=ncols, squeeze=False,
-                                   layout="constrained")
+    fig, axes = figures.new_figure(
+        width="wide", aspect=0.3 * nrows + 0.08, nrows=nrows, ncols=ncols, squeeze=False, layout="constrained"
+    )
     flat = axes.ravel()
-    name = ""
     for ax, measure in zip(flat, measures):
         comparison = site_vs_neighbours(site_id, measure, model)
-        name = comparison.area_name
-        plot_site_vs_neighbours(comparison, ax=ax, title=PUBLIC_MEASURES[measure].replace(" identified at assessment", ""))
+        plot_site_vs_neighbours(
+            comparison, ax=ax, title=PUBLIC_MEASURES[measure].replace(" identified at assessment", "")
+        )
         ax.get_legend().remove()
         ax.tick_params(labelsize=7)
         ax.set_xticks(comparison.summary["year"].astype(int).tolist()[::2])
         ax.xaxis.label.set_fontsize(8)
         ax.yaxis.label.set_fontsize(8)
-    handles, labels = max((a.get_legend_handles_labels() for a in flat[:len(measures)]), key=lambda hl: len(hl[0]))
+    handles, labels = max((a.get_legend_handles_labels() for a in flat[: len(measures)]), key=lambda hl: len(hl[0]))
     _panel_legend(fig, flat, len(measures), handles, labels)
     fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))  # room for the source line
     fig.text(0.01, 0.003, "Source: DfE children in need census; ONS mid-year estimates (OGL v3)", fontsize=7)
@@ -231,8 +307,9 @@ def _panel_legend(fig, flat, used: int, handles, labels) -> None:
 def plot_sites_measure(site_ids: list[str], measure: str, ncols: int = 3, model: int = 2021):
     """One panel per site for one measure (site, comparison areas, England)."""
     nrows = int(math.ceil(len(site_ids) / ncols))
-    fig, axes = figures.new_figure(width="wide", aspect=0.3 * nrows + 0.08, nrows=nrows, ncols=ncols, squeeze=False,
-                                   layout="constrained")
+    fig, axes = figures.new_figure(
+        width="wide", aspect=0.3 * nrows + 0.08, nrows=nrows, ncols=ncols, squeeze=False, layout="constrained"
+    )
     flat = axes.ravel()
     for ax, site_id in zip(flat, site_ids):
         comparison = site_vs_neighbours(site_id, measure, model)
@@ -243,14 +320,24 @@ def plot_sites_measure(site_ids: list[str], measure: str, ncols: int = 3, model:
         ax.xaxis.label.set_fontsize(8)
         ax.yaxis.label.set_fontsize(8)
     handles, labels = flat[0].get_legend_handles_labels()
-    labels = ["Site's area" if lab not in ("Comparison areas: range", "Comparison areas: median", "England")
-              and not lab.startswith("Innovation") else lab for lab in labels]
+    labels = [
+        "Site's area"
+        if lab not in ("Comparison areas: range", "Comparison areas: median", "England")
+        and not lab.startswith("Innovation")
+        else lab
+        for lab in labels
+    ]
     _panel_legend(fig, flat, len(site_ids), handles, labels)
     return fig
 
 
-def plot_synthetic_control(result: SyntheticControlResult, title: str | None = None, treated_label: str = "Treated",
-                           ylabel: str = "Rate per 10,000 children", synthetic: bool = False):
+def plot_synthetic_control(
+    result: SyntheticControlResult,
+    title: str | None = None,
+    treated_label: str = "Treated",
+    ylabel: str = "Rate per 10,000 children",
+    synthetic: bool = False,
+):
     """Left: the treated series and its synthetic control. Right: the gap (treated minus
     synthetic) for the treated unit and every placebo, with the adoption marked."""
     if not getattr(result, "estimable", False):
@@ -261,17 +348,26 @@ def plot_synthetic_control(result: SyntheticControlResult, title: str | None = N
     first_post = s.loc[s["post"] == 1, "time"].min()
     last_pre = s.loc[s["post"] == 0, "time"].max()
     cut = (first_post + last_pre) / 2
-    left.plot(s["time"], s["treated"], color=c["vermillion"], marker=figures.MARKERS[0], linewidth=2, label=treated_label)
-    left.plot(s["time"], s["synthetic"], color=c["blue"], marker=figures.MARKERS[1], linestyle="--",
-              label="Synthetic control")
+    left.plot(
+        s["time"], s["treated"], color=c["vermillion"], marker=figures.MARKERS[0], linewidth=2, label=treated_label
+    )
+    left.plot(
+        s["time"], s["synthetic"], color=c["blue"], marker=figures.MARKERS[1], linestyle="--", label="Synthetic control"
+    )
     left.axvline(cut, color="black", linestyle="-.", linewidth=1, label="Adoption")
     left.set_ylabel(ylabel)
     left.set_ylim(bottom=0)
     left.legend(fontsize=8, loc="best")
     right.axhline(0, color="black", linewidth=0.8)
     for i, (_unit, row) in enumerate(result.placebo_gaps.iterrows()):
-        right.plot(s["time"], row.to_numpy(float), color="#999999", linewidth=0.8, linestyle="-",
-                   label="Placebo areas" if i == 0 else None)
+        right.plot(
+            s["time"],
+            row.to_numpy(float),
+            color="#999999",
+            linewidth=0.8,
+            linestyle="-",
+            label="Placebo areas" if i == 0 else None,
+        )
     right.plot(s["time"], s["gap"], color=c["vermillion"], marker=figures.MARKERS[0], linewidth=2, label=treated_label)
     right.axvline(cut, color="black", linestyle="-.", linewidth=1)
     right.set_ylabel("Gap: actual minus synthetic")

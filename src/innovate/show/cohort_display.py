@@ -38,8 +38,15 @@ def plot_forest(meta: MetaResult, ax=None, title: str | None = None, xlabel: str
     for i in range(n):
         row = table.iloc[i]
         ax.plot([row["ci_low"], row["ci_high"]], [ypos[i]] * 2, color=site_colour, lw=1.5)
-        ax.plot(row["estimate"], ypos[i], marker="s", color=site_colour, linestyle="none",
-                markersize=4 + 10 * np.sqrt(row["weight_pct"] / 100), label="Site estimate" if i == 0 else None)
+        ax.plot(
+            row["estimate"],
+            ypos[i],
+            marker="s",
+            color=site_colour,
+            linestyle="none",
+            markersize=4 + 10 * np.sqrt(row["weight_pct"] / 100),
+            label="Site estimate" if i == 0 else None,
+        )
     pooled_row = table.iloc[-1]
     dx = [pooled_row["ci_low"], pooled_row["estimate"], pooled_row["ci_high"], pooled_row["estimate"]]
     ax.fill(dx, [1, 1.3, 1, 0.7], color=pooled_colour, label="Pooled (random effects)")
@@ -74,8 +81,12 @@ METHOD_LABELS: dict[str, str] = {
 }
 
 
-def effects_display(site_results: dict[str, SiteEffects], truth: dict | None = None,
-                    methods: Sequence[str] | None = None, places: int | None = None) -> pd.DataFrame:
+def effects_display(
+    site_results: dict[str, SiteEffects],
+    truth: dict | None = None,
+    methods: Sequence[str] | None = None,
+    places: int | None = None,
+) -> pd.DataFrame:
     """One row per site: each method's estimate and 95% interval as text, on the display
     scale (:func:`display_estimate`), and the true value when ``truth`` is given
     (:func:`manifest_truth`)."""
@@ -117,18 +128,30 @@ def balance_display(propensity: dict[str, PropensityResult]) -> pd.DataFrame:
     weighting, and the Kish effective sample size of each arm."""
     rows = []
     for site_id, ps in propensity.items():
-        rows.append({"Site": site_label(site_id), "Largest |SMD| before": ps.max_abs_smd_before,
-                     "Largest |SMD| after": ps.max_abs_smd_after,
-                     "Effective n, innovation": ps.ess_treated, "Effective n, comparison": ps.ess_control,
-                     "Changes to the model": "; ".join(ps.notes) or "none"})
+        rows.append(
+            {
+                "Site": site_label(site_id),
+                "Largest |SMD| before": ps.max_abs_smd_before,
+                "Largest |SMD| after": ps.max_abs_smd_after,
+                "Effective n, innovation": ps.ess_treated,
+                "Effective n, comparison": ps.ess_control,
+                "Changes to the model": "; ".join(ps.notes) or "none",
+            }
+        )
     return pd.DataFrame(rows).set_index("Site")
 
 
 #: Readable covariate names for the balance plot.
 COVARIATE_LABELS: dict[str, str] = {
-    "age_at_baseline": "Age", "female": "Female", "looked_after": "Looked after",
-    "log_prior_missing": "Missing episodes before (log)", "baseline_risk_score": "Baseline risk score",
-    "eth_black": "Black", "eth_asian": "Asian", "eth_mixed": "Mixed", "eth_other": "Other ethnicity",
+    "age_at_baseline": "Age",
+    "female": "Female",
+    "looked_after": "Looked after",
+    "log_prior_missing": "Missing episodes before (log)",
+    "baseline_risk_score": "Baseline risk score",
+    "eth_black": "Black",
+    "eth_asian": "Asian",
+    "eth_mixed": "Mixed",
+    "eth_other": "Other ethnicity",
     "eth_not_white": "Not white",
 }
 
@@ -147,10 +170,23 @@ def plot_balance(propensity: dict[str, PropensityResult], ax=None):
     for ps in propensity.values():
         bal = ps.balance.set_index("covariate")
         ys = [ypos[c] for c in bal.index if c in ypos]
-        ax.scatter([abs(bal.at[c, "smd_before"]) for c in bal.index if c in ypos], ys, marker="o",
-                   facecolor="none", edgecolor=before_c, s=22, label="Before weighting" if first else None)
-        ax.scatter([abs(bal.at[c, "smd_after"]) for c in bal.index if c in ypos], ys, marker="s",
-                   color=after_c, s=14, label="After weighting" if first else None)
+        ax.scatter(
+            [abs(bal.at[c, "smd_before"]) for c in bal.index if c in ypos],
+            ys,
+            marker="o",
+            facecolor="none",
+            edgecolor=before_c,
+            s=22,
+            label="Before weighting" if first else None,
+        )
+        ax.scatter(
+            [abs(bal.at[c, "smd_after"]) for c in bal.index if c in ypos],
+            ys,
+            marker="s",
+            color=after_c,
+            s=14,
+            label="After weighting" if first else None,
+        )
         first = False
     ax.axvline(0.1, color="#444444", linestyle="--", lw=1, label="Target 0.1")
     ax.set_yticks(list(ypos.values()))
@@ -165,8 +201,9 @@ def plot_balance(propensity: dict[str, PropensityResult], ax=None):
 def plot_forest_panels(metas: Sequence[MetaResult], titles: Sequence[str], xlabels: Sequence[str]):
     """Forest plots side by side, one per outcome (see :func:`plot_forest`)."""
     k = max(m.k for m in metas)
-    fig, axes = figures.new_figure(width="wide", aspect=0.06 * (k + 2) + 0.14, ncols=len(metas), squeeze=False,
-                                   sharey=False)
+    fig, axes = figures.new_figure(
+        width="wide", aspect=0.06 * (k + 2) + 0.14, ncols=len(metas), squeeze=False, sharey=False
+    )
     for ax, meta, title, xlabel in zip(axes.ravel(), metas, titles, xlabels):
         plot_forest(meta, ax=ax, title=title, xlabel=xlabel)
     for ax in axes.ravel()[1:]:
@@ -188,8 +225,15 @@ def plot_delta(sensitivity: pd.DataFrame, outcome: str, ax=None, xlabel: str | N
     ratio = OUTCOMES[outcome].kind == "count"
     x = sensitivity["delta"].to_numpy()
     colour = figures.PALETTE["blue"]
-    ax.fill_between(x, sensitivity["ci_low"], sensitivity["ci_high"], color=colour, alpha=0.2, linewidth=0,
-                    label="95% confidence interval")
+    ax.fill_between(
+        x,
+        sensitivity["ci_low"],
+        sensitivity["ci_high"],
+        color=colour,
+        alpha=0.2,
+        linewidth=0,
+        label="95% confidence interval",
+    )
     ax.plot(x, sensitivity["pooled"], color=colour, marker=figures.MARKERS[0], label="Pooled estimate")
     ax.axhline(1.0 if ratio else 0.0, color="#444444", linestyle="--", lw=1, label="No difference")
     ax.axvline(0.0, color="#888888", linestyle=":", lw=1, label="Primary analysis (delta 0)")

@@ -52,15 +52,17 @@ def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
             fmt = lambda v: f"{v:.2f}"  # noqa: E731
         else:
             fmt = lambda v: f"{v:,.2f}"  # noqa: E731
-        rows.append({
-            "Measure": r["measure"],
-            "Unit": r["unit"],
-            "Innovation arm": fmt(r["innovation"]),
-            "Comparison arm": fmt(r["comparison"]),
-            "Difference": fmt(r["difference"]),
-            "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt),
-            "Reading": r["direction"],
-        })
+        rows.append(
+            {
+                "Measure": r["measure"],
+                "Unit": r["unit"],
+                "Innovation arm": fmt(r["innovation"]),
+                "Comparison arm": fmt(r["comparison"]),
+                "Difference": fmt(r["difference"]),
+                "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt),
+                "Reading": r["direction"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -69,13 +71,16 @@ def cost_table_display(table: pd.DataFrame, site_labels: Mapping[str, str] | Non
     protected by ``innovate.disclosure.protect_table``."""
     counts = table[["site_id", "arm", "n"]].copy()
     counts["site_id"] = counts["site_id"].map(lambda s: (site_labels or {}).get(s, s))
-    protected = disclosure.protect_table(counts.rename(columns={"n": "Young people"}), count_columns=["Young people"],
-                                           threshold=DISCLOSURE_THRESHOLD)
-    out = pd.DataFrame({
-        "Site": protected["site_id"].to_numpy(),
-        "Arm": protected["arm"].to_numpy(),
-        "Young people": protected["Young people"].to_numpy(),
-    })
+    protected = disclosure.protect_table(
+        counts.rename(columns={"n": "Young people"}), count_columns=["Young people"], threshold=DISCLOSURE_THRESHOLD
+    )
+    out = pd.DataFrame(
+        {
+            "Site": protected["site_id"].to_numpy(),
+            "Arm": protected["arm"].to_numpy(),
+            "Young people": protected["Young people"].to_numpy(),
+        }
+    )
     for label in COMPONENT_GROUPS.values():
         out[label] = table[label].map(money).to_numpy()
     out["Total"] = table["Total"].map(money).to_numpy()
@@ -93,18 +98,26 @@ _HATCHES = ("", "//", "..", "xx", "\\\\", "++")
 
 def _gbp_axis(decimals: int = 0, thousands: bool = True):
     """Axis tick formatter: '-£2.5k' / '£40k' / '£1,234' (sign before the pound sign)."""
+
     def fmt(v, _pos=None):
         sign = "-" if v < 0 else ""
         if thousands:
             return f"{sign}£{abs(v) / 1000:,.{decimals}f}k"
         return f"{sign}£{abs(v):,.{decimals}f}"
+
     return fmt
-ITEM_LABELS = {"residential_care": "Residential care", "fostering": "Fostering",
-               "looked_after_all": "All looked-after children"}
 
 
-def plot_unit_cost_trends(table: pd.DataFrame, items: Sequence[str] = ("residential_care", "fostering"),
-                          areas: Sequence[str] | None = None):
+ITEM_LABELS = {
+    "residential_care": "Residential care",
+    "fostering": "Fostering",
+    "looked_after_all": "All looked-after children",
+}
+
+
+def plot_unit_cost_trends(
+    table: pd.DataFrame, items: Sequence[str] = ("residential_care", "fostering"), areas: Sequence[str] | None = None
+):
     """Section 251 weekly unit costs by area and year at ``PRICE_YEAR`` prices (real data)."""
     areas = list(areas or UNIT_COST_AREAS)
     fig, axes = figures.new_figure("wide", aspect=0.42, ncols=len(items), sharex=True)
@@ -114,8 +127,14 @@ def plot_unit_cost_trends(table: pd.DataFrame, items: Sequence[str] = ("resident
         part = table[(table["item"] == item) & table["area_code"].isin(areas)]
         for i, code in enumerate(areas):
             series = part[part["area_code"] == code].sort_values("financial_year")
-            ax.plot(series["financial_year"], series["amount_gbp_price_year"], marker=figures.MARKERS[i % 8],
-                    color=colours[i], linestyle=("-", "--", ":", "-.")[i % 4], label=UNIT_COST_AREAS[code][1])
+            ax.plot(
+                series["financial_year"],
+                series["amount_gbp_price_year"],
+                marker=figures.MARKERS[i % 8],
+                color=colours[i],
+                linestyle=("-", "--", ":", "-.")[i % 4],
+                label=UNIT_COST_AREAS[code][1],
+            )
         ax.set_title(ITEM_LABELS.get(item, item))
         ax.set_ylabel(f"GBP per child per week ({PRICE_YEAR} prices)")
         ax.tick_params(axis="x", rotation=45)
@@ -136,8 +155,15 @@ def plot_cost_components(table: pd.DataFrame, site_labels: Mapping[str, str] | N
         values = rows[label].to_numpy(dtype=float)
         ax.barh(names, values, left=left, color=colours[i], hatch=_HATCHES[i], edgecolor="white", label=label)
         left += values
-    ax.errorbar(rows["Total"], names, xerr=[rows["Total"] - rows["ci_low"], rows["ci_high"] - rows["Total"]],
-                fmt="none", ecolor="black", capsize=3, label="95% interval of the total")
+    ax.errorbar(
+        rows["Total"],
+        names,
+        xerr=[rows["Total"] - rows["ci_low"], rows["ci_high"] - rows["Total"]],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        label="95% interval of the total",
+    )
     ax.set_xlabel(f"Mean cost per young person (GBP, {PRICE_YEAR} prices, discounted)")
     ax.xaxis.set_major_formatter(_gbp_axis())
     handles, texts = ax.get_legend_handles_labels()
@@ -151,14 +177,28 @@ def plot_ce_plane(results: Mapping[str, CeaResult], wtp: float = WTP_REFERENCE, 
     n = len(results)
     ncols = min(n, 3)
     nrows = int(math.ceil(n / ncols))
-    fig, axes = figures.new_figure("wide" if n > 1 else "text", aspect=0.62 * nrows / max(ncols, 1) * (1.6 if n > 1 else 1),
-                                   nrows=nrows, ncols=ncols, squeeze=False, layout="constrained")
+    fig, axes = figures.new_figure(
+        "wide" if n > 1 else "text",
+        aspect=0.62 * nrows / max(ncols, 1) * (1.6 if n > 1 else 1),
+        nrows=nrows,
+        ncols=ncols,
+        squeeze=False,
+        layout="constrained",
+    )
     colours = figures.colours(2)
     for ax, (label, res) in zip(axes.ravel(), results.items()):
         rep = res.replicates[:max_points]
         ax.scatter(rep[:, 1], rep[:, 0], s=4, alpha=0.25, color=colours[0], marker="o", label="bootstrap replicates")
-        ax.scatter([res.delta_effect], [res.delta_cost], s=60, color=colours[1], marker="D", edgecolor="black",
-                   zorder=5, label="estimate")
+        ax.scatter(
+            [res.delta_effect],
+            [res.delta_cost],
+            s=60,
+            color=colours[1],
+            marker="D",
+            edgecolor="black",
+            zorder=5,
+            label="estimate",
+        )
         ax.axhline(0, color="black", linewidth=0.8)
         ax.axvline(0, color="black", linewidth=0.8)
         xmax = np.nanmax(np.abs(rep[:, 1])) * 1.05
@@ -190,8 +230,9 @@ def plot_ceac(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], wtp_reference
     styles = ("-", "--", ":", "-.")
     for i, (label, (x, y)) in enumerate(curves.items()):
         every = max(1, len(x) // 10)
-        ax.plot(x, y, color=colours[i], linestyle=styles[i % 4], marker=figures.MARKERS[i % 8], markevery=every,
-                label=label)
+        ax.plot(
+            x, y, color=colours[i], linestyle=styles[i % 4], marker=figures.MARKERS[i % 8], markevery=every, label=label
+        )
     if wtp_reference is not None:
         ax.axvline(wtp_reference, color="grey", linewidth=0.8, linestyle=":")
     ax.set_ylim(0, 1)
@@ -210,16 +251,40 @@ def plot_tornado(tornado: pd.DataFrame, wtp: float = WTP_REFERENCE):
     colours = figures.colours(3)
     y = np.arange(len(t))
     scenario = (t["low_value"] == t["high_value"]).to_numpy()
-    ax.barh(y[~scenario], (t["inb_low"] - base)[~scenario], left=base, color=colours[0], hatch="//",
-            edgecolor="white", label="input at its low value")
-    ax.barh(y[~scenario], (t["inb_high"] - base)[~scenario], left=base, color=colours[1], hatch="..",
-            edgecolor="white", label="input at its high value", alpha=0.85)
+    ax.barh(
+        y[~scenario],
+        (t["inb_low"] - base)[~scenario],
+        left=base,
+        color=colours[0],
+        hatch="//",
+        edgecolor="white",
+        label="input at its low value",
+    )
+    ax.barh(
+        y[~scenario],
+        (t["inb_high"] - base)[~scenario],
+        left=base,
+        color=colours[1],
+        hatch="..",
+        edgecolor="white",
+        label="input at its high value",
+        alpha=0.85,
+    )
     if scenario.any():
-        ax.barh(y[scenario], (t["inb_high"] - base)[scenario], left=base, color=colours[2], hatch="xx",
-                edgecolor="white", label="alternative source (one value)")
+        ax.barh(
+            y[scenario],
+            (t["inb_high"] - base)[scenario],
+            left=base,
+            color=colours[2],
+            hatch="xx",
+            edgecolor="white",
+            label="alternative source (one value)",
+        )
     ax.axvline(base, color="black", linewidth=1, label="base case")
     ax.set_yticks(y, t["label"])
-    ax.set_xlabel(f"Incremental net benefit per young person at £{wtp:,.0f} per episode averted (GBP, {PRICE_YEAR} prices)")
+    ax.set_xlabel(
+        f"Incremental net benefit per young person at £{wtp:,.0f} per episode averted (GBP, {PRICE_YEAR} prices)"
+    )
     ax.xaxis.set_major_formatter(_gbp_axis(decimals=1))
     ax.legend(fontsize=8, loc="lower right")
     return fig
@@ -240,27 +305,34 @@ def unit_cost_display(table: pd.DataFrame, year: str | None = None) -> pd.DataFr
     each area in ``year`` (default: the latest published), each with source and price years."""
     s251 = table[table["item"].isin([i for i, _ in S251_INDICATORS.values()])]
     year = year or max(s251["financial_year"], key=fy_start)
-    rows = pd.concat([
-        table[table["item"].str.startswith("staff_")],
-        table[table["item"] == "childrens_home_place"],
-        s251[s251["financial_year"] == year].assign(
-            _o=lambda f: f["area_code"].map({c: i for i, c in enumerate(UNIT_COST_AREAS)})
-        ).sort_values(["item", "_o"], ascending=[False, True]).drop(columns="_o"),
-    ])
+    rows = pd.concat(
+        [
+            table[table["item"].str.startswith("staff_")],
+            table[table["item"] == "childrens_home_place"],
+            s251[s251["financial_year"] == year]
+            .assign(_o=lambda f: f["area_code"].map({c: i for i, c in enumerate(UNIT_COST_AREAS)}))
+            .sort_values(["item", "_o"], ascending=[False, True])
+            .drop(columns="_o"),
+        ]
+    )
     hourly = rows["unit"].str.contains("hour").to_numpy()
-    names = {**{f"staff_contact_hour:{r}": f"{r.replace('_', ' ').capitalize()}, per contact hour" for r in STAFF_ROLES},
-             "staff_hour:social_worker": "Social worker, per hour of working time",
-             "childrens_home_place": "Children's home place (NAO)",
-             **{i: f"{ITEM_LABELS[i]} (Section 251)" for i in ITEM_LABELS}}
-    return pd.DataFrame({
-        "Unit cost": rows["item"].map(names).to_numpy(),
-        "Area": rows["area_name"].to_numpy(),
-        "Unit": rows["unit"].to_numpy(),
-        "Amount as published": [money(v, 2 if h else 0) for v, h in zip(rows["amount_gbp"], hourly)],
-        "Price year": rows["price_year"].to_numpy(),
-        f"At {PRICE_YEAR} prices": [money(v, 2 if h else 0) for v, h in zip(rows["amount_gbp_price_year"], hourly)],
-        "Assumption": np.where(rows["is_assumption"].to_numpy() == 1, "yes (stated ratio)", "no"),
-    })
+    names = {
+        **{f"staff_contact_hour:{r}": f"{r.replace('_', ' ').capitalize()}, per contact hour" for r in STAFF_ROLES},
+        "staff_hour:social_worker": "Social worker, per hour of working time",
+        "childrens_home_place": "Children's home place (NAO)",
+        **{i: f"{ITEM_LABELS[i]} (Section 251)" for i in ITEM_LABELS},
+    }
+    return pd.DataFrame(
+        {
+            "Unit cost": rows["item"].map(names).to_numpy(),
+            "Area": rows["area_name"].to_numpy(),
+            "Unit": rows["unit"].to_numpy(),
+            "Amount as published": [money(v, 2 if h else 0) for v, h in zip(rows["amount_gbp"], hourly)],
+            "Price year": rows["price_year"].to_numpy(),
+            f"At {PRICE_YEAR} prices": [money(v, 2 if h else 0) for v, h in zip(rows["amount_gbp_price_year"], hourly)],
+            "Assumption": np.where(rows["is_assumption"].to_numpy() == 1, "yes (stated ratio)", "no"),
+        }
+    )
 
 
 def intervals_display(intervals: pd.DataFrame) -> pd.DataFrame:
@@ -268,22 +340,44 @@ def intervals_display(intervals: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, r in intervals.iterrows():
         fmt = (lambda v: f"{v:,.2f}") if "effect (" in r["measure"] else money
-        rows.append({"Measure": r["measure"], "Estimate": fmt(r["estimate"]),
-                     "95% interval (percentile)": interval_text(r["percentile_low"], r["percentile_high"], fmt),
-                     "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt)})
+        rows.append(
+            {
+                "Measure": r["measure"],
+                "Estimate": fmt(r["estimate"]),
+                "95% interval (percentile)": interval_text(r["percentile_low"], r["percentile_high"], fmt),
+                "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def parameter_table() -> pd.DataFrame:
     """The inputs varied in the sensitivity analyses: one-way range and PSA distribution."""
-    rows = [{"Input": p.label, "One-way range": p.range_reason, "Probabilistic distribution": p.psa_reason}
-            for p in PARAMETERS.values()]
-    rows.append({"Input": "Residential rate at the NAO (2025) average", "One-way range":
-                 "one alternative value (NAO children's home place cost per week)", "Probabilistic distribution": "-"})
-    rows.append({"Input": "Discount rate", "One-way range": f"flat {DISCOUNT_RANGE[0]:.1%} to {DISCOUNT_RANGE[1]:.1%}",
-                 "Probabilistic distribution": "fixed at the Green Book schedule"})
-    rows.append({"Input": "Incremental effect", "One-way range": "its 95% bootstrap interval (BCa)",
-                 "Probabilistic distribution": "the bootstrap replicate paired with each draw"})
+    rows = [
+        {"Input": p.label, "One-way range": p.range_reason, "Probabilistic distribution": p.psa_reason}
+        for p in PARAMETERS.values()
+    ]
+    rows.append(
+        {
+            "Input": "Residential rate at the NAO (2025) average",
+            "One-way range": "one alternative value (NAO children's home place cost per week)",
+            "Probabilistic distribution": "-",
+        }
+    )
+    rows.append(
+        {
+            "Input": "Discount rate",
+            "One-way range": f"flat {DISCOUNT_RANGE[0]:.1%} to {DISCOUNT_RANGE[1]:.1%}",
+            "Probabilistic distribution": "fixed at the Green Book schedule",
+        }
+    )
+    rows.append(
+        {
+            "Input": "Incremental effect",
+            "One-way range": "its 95% bootstrap interval (BCa)",
+            "Probabilistic distribution": "the bootstrap replicate paired with each draw",
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -295,18 +389,21 @@ def tornado_display(tornado: pd.DataFrame) -> pd.DataFrame:
             return f"{v:.2f} episodes"
         return f"x {v:.2f}"
 
-    return pd.DataFrame({
-        "Input": tornado["label"].to_numpy(),
-        "Range": tornado["range"].to_numpy(),
-        "Low value": [value(v, n) for v, n in zip(tornado["low_value"], tornado["parameter"])],
-        "High value": [value(v, n) for v, n in zip(tornado["high_value"], tornado["parameter"])],
-        "Net benefit at low": tornado["inb_low"].map(money).to_numpy(),
-        "Net benefit at high": tornado["inb_high"].map(money).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Input": tornado["label"].to_numpy(),
+            "Range": tornado["range"].to_numpy(),
+            "Low value": [value(v, n) for v, n in zip(tornado["low_value"], tornado["parameter"])],
+            "High value": [value(v, n) for v, n in zip(tornado["high_value"], tornado["parameter"])],
+            "Net benefit at low": tornado["inb_low"].map(money).to_numpy(),
+            "Net benefit at high": tornado["inb_high"].map(money).to_numpy(),
+        }
+    )
 
 
-def consequences_by_site(summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
-                         ) -> pd.DataFrame:
+def consequences_by_site(
+    summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Per-site cost-consequence differences (innovation minus comparison) with BCa 95% intervals,
     one column per site, one row per measure: costs beside every outcome."""
     columns = {}
@@ -322,26 +419,30 @@ def consequences_by_site(summaries: Mapping[str, SiteCostSummary], labels: Mappi
     return pd.DataFrame({"Measure (innovation minus comparison)": measures, **columns})
 
 
-def site_summary_table(summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
-                       ) -> pd.DataFrame:
+def site_summary_table(
+    summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """One row per site: incremental cost and effect with intervals, the quadrant and ICER,
     net benefit and the probability of cost-effectiveness at the reference willingness to pay."""
     rows = []
     for site_id, s in summaries.items():
         k = s.numbers()
-        rows.append({
-            "Site": (labels or {}).get(site_id, site_id),
-            "Young people analysed": k["n_innovation"] + k["n_comparison"],
-            "Incremental cost": f"{money(k['delta_cost'])} ({interval_text(k['delta_cost_low'], k['delta_cost_high'], money)})",
-            "Episodes averted": f"{k['delta_effect']:.2f} ({interval_text(k['delta_effect_low'], k['delta_effect_high'], lambda v: f'{v:.2f}')})",
-            "Quadrant": QUADRANT_LABELS[s.icer.quadrant],
-            "ICER (GBP per episode averted)": money(s.icer.value) if s.icer.reported else "not reported",
-            f"Net benefit at {money(s.wtp)}": money(k["inb"]),
-            "P(cost-effective)": f"{k['p_cost_effective']:.2f}",
-        })
+        rows.append(
+            {
+                "Site": (labels or {}).get(site_id, site_id),
+                "Young people analysed": k["n_innovation"] + k["n_comparison"],
+                "Incremental cost": f"{money(k['delta_cost'])} ({interval_text(k['delta_cost_low'], k['delta_cost_high'], money)})",
+                "Episodes averted": f"{k['delta_effect']:.2f} ({interval_text(k['delta_effect_low'], k['delta_effect_high'], lambda v: f'{v:.2f}')})",
+                "Quadrant": QUADRANT_LABELS[s.icer.quadrant],
+                "ICER (GBP per episode averted)": money(s.icer.value) if s.icer.reported else "not reported",
+                f"Net benefit at {money(s.wtp)}": money(k["inb"]),
+                "P(cost-effective)": f"{k['p_cost_effective']:.2f}",
+            }
+        )
     out = pd.DataFrame(rows)
-    protected = disclosure.protect_table(out[["Site", "Young people analysed"]], count_columns=["Young people analysed"],
-                                           threshold=DISCLOSURE_THRESHOLD)
+    protected = disclosure.protect_table(
+        out[["Site", "Young people analysed"]], count_columns=["Young people analysed"], threshold=DISCLOSURE_THRESHOLD
+    )
     out["Young people analysed"] = protected["Young people analysed"].to_numpy()
     out.attrs["disclosure"] = protected.attrs.get("disclosure")
     return out

@@ -24,7 +24,14 @@ from innovate.study.process import (
 )
 
 #: One hatch pattern per stage, drawn over the stage colour.
-STAGE_HATCH = {"mobilising": "", "designing": "//", "developing": "..", "integrating": "xx", "growing": "\\\\", "system_change": "oo"}
+STAGE_HATCH = {
+    "mobilising": "",
+    "designing": "//",
+    "developing": "..",
+    "integrating": "xx",
+    "growing": "\\\\",
+    "system_change": "oo",
+}
 
 
 def stage_colours() -> dict[str, str]:
@@ -56,9 +63,14 @@ def journey_table(summary: pd.DataFrame, labels: dict[str, str] | None = None) -
         {
             "Site": [labels.get(s, s) for s in summary["site_id"]],
             "Journey began": [f"{d:%B %Y}" for d in summary["first_event"]],
-            "Stage at end of study": [STAGE_LABELS[s] + (" (stalled)" if st else "") for s, st in zip(summary["current_stage"], summary["stalled_at_end"])],
+            "Stage at end of study": [
+                STAGE_LABELS[s] + (" (stalled)" if st else "")
+                for s, st in zip(summary["current_stage"], summary["stalled_at_end"])
+            ],
             "Stalls, restarts and regressions": [events(r) for _, r in summary.iterrows()],
-            "Months to integrating": [("not reached" if np.isnan(m) else f"{m:.1f}") for m in summary["months_to_integrating"]],
+            "Months to integrating": [
+                ("not reached" if np.isnan(m) else f"{m:.1f}") for m in summary["months_to_integrating"]
+            ],
             "Trajectory": [TRAJECTORY_LABELS[t] for t in summary["trajectory"]],
         }
     )
@@ -89,14 +101,23 @@ def time_in_stage_wide(time: pd.DataFrame, labels: dict[str, str] | None = None,
 def context_table(context: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """The context events as a table to show, dates at the precision they are known."""
     labels = labels or site_labels()
-    return pd.DataFrame(
-        {
-            "Date": [f"{d:%-d %B %Y}" if p == "day" else f"{d:%B %Y}" for d, p in zip(context["date"], context["date_precision"])],
-            "Applies to": [labels.get(s, s) if s else "All sites" for s in context["site_id"]],
-            "Event": list(context["detail"]),
-            "Source": list(context["source"]),
-        }
-    ).assign(_order=list(context["date"])).sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "Date": [
+                    f"{d:%-d %B %Y}" if p == "day" else f"{d:%B %Y}"
+                    for d, p in zip(context["date"], context["date_precision"])
+                ],
+                "Applies to": [labels.get(s, s) if s else "All sites" for s in context["site_id"]],
+                "Event": list(context["detail"]),
+                "Source": list(context["source"]),
+            }
+        )
+        .assign(_order=list(context["date"]))
+        .sort_values("_order", kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -151,19 +172,63 @@ def plot_swimlanes(
         y = lane[e["site_id"]]
         start = pd.Timestamp(e["start"])
         width = pd.Timestamp(e["end"]) - start
-        ax.barh(y, width, left=start, height=0.62, color=colours[e["stage"]], hatch=STAGE_HATCH[e["stage"]], edgecolor="#333333", linewidth=0.6)
+        ax.barh(
+            y,
+            width,
+            left=start,
+            height=0.62,
+            color=colours[e["stage"]],
+            hatch=STAGE_HATCH[e["stage"]],
+            edgecolor="#333333",
+            linewidth=0.6,
+        )
         if width.days > 150:
-            ax.text(start + width / 2, y, STAGE_SHORT[e["stage"]], ha="center", va="center", fontsize=7, color="black",
-                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
+            ax.text(
+                start + width / 2,
+                y,
+                STAGE_SHORT[e["stage"]],
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="black",
+                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7),
+            )
     ev = events[events["site_id"].isin(site_ids)]
-    for sid, start, stop in stall_spans(ev, hi_end := (pd.Timestamp(study_end) if study_end is not None else pd.to_datetime(eps["end"]).max())):
-        ax.barh(lane[sid], stop - start, left=start, height=0.62, color="#7f7f7f", alpha=0.55, hatch="||", edgecolor="#333333", linewidth=0)
+    for sid, start, stop in stall_spans(
+        ev, hi_end := (pd.Timestamp(study_end) if study_end is not None else pd.to_datetime(eps["end"]).max())
+    ):
+        ax.barh(
+            lane[sid],
+            stop - start,
+            left=start,
+            height=0.62,
+            color="#7f7f7f",
+            alpha=0.55,
+            hatch="||",
+            edgecolor="#333333",
+            linewidth=0,
+        )
     for kind, (marker, _) in EVENT_MARKERS.items():
         part = ev[ev["event_type"] == kind]
         if len(part):
-            ax.scatter(pd.to_datetime(part["event_date"]), [lane[s] + 0.42 for s in part["site_id"]], marker=marker, s=36,
-                       color="black", zorder=5, clip_on=False)
-    handles = [Patch(facecolor=colours[s], hatch=STAGE_HATCH[s], edgecolor="#333333", label=f"{STAGE_SHORT[s]} = {STAGE_LABELS[s]}") for s in STAGE_IDS]
+            ax.scatter(
+                pd.to_datetime(part["event_date"]),
+                [lane[s] + 0.42 for s in part["site_id"]],
+                marker=marker,
+                s=36,
+                color="black",
+                zorder=5,
+                clip_on=False,
+            )
+    handles = [
+        Patch(
+            facecolor=colours[s],
+            hatch=STAGE_HATCH[s],
+            edgecolor="#333333",
+            label=f"{STAGE_SHORT[s]} = {STAGE_LABELS[s]}",
+        )
+        for s in STAGE_IDS
+    ]
     handles += [Patch(facecolor="#7f7f7f", alpha=0.55, hatch="||", edgecolor="#333333", label="Stalled")]
     handles += [Line2D([], [], marker=m, ls="", color="black", label=lab) for m, lab in EVENT_MARKERS.values()]
     lo = pd.to_datetime(eps["start"]).min()
@@ -173,8 +238,20 @@ def plot_swimlanes(
         nat = ctx[ctx["site_id"] == ""]
         for _, c in nat.iterrows():
             ax.axvline(c["date"], color=figures.PALETTE["vermillion"], ls="--", lw=1.2, zorder=6)
-            ax.text(c["date"], len(site_ids) - 0.35, " " + c["label"], color=figures.PALETTE["vermillion"], fontsize=8, va="bottom", ha="left")
-        local = ctx[(ctx["site_id"] != "") & ctx["site_id"].isin(site_ids)].sort_values("date", kind="stable").reset_index(drop=True)
+            ax.text(
+                c["date"],
+                len(site_ids) - 0.35,
+                " " + c["label"],
+                color=figures.PALETTE["vermillion"],
+                fontsize=8,
+                va="bottom",
+                ha="left",
+            )
+        local = (
+            ctx[(ctx["site_id"] != "") & ctx["site_id"].isin(site_ids)]
+            .sort_values("date", kind="stable")
+            .reset_index(drop=True)
+        )
         for k, c in local.iterrows():
             y = lane[c["site_id"]] - 0.42
             ax.scatter([c["date"]], [y], marker="D", s=34, color="white", edgecolor="black", zorder=7, clip_on=False)
@@ -182,8 +259,17 @@ def plot_swimlanes(
         if len(nat):
             handles.append(Line2D([], [], color=figures.PALETTE["vermillion"], ls="--", label="National context"))
         for k, c in local.iterrows():
-            handles.append(Line2D([], [], marker="D", ls="", markerfacecolor="white", color="black",
-                                  label=f"{k + 1}: {labels.get(c['site_id'], c['site_id'])} {c['label']} ({c['date']:%b %Y})"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="D",
+                    ls="",
+                    markerfacecolor="white",
+                    color="black",
+                    label=f"{k + 1}: {labels.get(c['site_id'], c['site_id'])} {c['label']} ({c['date']:%b %Y})",
+                )
+            )
     ax.set_yticks([lane[s] for s in site_ids])
     ax.set_yticklabels([labels.get(s, s) for s in site_ids])
     ax.set_ylim(-0.8, len(site_ids) - 0.2)
@@ -213,7 +299,9 @@ def plot_share_heatmap(matrix: FrameworkMatrix, labels: dict[str, str] | None = 
     for i, j in itertools.product(range(values.shape[0]), range(values.shape[1])):
         v = values[i, j]
         if status[i, j] == "c":
-            ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#888888", lw=0))
+            ax.add_patch(
+                mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#888888", lw=0)
+            )
             ax.text(j, i, "c", ha="center", va="center", fontsize=8)
         elif status[i, j] == "-":
             ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="white", edgecolor="none"))
@@ -255,8 +343,12 @@ def cross_case_display(
     out = pd.DataFrame(
         {
             "Code": [labels.get(c, c) for c in table["code"]],
-            f"Facilitator % ({group_names[0]})": [shown(c, v, "segments_in") for c, v in zip(table["code"], table["share_in"])],
-            f"Facilitator % ({group_names[1]})": [shown(c, v, "segments_out") for c, v in zip(table["code"], table["share_out"])],
+            f"Facilitator % ({group_names[0]})": [
+                shown(c, v, "segments_in") for c, v in zip(table["code"], table["share_in"])
+            ],
+            f"Facilitator % ({group_names[1]})": [
+                shown(c, v, "segments_out") for c, v in zip(table["code"], table["share_out"])
+            ],
             "Difference (points)": [
                 disclosure.SUPPRESSED
                 if disclosure.SUPPRESSED in (prot.loc[c, "segments_in"], prot.loc[c, "segments_out"])
@@ -269,7 +361,9 @@ def cross_case_display(
     return out.astype(object)
 
 
-def cross_case_frame(result: dict, group_names: tuple[str, str], top: int = 8, labels: dict[str, str] | None = None) -> pd.DataFrame:
+def cross_case_frame(
+    result: dict, group_names: tuple[str, str], top: int = 8, labels: dict[str, str] | None = None
+) -> pd.DataFrame:
     """:func:`cross_case_display` indexed by code, or a one-line note when every site is in
     one group (so a chapter runs unchanged on data where no comparison is possible)."""
     if not result["comparable"]:
@@ -277,7 +371,14 @@ def cross_case_frame(result: dict, group_names: tuple[str, str], top: int = 8, l
     return cross_case_display(result, top=top, labels=labels, group_names=group_names).set_index("Code")
 
 
-def plot_audit_heatmap(matrix: pd.DataFrame, row_labels: Sequence[str] | None = None, title: str | None = None, vmax: float = 3.0, ax=None, decimals: int = 0):
+def plot_audit_heatmap(
+    matrix: pd.DataFrame,
+    row_labels: Sequence[str] | None = None,
+    title: str | None = None,
+    vmax: float = 3.0,
+    ax=None,
+    decimals: int = 0,
+):
     """Heatmap of audit scores with the score written in every cell ('-' = not applicable).
 
     Uses a colour-blind-safe sequential map; digits carry the values so the colour is
@@ -314,12 +415,16 @@ def plot_audit_grid(scores: pd.DataFrame, site_ids: Sequence[str] | None = None,
     ncols = 3 if len(site_ids) > 2 else len(site_ids)
     nrows = math.ceil(len(site_ids) / ncols)
     n_q = scores["question_id"].nunique()
-    fig, axes = figures.new_figure("wide", aspect=nrows * (0.08 + 0.03 * n_q), nrows=nrows, ncols=ncols, squeeze=False, layout="constrained")
+    fig, axes = figures.new_figure(
+        "wide", aspect=nrows * (0.08 + 0.03 * n_q), nrows=nrows, ncols=ncols, squeeze=False, layout="constrained"
+    )
     im = None
     for k, s in enumerate(site_ids):
         ax = axes[k // ncols][k % ncols]
         m = audit_matrix(scores, s)
-        _, im = plot_audit_heatmap(m, row_labels=list(m.index) if k % ncols == 0 else [""] * len(m), title=labels.get(s, s), ax=ax)
+        _, im = plot_audit_heatmap(
+            m, row_labels=list(m.index) if k % ncols == 0 else [""] * len(m), title=labels.get(s, s), ax=ax
+        )
         ax.set_xticklabels([STAGE_SHORT[c] for c in m.columns], rotation=0, ha="center")
     for k in range(len(site_ids), nrows * ncols):
         axes[k // ncols][k % ncols].axis("off")
@@ -365,7 +470,9 @@ def audit_questions_table(questions: pd.DataFrame) -> pd.DataFrame:
     ).set_index("Question")
 
 
-def audit_overview_display(overview: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 1) -> pd.DataFrame:
+def audit_overview_display(
+    overview: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 1
+) -> pd.DataFrame:
     """Mean audit score per site and stage as text; '-' where nothing was audited."""
     labels = labels or site_labels()
     out = overview.copy()

@@ -56,7 +56,11 @@ def plot_agreement(table: pd.DataFrame, group_labels: Mapping[str, str] | None =
 def plot_likert(survey: pd.DataFrame, items: Sequence[str] = ITEMS, by: str = "respondent_type"):
     """Stacked bars of the answers to each item, one bar per group; hatches mark the
     categories so colour is not the only cue. Shares of answered items (percent)."""
-    groups = [g for g in RESPONDENT_LABELS if g in set(survey[by])] if by == "respondent_type" else list(dict.fromkeys(survey[by]))
+    groups = (
+        [g for g in RESPONDENT_LABELS if g in set(survey[by])]
+        if by == "respondent_type"
+        else list(dict.fromkeys(survey[by]))
+    )
     colours = [figures.PALETTE[c] for c in ("vermillion", "orange", "sky_blue", "bluish_green", "blue")]
     hatches = ["xx", "//", "", "\\\\", ".."]
     fig, ax = figures.new_figure("wide", aspect=0.55, layout="constrained")
@@ -83,7 +87,10 @@ def plot_likert(survey: pd.DataFrame, items: Sequence[str] = ITEMS, by: str = "r
     from matplotlib.patches import Patch
 
     ax.legend(
-        handles=[Patch(facecolor=colours[c], hatch=hatches[c], edgecolor="white", label=AGREEMENT_LABELS[v]) for c, v in enumerate(AGREEMENT)],
+        handles=[
+            Patch(facecolor=colours[c], hatch=hatches[c], edgecolor="white", label=AGREEMENT_LABELS[v])
+            for c, v in enumerate(AGREEMENT)
+        ],
         loc="lower center",
         bbox_to_anchor=(0.5, 1.0),
         ncol=5,
@@ -129,8 +136,15 @@ def plot_circles(protected: disclosure.ProtectedTable):
         for k, (lvl, cum, v, ok) in enumerate(radii):
             r = np.sqrt(max(cum, 0.5) / biggest)
             y = 0.0 if k == 0 else (r + inner) / 2  # the middle of the ring
-            ax.text(0, y, f"{lvl} {v}", ha="center", va="center", fontsize=7,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
+            ax.text(
+                0,
+                y,
+                f"{lvl} {v}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75),
+            )
             inner = r
         ax.set_xlim(-1.05, 1.05)
         ax.set_ylim(-1.05, 1.05)
@@ -200,7 +214,9 @@ def format_p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def odds_ratio_display(fit: OrdinalFit, labels: Mapping[str, str] | None = None, terms: Sequence[str] | None = None) -> pd.DataFrame:
+def odds_ratio_display(
+    fit: OrdinalFit, labels: Mapping[str, str] | None = None, terms: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Odds ratios with 95% intervals and p-values as text, one row per term."""
     ors = fit.odds_ratios()
     if terms is not None:

@@ -96,14 +96,15 @@ def git_commit(root: Path | None = None) -> dict | None:
     """
     root = project_root() if root is None else Path(root)
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30
-        )
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30)
         if head.returncode != 0:
             return None
         diff = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, timeout=60,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -230,8 +231,12 @@ def inputs_fingerprint(package: Path | None = None) -> str:
     digest = hashlib.sha256()
     root = project_root()
     package = Path(__file__).resolve().parents[1] if package is None else Path(package)
-    for label, folder in (("public", public_dir()), ("reference", reference_dir()), ("case-level", case_data_dir()),
-                          ("package", package)):
+    for label, folder in (
+        ("public", public_dir()),
+        ("reference", reference_dir()),
+        ("case-level", case_data_dir()),
+        ("package", package),
+    ):
         digest.update(label.encode())
         _content_digest(Path(folder), digest)
     for name in ("requirements.txt", "constraints.txt"):
@@ -300,7 +305,9 @@ def benchmark_summary(results: Mapping) -> dict:
     commit = results.get("commit")
     return {
         "measured_at": results["measured_at"],
-        "commit": "not recorded" if not commit else commit["commit"][:12] + (" with uncommitted changes" if commit.get("modified") else ""),
+        "commit": "not recorded"
+        if not commit
+        else commit["commit"][:12] + (" with uncommitted changes" if commit.get("modified") else ""),
         "cpu_count": int(results["machine"]["cpu_count"]),
         "clean_build_minutes": figures["clean_build_seconds"] / 60,
         "notebook_seconds": figures["notebook_seconds_sum"],
@@ -313,9 +320,9 @@ def benchmark_summary(results: Mapping) -> dict:
         "budget_clean_minutes": BUDGETS["clean_build_seconds"] / 60,
         "budget_rebuild_seconds": BUDGETS["nochange_rebuild_seconds"],
         "budget_page_mb": BUDGETS["max_page_bytes"] / 2**20,
-        "within_budget": "all within budget" if all(
-            figures[k] <= BUDGETS[k] for k in ("clean_build_seconds", "nochange_rebuild_seconds", "max_page_bytes")
-        ) else "not all within budget",
+        "within_budget": "all within budget"
+        if all(figures[k] <= BUDGETS[k] for k in ("clean_build_seconds", "nochange_rebuild_seconds", "max_page_bytes"))
+        else "not all within budget",
     }
 
 
@@ -345,8 +352,12 @@ def notebook_times(results: Mapping) -> pd.DataFrame:
 def page_weights(results: Mapping) -> pd.DataFrame:
     """Per chapter page: HTML and image bytes (in kB), heaviest first."""
     rows = [
-        {"page": page, "HTML (kB)": w["html_bytes"] / 1024, "images (kB)": w["image_bytes"] / 1024,
-         "total (kB)": (w["html_bytes"] + w["image_bytes"]) / 1024}
+        {
+            "page": page,
+            "HTML (kB)": w["html_bytes"] / 1024,
+            "images (kB)": w["image_bytes"] / 1024,
+            "total (kB)": (w["html_bytes"] + w["image_bytes"]) / 1024,
+        }
         for page, w in results.get("page_bytes", {}).items()
     ]
     frame = pd.DataFrame(rows, columns=["page", "HTML (kB)", "images (kB)", "total (kB)"])

@@ -109,8 +109,11 @@ def stratified_bootstrap(
         small = table[table["n"] < 2]
         raise DataError(
             [
-                Problem(file="(analysis frame)", rule="bootstrap-stratum-size",
-                        message=f"stratum {dict(r[list(strata)])} has fewer than 2 individuals")
+                Problem(
+                    file="(analysis frame)",
+                    rule="bootstrap-stratum-size",
+                    message=f"stratum {dict(r[list(strata)])} has fewer than 2 individuals",
+                )
                 for _, r in small.iterrows()
             ]
         )
@@ -142,8 +145,12 @@ def stratified_bootstrap(
     return StratifiedBootstrap(columns, table, point, out, jk, seed)
 
 
-def arm_difference(boot: StratifiedBootstrap, site_weights: Mapping[str, float] | None = None,
-                   treated: str = "innovation", control: str = "comparison") -> Callable[[np.ndarray], np.ndarray]:
+def arm_difference(
+    boot: StratifiedBootstrap,
+    site_weights: Mapping[str, float] | None = None,
+    treated: str = "innovation",
+    control: str = "comparison",
+) -> Callable[[np.ndarray], np.ndarray]:
     """A statistic: the site-standardised difference in means, treated minus control.
 
     For strata keyed by ``site_id`` and ``arm``: sum over sites of w_s * (mean_treated -
@@ -163,8 +170,15 @@ def arm_difference(boot: StratifiedBootstrap, site_weights: Mapping[str, float] 
     for s in sites:
         arms = set(table.loc[table["site_id"] == s, "arm"])
         if arms != {treated, control}:
-            raise DataError([Problem(file="(analysis frame)", rule="both-arms",
-                                     message=f"site {s!r} needs both arms, has {sorted(arms)}")])
+            raise DataError(
+                [
+                    Problem(
+                        file="(analysis frame)",
+                        rule="both-arms",
+                        message=f"site {s!r} needs both arms, has {sorted(arms)}",
+                    )
+                ]
+            )
 
     def statistic(means: np.ndarray) -> np.ndarray:
         return np.tensordot(means, coef, axes=([-2], [0]))

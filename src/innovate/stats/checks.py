@@ -23,6 +23,10 @@ def _numeric(frame: pd.DataFrame, column: str, source: str, allow_missing: bool 
     if not allow_missing:
         bad = bad | frame[column].isna()
     if bad.any():
-        raise DataError([Problem(source, "numeric", "not a number", column, int(i) + 1, frame[column].iloc[i])
-                         for i in np.flatnonzero(bad.to_numpy())])
+        raise DataError(
+            [
+                Problem(source, "numeric", "not a number", column, int(i) + 1, frame[column].iloc[i])
+                for i in np.flatnonzero(bad.to_numpy())
+            ]
+        )
     return values

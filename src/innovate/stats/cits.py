@@ -63,9 +63,20 @@ class ControlledITSResult:
         rows = []
         for key, text in labels.items():
             est = getattr(self, key)
-            rows.append({"label": self.label, "method": self.method, "term": text, "estimate": est.estimate,
-                         "lower": est.lower, "upper": est.upper, "p_value": est.p_value, "n_pre": self.n_pre,
-                         "n_post": self.n_post, "note": "; ".join(self.notes)})
+            rows.append(
+                {
+                    "label": self.label,
+                    "method": self.method,
+                    "term": text,
+                    "estimate": est.estimate,
+                    "lower": est.lower,
+                    "upper": est.upper,
+                    "p_value": est.p_value,
+                    "n_pre": self.n_pre,
+                    "n_post": self.n_post,
+                    "note": "; ".join(self.notes),
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -109,28 +120,64 @@ def controlled_its(
     g = _numeric(data, group, source, allow_missing=False)
     bad = ~g.isin([0.0, 1.0])
     if bad.any():
-        raise DataError([Problem(source, "allowed-values", "group must be 0 (comparison) or 1 (treated)", group, int(i) + 1,
-                                 data[group].iloc[i]) for i in np.flatnonzero(bad.to_numpy())])
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    "allowed-values",
+                    "group must be 0 (comparison) or 1 (treated)",
+                    group,
+                    int(i) + 1,
+                    data[group].iloc[i],
+                )
+                for i in np.flatnonzero(bad.to_numpy())
+            ]
+        )
     if set(g.unique()) != {0.0, 1.0}:
-        raise DataError([Problem(source, "both-groups", "the data need a treated (1) and a comparison (0) series", group)])
+        raise DataError(
+            [Problem(source, "both-groups", "the data need a treated (1) and a comparison (0) series", group)]
+        )
     # validate each series with the single-series checks
     frames = {}
     for value in (1.0, 0.0):
         part = data.loc[(g == value).to_numpy()]
-        checked, dropped = its._check_input(part, count=count, post=post, time=time, offset=offset, season=season,
-                                            harmonics=harmonics, period=period, source=source, missing="error")
+        checked, dropped = its._check_input(
+            part,
+            count=count,
+            post=post,
+            time=time,
+            offset=offset,
+            season=season,
+            harmonics=harmonics,
+            period=period,
+            source=source,
+            missing="error",
+        )
         frames[value] = checked
     t_treated, t_comparison = frames[1.0]["_time"].to_numpy(), frames[0.0]["_time"].to_numpy()
     if not np.array_equal(t_treated, t_comparison) or not np.array_equal(frames[1.0]["_post"], frames[0.0]["_post"]):
-        raise DataError([Problem(source, "aligned-series", "treated and comparison series must cover the same periods "
-                                 "with the same post coding", time)])
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    "aligned-series",
+                    "treated and comparison series must cover the same periods with the same post coding",
+                    time,
+                )
+            ]
+        )
     treated = frames[1.0]
     n_pre = int((treated["_post"] == 0).sum())
     n_post = int((treated["_post"] == 1).sum())
     need = its.MIN_POINTS_SEASONAL if harmonics else its.MIN_POINTS_EPOC
     if n_pre < need[0] or n_post < need[1]:
-        return NotEstimable(label, f"{n_pre} periods before and {n_post} after; the minimum is {need[0]} and {need[1]}",
-                            n_pre, n_post, method)
+        return NotEstimable(
+            label,
+            f"{n_pre} periods before and {n_post} after; the minimum is {need[0]} and {need[1]}",
+            n_pre,
+            n_post,
+            method,
+        )
     t0 = float(treated.loc[treated["_post"] == 0, "_time"].max())
     z = stats.norm.ppf(0.5 + confidence / 2)
     notes: list[str] = []
@@ -143,7 +190,8 @@ def controlled_its(
             y1, y0 = y1 + 0.5, y0 + 0.5
             notes.append("0.5 added to every count before taking logs (a count of zero)")
         diff = (np.log(y1) - np.log(treated["_offset"].to_numpy(float))) - (
-            np.log(y0) - np.log(frames[0.0]["_offset"].to_numpy(float)))
+            np.log(y0) - np.log(frames[0.0]["_offset"].to_numpy(float))
+        )
         Xd = its.design(treated, t0, harmonics, period, True)
         Xc = sm.add_constant(Xd, has_constant="add")
         pw = its.prais_winsten(diff, Xc.to_numpy(float))
@@ -162,8 +210,14 @@ def controlled_its(
         nan = Estimate(np.nan, np.nan, np.nan, np.nan)
         treated_level = treated_slope = comparison_level = comparison_slope = nan
         notes.append("difference of log rates: only the differences (treated minus comparison) are estimated")
-        fitted = pd.DataFrame({"time": treated["_time"].to_numpy(), "post": treated["_post"].to_numpy(int),
-                               "log_rate_difference": diff, "fitted_difference": Xc.to_numpy(float) @ pw["params"]})
+        fitted = pd.DataFrame(
+            {
+                "time": treated["_time"].to_numpy(),
+                "post": treated["_post"].to_numpy(int),
+                "log_rate_difference": diff,
+                "fitted_difference": Xc.to_numpy(float) @ pw["params"],
+            }
+        )
     else:
         rows = []
         for value, part in frames.items():
@@ -177,11 +231,18 @@ def controlled_its(
         stacked = pd.concat(rows, ignore_index=True)
         seasonal = [c for c in stacked.columns if c.startswith(("sin", "cos", "cov_"))]
         # y ~ time + level + slope + group + group:time + group:level + group:slope + seasonal terms
-        exog = pd.DataFrame({"Intercept": 1.0, "time": stacked["time"], "level": stacked["level"],
-                             "slope": stacked["slope"], "group": stacked["group"],
-                             "group:time": stacked["group"] * stacked["time"],
-                             "group:level": stacked["group"] * stacked["level"],
-                             "group:slope": stacked["group"] * stacked["slope"]})
+        exog = pd.DataFrame(
+            {
+                "Intercept": 1.0,
+                "time": stacked["time"],
+                "level": stacked["level"],
+                "slope": stacked["slope"],
+                "group": stacked["group"],
+                "group:time": stacked["group"] * stacked["time"],
+                "group:level": stacked["group"] * stacked["level"],
+                "group:slope": stacked["group"] * stacked["slope"],
+            }
+        )
         for column in seasonal:
             exog[column] = stacked[column]
         y, log_offset = stacked["y"].to_numpy(float), stacked["log_offset"].to_numpy(float)
@@ -194,8 +255,9 @@ def controlled_its(
         model = sm.GLM(y, exog, family=family, offset=log_offset)
         if errors == "hac":
             L = maxlags if maxlags is not None else its.newey_west_lags(len(treated))
-            fit = model.fit(cov_type="hac-panel", cov_kwds={"groups": stacked["group"].astype(int).to_numpy(),
-                                                            "maxlags": L})
+            fit = model.fit(
+                cov_type="hac-panel", cov_kwds={"groups": stacked["group"].astype(int).to_numpy(), "maxlags": L}
+            )
             diagnostics["maxlags"] = L
         elif method == "quasipoisson":
             fit = model.fit(scale="X2")
@@ -217,11 +279,16 @@ def controlled_its(
         resid = resid_all[(stacked["group"] == 1).to_numpy()]
         exog = model.exog[(stacked["group"] == 1).to_numpy()]
         eta = model.exog @ params.to_numpy() + stacked["log_offset"].to_numpy()
-        fitted = pd.DataFrame({
-            "time": stacked["time"], "group": stacked["group"].astype(int), "post": stacked["level"].astype(int),
-            "count": stacked["y"], "rate": stacked["y"] / np.exp(stacked["log_offset"]) * rate_per,
-            "fitted_rate": np.exp(eta - stacked["log_offset"]) * rate_per,
-        })
+        fitted = pd.DataFrame(
+            {
+                "time": stacked["time"],
+                "group": stacked["group"].astype(int),
+                "post": stacked["level"].astype(int),
+                "count": stacked["y"],
+                "rate": stacked["y"] / np.exp(stacked["log_offset"]) * rate_per,
+                "fitted_rate": np.exp(eta - stacked["log_offset"]) * rate_per,
+            }
+        )
     lags = its._diagnostic_lags(len(treated), frequency, period)
     lb = acorr_ljungbox(resid, lags=[lags])
     diagnostics["ljung_box_lags"] = lags
@@ -232,10 +299,23 @@ def controlled_its(
         dates = dict(zip(treated["_time"], treated[date]))
         fitted.insert(1, "date", fitted["time"].map(dates))
     return ControlledITSResult(
-        label=label, method=method, errors=errors if method != "prais_winsten" else "AR(1)", n_pre=n_pre, n_post=n_post,
-        t0=t0, group_level=group_level, group_slope=group_slope, treated_level=treated_level,
-        treated_slope=treated_slope, comparison_level=comparison_level, comparison_slope=comparison_slope, rho=rho,
-        scale=scale, diagnostics=diagnostics, fitted=fitted, notes=tuple(notes),
+        label=label,
+        method=method,
+        errors=errors if method != "prais_winsten" else "AR(1)",
+        n_pre=n_pre,
+        n_post=n_post,
+        t0=t0,
+        group_level=group_level,
+        group_slope=group_slope,
+        treated_level=treated_level,
+        treated_slope=treated_slope,
+        comparison_level=comparison_level,
+        comparison_slope=comparison_slope,
+        rho=rho,
+        scale=scale,
+        diagnostics=diagnostics,
+        fitted=fitted,
+        notes=tuple(notes),
     )
 
 

@@ -44,16 +44,31 @@ class DiDResult:
         return self.n_periods - self.n_pre
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "label": self.label, "method": self.method, "term": "ATT", "estimate": self.estimate, "se": self.se,
-            "lower": self.lower, "upper": self.upper, "p_value": self.p_value, "n_units": self.n_units,
-            "n_treated": self.n_treated, "n_periods": self.n_periods, "n_pre": self.n_pre,
-            "inference": self.inference, "note": "; ".join(self.notes),
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "label": self.label,
+                    "method": self.method,
+                    "term": "ATT",
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "lower": self.lower,
+                    "upper": self.upper,
+                    "p_value": self.p_value,
+                    "n_units": self.n_units,
+                    "n_treated": self.n_treated,
+                    "n_periods": self.n_periods,
+                    "n_pre": self.n_pre,
+                    "inference": self.inference,
+                    "note": "; ".join(self.notes),
+                }
+            ]
+        )
 
 
-def did_2x2(panel: pd.DataFrame, *, unit: str = "unit", outcome: str = "value", treated: str = "treated",
-            post: str = "post") -> float:
+def did_2x2(
+    panel: pd.DataFrame, *, unit: str = "unit", outcome: str = "value", treated: str = "treated", post: str = "post"
+) -> float:
     """The canonical 2x2 difference in differences of means:
     (treated after - treated before) - (control after - control before)."""
     _require(panel, [unit, outcome, treated, post], "<panel>")
@@ -64,15 +79,21 @@ def did_2x2(panel: pd.DataFrame, *, unit: str = "unit", outcome: str = "value", 
     return float((means[(1, 1)] - means[(1, 0)]) - (means[(0, 1)] - means[(0, 0)]))
 
 
-def _clean_panel(panel: pd.DataFrame, unit: str, time: str, outcome: str, source: str) -> tuple[pd.DataFrame, list[str]]:
+def _clean_panel(
+    panel: pd.DataFrame, unit: str, time: str, outcome: str, source: str
+) -> tuple[pd.DataFrame, list[str]]:
     _require(panel, [unit, time, outcome], source)
     frame = panel.copy()
     frame[outcome] = _numeric(frame, outcome, source)
     frame[time] = _numeric(frame, time, source, allow_missing=False)
     dup = frame.duplicated([unit, time], keep=False)
     if dup.any():
-        raise DataError([Problem(source, "unique-key", f"({unit}, {time}) appears more than once", time, int(i) + 1)
-                         for i in np.flatnonzero(dup.to_numpy())])
+        raise DataError(
+            [
+                Problem(source, "unique-key", f"({unit}, {time}) appears more than once", time, int(i) + 1)
+                for i in np.flatnonzero(dup.to_numpy())
+            ]
+        )
     notes = []
     missing = frame[outcome].isna()
     if missing.any():
@@ -144,7 +165,8 @@ def twfe_did(
         return NotEstimable(label, reason, n_pre, int(len(periods) - n_pre), "two-way fixed effects")
     clusters = pd.factorize(frame[unit].astype(str))[0]
     fit = sm.OLS(frame[outcome].to_numpy(float), _twfe_design(frame, unit, time, treat)).fit(
-        cov_type="cluster", cov_kwds={"groups": clusters})
+        cov_type="cluster", cov_kwds={"groups": clusters}
+    )
     b = float(fit.params[0])
     if len(treated_units) >= 2:
         G = len(np.unique(clusters))
@@ -173,10 +195,27 @@ def twfe_did(
         inference = "placebo-in-space permutation"
         if skipped:
             notes.append("placebo area(s) without periods both before and after skipped: " + ", ".join(skipped))
-        notes.append(f"one treated area: p-value from {len(placebos)} placebo areas (smallest attainable "
-                     f"{1 / (1 + len(placebos)):.3f}); no interval")
-    return DiDResult(label, "two-way fixed effects", b, se, lower, upper, p, n_units, len(treated_units),
-                     len(periods), n_pre, tuple(notes), None, inference, placebos)
+        notes.append(
+            f"one treated area: p-value from {len(placebos)} placebo areas (smallest attainable "
+            f"{1 / (1 + len(placebos)):.3f}); no interval"
+        )
+    return DiDResult(
+        label,
+        "two-way fixed effects",
+        b,
+        se,
+        lower,
+        upper,
+        p,
+        n_units,
+        len(treated_units),
+        len(periods),
+        n_pre,
+        tuple(notes),
+        None,
+        inference,
+        placebos,
+    )
 
 
 def callaway_santanna(
@@ -217,8 +256,17 @@ def callaway_santanna(
     per_unit = frame.groupby(unit)["_g"].nunique()
     if (per_unit > 1).any():
         bad = per_unit.index[per_unit > 1][0]
-        raise DataError([Problem(source, "constant-within-unit", "first_treated differs across a unit's rows",
-                                 first_treated, value=bad)])
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    "constant-within-unit",
+                    "first_treated differs across a unit's rows",
+                    first_treated,
+                    value=bad,
+                )
+            ]
+        )
     wide = frame.pivot(index=unit, columns=time, values=outcome)
     cohort = frame.groupby(unit)["_g"].first().reindex(wide.index)
     periods = np.asarray(wide.columns, float)
@@ -230,11 +278,15 @@ def callaway_santanna(
     usable = [c for c in cohorts if int((periods < c).sum()) >= min_pre and (c - 1) in periods]
     skipped = [c for c in cohorts if c not in usable]
     if skipped:
-        notes.append("cohort(s) " + ", ".join(str(int(c)) for c in skipped) +
-                     f" dropped: fewer than {min_pre} period(s) before adoption or no value the year before")
+        notes.append(
+            "cohort(s) "
+            + ", ".join(str(int(c)) for c in skipped)
+            + f" dropped: fewer than {min_pre} period(s) before adoption or no value the year before"
+        )
     if not usable:
-        return NotEstimable(label, f"no cohort has {min_pre} period(s) before adoption in the data", 0, 0,
-                            "Callaway-Sant'Anna")
+        return NotEstimable(
+            label, f"no cohort has {min_pre} period(s) before adoption in the data", 0, 0, "Callaway-Sant'Anna"
+        )
 
     W = wide.to_numpy(float)
     G = cohort.to_numpy(float)
@@ -277,8 +329,9 @@ def callaway_santanna(
     cells = pd.DataFrame(cell_list, columns=["cohort", "time", "event_time", "att", "se", "n_treated", "n_control"])
     est = overall(cell_list)
     if not np.isfinite(est):
-        return NotEstimable(label, "no post-adoption cell has a treated unit and a control with values", 0, 0,
-                            "Callaway-Sant'Anna")
+        return NotEstimable(
+            label, "no post-adoption cell has a treated unit and a control with values", 0, 0, "Callaway-Sant'Anna"
+        )
     rng = np.random.default_rng(seed)
     strata = [np.flatnonzero(G == key) for key in np.unique(G)]
     replicates = np.empty(bootstrap)
@@ -290,18 +343,39 @@ def callaway_santanna(
     z = stats.norm.ppf(0.5 + confidence / 2)
     p = float(2 * stats.norm.sf(abs(est / se))) if np.isfinite(se) and se > 0 else np.nan
     if (cells["n_treated"] < 2).any():
-        notes.append("cohorts of one unit: the bootstrap holds those units fixed, so the standard error "
-                     "understates uncertainty; read as a sensitivity analysis")
+        notes.append(
+            "cohorts of one unit: the bootstrap holds those units fixed, so the standard error "
+            "understates uncertainty; read as a sensitivity analysis"
+        )
     n_pre = int(min((periods < c).sum() for c in usable))
-    return DiDResult(label, f"Callaway-Sant'Anna ({control}-treated controls)", est, se, est - z * se, est + z * se, p,
-                     int(len(wide)), int((cohort > 0).sum()), int(len(periods)), n_pre, tuple(notes), cells,
-                     "bootstrap over units, stratified by cohort")
+    return DiDResult(
+        label,
+        f"Callaway-Sant'Anna ({control}-treated controls)",
+        est,
+        se,
+        est - z * se,
+        est + z * se,
+        p,
+        int(len(wide)),
+        int((cohort > 0).sum()),
+        int(len(periods)),
+        n_pre,
+        tuple(notes),
+        cells,
+        "bootstrap over units, stratified by cohort",
+    )
 
 
 def event_study(cells: pd.DataFrame) -> pd.DataFrame:
     """Aggregate ATT(g, t) cells by event time (weights: treated units in the cell)."""
     rows = []
     for e, part in cells.groupby("event_time"):
-        rows.append({"event_time": int(e), "att": float(np.average(part["att"], weights=part["n_treated"])),
-                     "cells": len(part), "n_treated": int(part["n_treated"].sum())})
+        rows.append(
+            {
+                "event_time": int(e),
+                "att": float(np.average(part["att"], weights=part["n_treated"])),
+                "cells": len(part),
+                "n_treated": int(part["n_treated"].sum()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -151,9 +151,7 @@ def _as_count(value, column, row) -> int:
             elif f < 0:
                 problem = "a count of people cannot be negative"
     if problem is not None:
-        raise DataError(
-            [Problem("table", "disclosure.count", problem, column=str(column), row=row, value=value)]
-        )
+        raise DataError([Problem("table", "disclosure.count", problem, column=str(column), row=row, value=value)])
     return int(float(value))
 
 
@@ -377,13 +375,20 @@ def _settings(rule, threshold, rounding, total_rounding):
 
 def _count_columns(frame: pd.DataFrame, count_columns) -> list:
     if count_columns is None:
-        cols = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+        cols = [
+            c
+            for c in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        ]
     else:
         cols = list(count_columns)
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise DataError(
-                [Problem("table", "disclosure.columns", "count column not in the table", column=str(c)) for c in missing]
+                [
+                    Problem("table", "disclosure.columns", "count column not in the table", column=str(c))
+                    for c in missing
+                ]
             )
     if not cols:
         raise DataError([Problem("table", "disclosure.columns", "the table has no count columns to protect")])
@@ -449,17 +454,23 @@ def protect(
                 grid.withhold(n_rows, j, "linked")
     _secondary(grid)
     _protect_totals(grid, rounding, total_rounding, audit)
-    return _assemble(frame, cols, label_columns, grid, threshold, rounding, total_rounding, total_label, rule, zeros_disclosive)
+    return _assemble(
+        frame, cols, label_columns, grid, threshold, rounding, total_rounding, total_label, rule, zeros_disclosive
+    )
 
 
-def _assemble(frame, cols, label_columns, grid, threshold, rounding, total_rounding, total_label, rule, zeros_disclosive):
+def _assemble(
+    frame, cols, label_columns, grid, threshold, rounding, total_rounding, total_label, rule, zeros_disclosive
+):
     tbase = total_rounding if total_rounding is not None else rounding
     n, k = grid.n, grid.k
     records = []
 
     def show(i, j, row_name, col_name):
         if grid.sup[i, j]:
-            records.append({"row": row_name, "column": str(col_name), "value": int(grid.aug[i, j]), "reason": grid.why[i, j]})
+            records.append(
+                {"row": row_name, "column": str(col_name), "value": int(grid.aug[i, j]), "reason": grid.why[i, j]}
+            )
             return SUPPRESSED
         base = rounding if grid.is_cell(i, j) else tbase
         value = int(grid.aug[i, j])
@@ -485,7 +496,9 @@ def _assemble(frame, cols, label_columns, grid, threshold, rounding, total_round
         if label_columns:
             index = pd.Index([len(display)]) if isinstance(display.index, pd.RangeIndex) else pd.Index([total_label])
         elif isinstance(display.index, pd.MultiIndex):
-            index = pd.MultiIndex.from_tuples([(total_label,) + ("",) * (display.index.nlevels - 1)], names=display.index.names)
+            index = pd.MultiIndex.from_tuples(
+                [(total_label,) + ("",) * (display.index.nlevels - 1)], names=display.index.names
+            )
         else:
             index = pd.Index([total_label], name=display.index.name)
         row = pd.DataFrame([extra], columns=display.columns, index=index, dtype=object)
@@ -656,7 +669,9 @@ def _looks_like_count_column(name, series: pd.Series) -> bool:
     text = " ".join(str(n) for n in name) if isinstance(name, tuple) else str(name)
     if _LABEL_WORDS.search(text.replace(" ", "_")):
         return False
-    values = [v for v in series.tolist() if not (isinstance(v, str) and v.strip() in (SUPPRESSED, "", "-", "x", "z", "k"))]
+    values = [
+        v for v in series.tolist() if not (isinstance(v, str) and v.strip() in (SUPPRESSED, "", "-", "x", "z", "k"))
+    ]
     values = [v for v in values if not (isinstance(v, float) and math.isnan(v))]
     if not values:
         return False
@@ -756,7 +771,7 @@ def frames_from_html(html: str) -> list[pd.DataFrame]:
         width = max([len(r) for r in body] + [len(h) for h in header_rows] + [0])
         if width == 0:
             continue
-        n_index = max((sum(1 for tag, _ in r[: width] if tag == "th") for r in body), default=0)
+        n_index = max((sum(1 for tag, _ in r[:width] if tag == "th") for r in body), default=0)
         names = []
         for k in range(width):
             parts = [h[k] if k < len(h) else "" for h in header_rows]

@@ -54,13 +54,21 @@ class GEEResult:
 
     def table(self) -> pd.DataFrame:
         row = _effect_row(self.effect, site_id=self.site_id, outcome=self.outcome, method="GEE (NB)", term=self.term)
-        row.update(alpha=self.alpha, working_correlation=self.working_correlation, cov_struct=self.cov_struct,
-                   cov_type=self.cov_type, n_people=self.n_people, n_obs=self.n_obs, note=self.note)
+        row.update(
+            alpha=self.alpha,
+            working_correlation=self.working_correlation,
+            cov_struct=self.cov_struct,
+            cov_type=self.cov_type,
+            n_people=self.n_people,
+            n_obs=self.n_obs,
+            note=self.note,
+        )
         return pd.DataFrame([row])
 
 
-def _nb2_irls(y: np.ndarray, X: np.ndarray, alpha: float, beta: np.ndarray | None = None,
-              tol: float = 1e-10, maxiter: int = 100) -> np.ndarray:
+def _nb2_irls(
+    y: np.ndarray, X: np.ndarray, alpha: float, beta: np.ndarray | None = None, tol: float = 1e-10, maxiter: int = 100
+) -> np.ndarray:
     """Maximum likelihood coefficients of an NB2 log-linear model with ``alpha`` fixed
     (iteratively reweighted least squares)."""
     if beta is None:
@@ -81,8 +89,9 @@ def _nb2_loglike(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
     from scipy.special import gammaln
 
     r = 1 / alpha
-    return float(np.sum(gammaln(y + r) - gammaln(r) - gammaln(y + 1) + r * np.log(r / (r + mu))
-                        + y * np.log(mu / (r + mu))))
+    return float(
+        np.sum(gammaln(y + r) - gammaln(r) - gammaln(y + 1) + r * np.log(r / (r + mu)) + y * np.log(mu / (r + mu)))
+    )
 
 
 def estimate_nb_alpha(y: np.ndarray, X: np.ndarray) -> float:
@@ -98,8 +107,7 @@ def estimate_nb_alpha(y: np.ndarray, X: np.ndarray) -> float:
         state["beta"] = _nb2_irls(y, X, alpha, state["beta"])
         return -_nb2_loglike(y, np.exp(X @ state["beta"]), alpha)
 
-    res = optimize.minimize_scalar(negll, bounds=(np.log(1e-8), np.log(1e3)), method="bounded",
-                                   options={"xatol": 1e-6})
+    res = optimize.minimize_scalar(negll, bounds=(np.log(1e-8), np.log(1e3)), method="bounded", options={"xatol": 1e-6})
     return float(np.exp(res.x))
 
 
@@ -112,8 +120,16 @@ class _GEEFit:
     iterations: int
 
 
-def gee_nb_fast(y: np.ndarray, X: np.ndarray, groups: np.ndarray, alpha: float, cov_struct: str = "exchangeable",
-                cov_type: str = "robust", maxiter: int = 60, ctol: float = 1e-6) -> _GEEFit:
+def gee_nb_fast(
+    y: np.ndarray,
+    X: np.ndarray,
+    groups: np.ndarray,
+    alpha: float,
+    cov_struct: str = "exchangeable",
+    cov_type: str = "robust",
+    maxiter: int = 60,
+    ctol: float = 1e-6,
+) -> _GEEFit:
     """Negative binomial (log link) GEE in vectorised numpy, following statsmodels' GEE
     step by step: independence start, one Fisher-scoring step then one update of the
     exchangeable correlation per iteration, convergence when the score norm < ``ctol``,

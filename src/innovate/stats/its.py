@@ -284,7 +284,9 @@ def _check_input(
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & frame[column].notna()
         for i in frame.index[bad]:
-            problems.append(Problem(source, "numeric", "not a number", column, int(frame.at[i, "_row"]), frame.at[i, column]))
+            problems.append(
+                Problem(source, "numeric", "not a number", column, int(frame.at[i, "_row"]), frame.at[i, column])
+            )
         return values.astype(float)
 
     t = numeric(time)
@@ -293,20 +295,35 @@ def _check_input(
     for i in frame.index[t.isna()]:
         problems.append(Problem(source, "required-value", "time is missing", time, int(frame.at[i, "_row"])))
     for i in frame.index[(y < 0).fillna(False)]:
-        problems.append(Problem(source, "non-negative", "a count cannot be negative", count, int(frame.at[i, "_row"]), y[i]))
+        problems.append(
+            Problem(source, "non-negative", "a count cannot be negative", count, int(frame.at[i, "_row"]), y[i])
+        )
     for i in frame.index[~x.isin([0.0, 1.0])]:
-        problems.append(Problem(source, "allowed-values", "post must be 0 or 1", post, int(frame.at[i, "_row"]), frame.at[i, post]))
+        problems.append(
+            Problem(source, "allowed-values", "post must be 0 or 1", post, int(frame.at[i, "_row"]), frame.at[i, post])
+        )
     if offset is not None:
         n = numeric(offset)
         for i in frame.index[~(n > 0).fillna(False) & frame[offset].notna()]:
-            problems.append(Problem(source, "positive", "the population offset must be > 0", offset, int(frame.at[i, "_row"]), n[i]))
+            problems.append(
+                Problem(source, "positive", "the population offset must be > 0", offset, int(frame.at[i, "_row"]), n[i])
+            )
         frame["_offset"] = n
     else:
         frame["_offset"] = 1.0
     if harmonics:
         s = numeric(season)
         for i in frame.index[~s.between(1, period).fillna(False)]:
-            problems.append(Problem(source, "range", f"season must lie in 1..{period:g}", season, int(frame.at[i, "_row"]), frame.at[i, season]))
+            problems.append(
+                Problem(
+                    source,
+                    "range",
+                    f"season must lie in 1..{period:g}",
+                    season,
+                    int(frame.at[i, "_row"]),
+                    frame.at[i, season],
+                )
+            )
         frame["_season"] = s
     else:
         frame["_season"] = 0.0
@@ -316,20 +333,47 @@ def _check_input(
     frame = frame.sort_values("_time", kind="stable")
     dup = frame["_time"].duplicated(keep=False)
     if dup.any():
-        raise DataError([Problem(source, "unique-key", "time appears more than once", time, int(r), v)
-                         for r, v in zip(frame.loc[dup, "_row"], frame.loc[dup, "_time"])])
+        raise DataError(
+            [
+                Problem(source, "unique-key", "time appears more than once", time, int(r), v)
+                for r, v in zip(frame.loc[dup, "_row"], frame.loc[dup, "_time"])
+            ]
+        )
     steps = np.diff(frame["_post"].to_numpy())
     if (steps < 0).any():
         pos = int(np.argmax(steps < 0)) + 1
-        raise DataError([Problem(source, "monotone", "post must be 0 up to the intervention and 1 from then on",
-                                 post, int(frame["_row"].iloc[pos]), frame[post].iloc[pos])])
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    "monotone",
+                    "post must be 0 up to the intervention and 1 from then on",
+                    post,
+                    int(frame["_row"].iloc[pos]),
+                    frame[post].iloc[pos],
+                )
+            ]
+        )
     incomplete = frame["_y"].isna() | frame["_offset"].isna()
     dropped: list[dict] = []
     if incomplete.any():
         if missing != "drop":
-            raise DataError([Problem(source, "required-value", "count or offset is missing (pass missing='drop' to "
-                                     "exclude and report such periods)", count, int(r)) for r in frame.loc[incomplete, "_row"]])
-        dropped = [{"row": int(r), "time": float(tt)} for r, tt in zip(frame.loc[incomplete, "_row"], frame.loc[incomplete, "_time"])]
+            raise DataError(
+                [
+                    Problem(
+                        source,
+                        "required-value",
+                        "count or offset is missing (pass missing='drop' to exclude and report such periods)",
+                        count,
+                        int(r),
+                    )
+                    for r in frame.loc[incomplete, "_row"]
+                ]
+            )
+        dropped = [
+            {"row": int(r), "time": float(tt)}
+            for r, tt in zip(frame.loc[incomplete, "_row"], frame.loc[incomplete, "_time"])
+        ]
         frame = frame.loc[~incomplete]
     return frame.reset_index(drop=True), dropped
 
@@ -384,8 +428,15 @@ def prais_winsten(y: np.ndarray, X: np.ndarray, max_iter: int = 200, tol: float 
     df_resid = n - k - 1  # rho is estimated too
     sigma2 = float(resid @ resid / df_resid)
     cov = sigma2 * np.linalg.inv(Xs.T @ Xs)
-    return {"params": beta, "cov": cov, "rho": rho, "resid": resid, "df_resid": df_resid,
-            "iterations": iteration, "exog": Xs}
+    return {
+        "params": beta,
+        "cov": cov,
+        "rho": rho,
+        "resid": resid,
+        "df_resid": df_resid,
+        "iterations": iteration,
+        "exog": Xs,
+    }
 
 
 def _pw_transform(y: np.ndarray, X: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
@@ -416,7 +467,9 @@ def breusch_godfrey(resid: np.ndarray, exog: np.ndarray, lags: int) -> tuple[flo
     return float(lm), float(stats.chi2.sf(lm, lags))
 
 
-def estimate_nb_alpha(y: np.ndarray, exog: pd.DataFrame, log_offset: np.ndarray, notes: list[str] | None = None) -> float:
+def estimate_nb_alpha(
+    y: np.ndarray, exog: pd.DataFrame, log_offset: np.ndarray, notes: list[str] | None = None
+) -> float:
     """Maximum-likelihood NB2 dispersion ``alpha`` (statsmodels discrete ``NegativeBinomial``).
 
     ``exog`` includes the constant. Starts from the Poisson coefficients; Newton's method
@@ -510,23 +563,45 @@ def fit_its(
     if absent:
         raise DataError([Problem(source, "required-column", "covariate not in the data", column=c) for c in absent])
     frame, dropped = _check_input(
-        data, count=count, post=post, time=time, offset=offset, season=season, harmonics=harmonics,
-        period=period, source=source, missing=missing,
+        data,
+        count=count,
+        post=post,
+        time=time,
+        offset=offset,
+        season=season,
+        harmonics=harmonics,
+        period=period,
+        source=source,
+        missing=missing,
     )
     for c in covariates:
         values = pd.to_numeric(frame[c], errors="coerce")
         if values.isna().any():
             i = int(np.flatnonzero(values.isna().to_numpy())[0])
-            raise DataError([Problem(source, "numeric", "covariate must be a number in every period", c,
-                                     int(frame["_row"].iloc[i]), frame[c].iloc[i])])
+            raise DataError(
+                [
+                    Problem(
+                        source,
+                        "numeric",
+                        "covariate must be a number in every period",
+                        c,
+                        int(frame["_row"].iloc[i]),
+                        frame[c].iloc[i],
+                    )
+                ]
+            )
     n_pre = int((frame["_post"] == 0).sum())
     n_post = int((frame["_post"] == 1).sum())
     need = MIN_POINTS_SEASONAL if harmonics else MIN_POINTS_EPOC
-    rule = "12 before and 12 after for a seasonal monthly model (Wagner et al. 2002)" if harmonics else \
-        "3 before and 3 after (Cochrane EPOC)"
+    rule = (
+        "12 before and 12 after for a seasonal monthly model (Wagner et al. 2002)"
+        if harmonics
+        else "3 before and 3 after (Cochrane EPOC)"
+    )
     if n_pre < need[0] or n_post < need[1]:
-        return NotEstimable(label, f"{n_pre} periods before and {n_post} after; the minimum is {rule}",
-                            n_pre, n_post, method)
+        return NotEstimable(
+            label, f"{n_pre} periods before and {n_post} after; the minimum is {rule}", n_pre, n_post, method
+        )
     if not (frame["_y"] > 0).any():
         return NotEstimable(label, "every count is zero", n_pre, n_post, method)
     pre_times = frame.loc[frame["_post"] == 0, "_time"]
@@ -536,8 +611,9 @@ def fit_its(
         X[f"cov_{c}"] = pd.to_numeric(frame[c]).to_numpy(float)
     k = X.shape[1] + 1 + (1 if method == "negbin" else 0)
     if len(frame) - k < 2:
-        return NotEstimable(label, f"{len(frame)} points for {k} parameters leave too few degrees of freedom",
-                            n_pre, n_post, method)
+        return NotEstimable(
+            label, f"{len(frame)} points for {k} parameters leave too few degrees of freedom", n_pre, n_post, method
+        )
     notes: list[str] = []
     if dropped:
         notes.append(f"{len(dropped)} period(s) without a count excluded")
@@ -658,10 +734,30 @@ def fit_its(
 
     fitted = _predictions(frame, X, params, cov, crit, rate_per, harmonics, period, deseason_at, date)
     return ITSResult(
-        label=label, method=method, errors=errors, frequency=frequency, n_pre=n_pre, n_post=n_post, t0=t0,
-        harmonics=harmonics, period=period, level=level, slope=slope, pre_trend=pre, post_trend=post_trend,
-        scale=scale, alpha=alpha_nb, rho=rho, maxlags=L if errors == "hac" else None, diagnostics=diagnostics,
-        fitted=fitted, params=params, cov=cov, rate_per=rate_per, confidence=confidence, notes=tuple(notes),
+        label=label,
+        method=method,
+        errors=errors,
+        frequency=frequency,
+        n_pre=n_pre,
+        n_post=n_post,
+        t0=t0,
+        harmonics=harmonics,
+        period=period,
+        level=level,
+        slope=slope,
+        pre_trend=pre,
+        post_trend=post_trend,
+        scale=scale,
+        alpha=alpha_nb,
+        rho=rho,
+        maxlags=L if errors == "hac" else None,
+        diagnostics=diagnostics,
+        fitted=fitted,
+        params=params,
+        cov=cov,
+        rate_per=rate_per,
+        confidence=confidence,
+        notes=tuple(notes),
         dropped=tuple(dropped),
     )
 

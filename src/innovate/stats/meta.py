@@ -52,9 +52,21 @@ class MetaResult:
 
     def summary(self) -> dict:
         value, low, high = self.pooled.natural()
-        return {"k": self.k, "pooled": value, "ci_low": low, "ci_high": high, "p_value": self.pooled.p_value,
-                "tau2": self.tau2, "tau": float(np.sqrt(self.tau2)), "i2_pct": 100 * self.i2, "q": self.q,
-                "q_df": self.q_df, "q_p_value": self.q_p_value, "method": self.method, "ci_method": self.ci_method}
+        return {
+            "k": self.k,
+            "pooled": value,
+            "ci_low": low,
+            "ci_high": high,
+            "p_value": self.pooled.p_value,
+            "tau2": self.tau2,
+            "tau": float(np.sqrt(self.tau2)),
+            "i2_pct": 100 * self.i2,
+            "q": self.q,
+            "q_df": self.q_df,
+            "q_p_value": self.q_p_value,
+            "method": self.method,
+            "ci_method": self.ci_method,
+        }
 
 
 def scale_meta(meta: MetaResult, factor: float) -> MetaResult:
@@ -63,8 +75,14 @@ def scale_meta(meta: MetaResult, factor: float) -> MetaResult:
     tau-squared times its square; I-squared, Q and the weights are unchanged."""
     if meta.pooled.scale != "identity" or factor <= 0:
         raise ValueError("only identity-scale results can be rescaled, by a positive factor")
-    return replace(meta, estimates=meta.estimates * factor, variances=meta.variances * factor**2,
-                   pooled=meta.pooled.scaled(factor), tau2=meta.tau2 * factor**2, fixed=meta.fixed.scaled(factor))
+    return replace(
+        meta,
+        estimates=meta.estimates * factor,
+        variances=meta.variances * factor**2,
+        pooled=meta.pooled.scaled(factor),
+        tau2=meta.tau2 * factor**2,
+        fixed=meta.fixed.scaled(factor),
+    )
 
 
 def _tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
@@ -88,8 +106,14 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, max_iter: int =
     return tau2
 
 
-def meta_analysis(estimates: Sequence[float], variances: Sequence[float], labels: Sequence[str] | None = None,
-                  method: str = "DL", ci: str = "hksj", scale: str = "identity") -> MetaResult:
+def meta_analysis(
+    estimates: Sequence[float],
+    variances: Sequence[float],
+    labels: Sequence[str] | None = None,
+    method: str = "DL",
+    ci: str = "hksj",
+    scale: str = "identity",
+) -> MetaResult:
     """Random-effects meta-analysis of site estimates.
 
     ``method``: 'DL' (DerSimonian-Laird) or 'REML' for tau-squared. ``ci``: 'normal'
@@ -129,8 +153,17 @@ def meta_analysis(estimates: Sequence[float], variances: Sequence[float], labels
     else:
         raise ValueError(f"ci must be 'normal', 'hksj' or 'hksj_modified', not {ci!r}")
     return MetaResult(
-        labels=labels, estimates=y, variances=v, pooled=pooled, tau2=float(tau2),
-        i2=float(max(0.0, (q - (k - 1)) / q)) if q > 0 else 0.0, q=q, q_df=k - 1,
-        q_p_value=float(stats.chi2.sf(q, k - 1)), weights=w / w.sum(), method=method.upper(), ci_method=ci,
+        labels=labels,
+        estimates=y,
+        variances=v,
+        pooled=pooled,
+        tau2=float(tau2),
+        i2=float(max(0.0, (q - (k - 1)) / q)) if q > 0 else 0.0,
+        q=q,
+        q_df=k - 1,
+        q_p_value=float(stats.chi2.sf(q, k - 1)),
+        weights=w / w.sum(),
+        method=method.upper(),
+        ci_method=ci,
         fixed=Estimate.from_se(mu_fe, float(np.sqrt(1 / np.sum(w_fe))), scale=scale),
     )

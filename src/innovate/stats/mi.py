@@ -76,14 +76,27 @@ def impute_arrays(
     base = wide[predictors].to_numpy(dtype=float)
     if np.isnan(base).any():
         bad_col = predictors[int(np.flatnonzero(np.isnan(base).any(axis=0))[0])]
-        raise DataError([Problem("young_people.csv", "complete predictors", "imputation predictors must be complete",
-                                 column=bad_col)])
+        raise DataError(
+            [
+                Problem(
+                    "young_people.csv", "complete predictors", "imputation predictors must be complete", column=bad_col
+                )
+            ]
+        )
     values = wide[impute].to_numpy(dtype=float)
     missing = np.isnan(values)
     for j, col in enumerate(impute):
         if missing[:, j].all():
-            raise DataError([Problem("outcomes.csv", "some observed values",
-                                     "cannot impute a variable with no observed values", column=col)])
+            raise DataError(
+                [
+                    Problem(
+                        "outcomes.csv",
+                        "some observed values",
+                        "cannot impute a variable with no observed values",
+                        column=col,
+                    )
+                ]
+            )
     methods = {c: (method[c] if isinstance(method, dict) else method) for c in impute}
     for c, meth in methods.items():
         if meth not in ("pmm", "norm"):
@@ -130,8 +143,9 @@ def impute_arrays(
     return completed
 
 
-def _draw(X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str, k_pmm: int,
-          rng: np.random.Generator) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _draw(
+    X: np.ndarray, y: np.ndarray, miss: np.ndarray, method: str, k_pmm: int, rng: np.random.Generator
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """One Bayesian regression draw for the missing rows (see :func:`chained_equations`):
     the donor rows for predictive mean matching, or the normal draws."""
     obs_rows = np.flatnonzero(~miss)
@@ -175,8 +189,9 @@ class RubinResult:
     estimates: np.ndarray
 
 
-def rubin(estimates: Sequence[float], variances: Sequence[float], df_complete: float | None = None,
-          scale: str = "identity") -> RubinResult:
+def rubin(
+    estimates: Sequence[float], variances: Sequence[float], df_complete: float | None = None, scale: str = "identity"
+) -> RubinResult:
     """Pool completed-data estimates and variances by Rubin's rules: ``T = W + (1 + 1/m)
     B``; degrees of freedom ``(m - 1)(1 + 1/r)^2`` with ``r = (1 + 1/m) B / W``, combined
     with the complete-data degrees of freedom ``df_complete`` by Barnard and Rubin's rule

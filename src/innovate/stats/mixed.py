@@ -35,10 +35,13 @@ class MixedResult:
     site_id: str | None = None
 
     def table(self) -> pd.DataFrame:
-        row = _effect_row(self.effect, site_id=self.site_id, outcome=self.outcome, method="Mixed model",
-                          term=self.term)
-        row.update(random_effects="intercept + slope" if self.random_slope else "intercept only",
-                   n_people=self.n_people, n_obs=self.n_obs, note=self.note)
+        row = _effect_row(self.effect, site_id=self.site_id, outcome=self.outcome, method="Mixed model", term=self.term)
+        row.update(
+            random_effects="intercept + slope" if self.random_slope else "intercept only",
+            n_people=self.n_people,
+            n_obs=self.n_obs,
+            note=self.note,
+        )
         return pd.DataFrame([row])
 
 
@@ -104,8 +107,9 @@ def _lmm_patterns(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarra
     return np.array(zs), np.array(ns, float), np.array(sxx), np.array(sxy), np.array(syy)
 
 
-def lmm_reml_fast(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarray,
-                  theta0: np.ndarray | None = None) -> _LMMFit:
+def lmm_reml_fast(
+    y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarray, theta0: np.ndarray | None = None
+) -> _LMMFit:
     """REML fit of ``y = X b + Z u_i + e`` with ``u_i ~ N(0, Psi)``, ``e ~ N(0, s2 I)``.
 
     The criterion ``(N - p) log(rss) + sum log|H_i| + log|X'H^-1X|`` (``H_i = V_i / s2``)
@@ -157,21 +161,23 @@ def lmm_reml_fast(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarra
             db = np.einsum("kts,ktsp->p", dHinv, Sxy)
             dc = float(np.sum(dHinv * Syy))
             drss = dc - 2 * beta @ db + beta @ dA @ beta
-            grad[j] = ((N - p) * drss / rss + float(n_u @ np.einsum("ktt->k", Hinv @ dH))
-                       + float(np.sum(Ainv * dA.T)))
+            grad[j] = (N - p) * drss / rss + float(n_u @ np.einsum("ktt->k", Hinv @ dH)) + float(np.sum(Ainv * dA.T))
         return float(value), grad
 
     if theta0 is None or len(theta0) != len(tril[0]):
         theta0 = np.zeros(len(tril[0]))
         theta0[[i for i, (r, cc) in enumerate(zip(*tril)) if r == cc]] = [1.0] + [0.3] * (q - 1)
-    best = optimize.minimize(value_and_grad, np.asarray(theta0, float), jac=True, method="BFGS",
-                             options={"gtol": 1e-5})
+    best = optimize.minimize(value_and_grad, np.asarray(theta0, float), jac=True, method="BFGS", options={"gtol": 1e-5})
     # BFGS often ends with "precision loss" at the optimum of a criterion of size ~1e4;
     # a gradient below GRADIENT_TOLERANCE there is converged.
     converged = bool(best.success) or float(np.max(np.abs(best.jac))) < GRADIENT_TOLERANCE
     if not converged:
-        polish = optimize.minimize(lambda th: value_and_grad(th)[0], best.x, method="Nelder-Mead",
-                                   options={"maxiter": 3000, "xatol": 1e-7, "fatol": 1e-7})
+        polish = optimize.minimize(
+            lambda th: value_and_grad(th)[0],
+            best.x,
+            method="Nelder-Mead",
+            options={"maxiter": 3000, "xatol": 1e-7, "fatol": 1e-7},
+        )
         if polish.fun <= best.fun:
             best = polish
         converged = float(np.max(np.abs(value_and_grad(best.x)[1]))) < GRADIENT_TOLERANCE

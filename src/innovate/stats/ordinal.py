@@ -142,15 +142,35 @@ def fit_ordinal(
     needed = [outcome] + [f.column for f in factors] + list(numeric)
     missing_cols = [c for c in needed + ([cluster] if cluster else []) if c not in frame.columns]
     if missing_cols:
-        raise DataError([Problem(file, "required-column", "column needed by the model is missing", column=c) for c in missing_cols])
+        raise DataError(
+            [Problem(file, "required-column", "column needed by the model is missing", column=c) for c in missing_cols]
+        )
     problems = []
     for f in factors:
         bad = ~frame[f.column].isna() & ~frame[f.column].isin(f.levels)
         for pos in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(file, "allowed-values", f"not one of {list(f.levels)}", f.column, int(pos) + 1, frame[f.column].iloc[pos]))
+            problems.append(
+                Problem(
+                    file,
+                    "allowed-values",
+                    f"not one of {list(f.levels)}",
+                    f.column,
+                    int(pos) + 1,
+                    frame[f.column].iloc[pos],
+                )
+            )
     out_ok = frame[outcome].isna() | frame[outcome].isin(categories)
     for pos in np.flatnonzero(~out_ok.to_numpy()):
-        problems.append(Problem(file, "allowed-values", f"answer not one of {list(categories)}", outcome, int(pos) + 1, frame[outcome].iloc[pos]))
+        problems.append(
+            Problem(
+                file,
+                "allowed-values",
+                f"answer not one of {list(categories)}",
+                outcome,
+                int(pos) + 1,
+                frame[outcome].iloc[pos],
+            )
+        )
     if problems:
         raise DataError(problems)
     used = frame.dropna(subset=needed)
@@ -161,7 +181,12 @@ def fit_ordinal(
     # a dummy with no rows cannot be estimated: say so rather than fail obscurely
     empty = [c for c in exog.columns if exog[c].sum() == 0 and "[" in c]
     if empty:
-        raise DataError([Problem(file, "model.empty_level", "no answers at this level; leave it out or merge it", column=c) for c in empty])
+        raise DataError(
+            [
+                Problem(file, "model.empty_level", "no answers at this level; leave it out or merge it", column=c)
+                for c in empty
+            ]
+        )
     model = OrderedModel(endog, exog, distr="logit")
     kwargs = {}
     n_clusters = None
@@ -215,7 +240,9 @@ def _category_probabilities(fit: OrdinalFit, exog: np.ndarray, params: np.ndarra
     return np.diff(cdf, axis=2)
 
 
-def standardised_grid(fit: OrdinalFit, settings: Sequence[Mapping[str, object]], top: Sequence, draws: int = 500, seed: int = 20240601) -> pd.DataFrame:
+def standardised_grid(
+    fit: OrdinalFit, settings: Sequence[Mapping[str, object]], top: Sequence, draws: int = 500, seed: int = 20240601
+) -> pd.DataFrame:
     """Standardised P(top categories) for each setting (a mapping column -> level).
 
     For each setting every row used by the model takes those levels; predictions are
@@ -223,7 +250,9 @@ def standardised_grid(fit: OrdinalFit, settings: Sequence[Mapping[str, object]],
     simulated from the fit's estimate and covariance with ``default_rng(seed)``.
     """
     idx = [fit.categories.index(c) for c in top]
-    sims = np.random.default_rng(seed).multivariate_normal(fit.params.to_numpy(), fit.cov.to_numpy(), size=draws, method="cholesky")
+    sims = np.random.default_rng(seed).multivariate_normal(
+        fit.params.to_numpy(), fit.cov.to_numpy(), size=draws, method="cholesky"
+    )
     rows = []
     for setting in settings:
         x = fit._exog(fit.data.assign(**setting))
@@ -232,5 +261,12 @@ def standardised_grid(fit: OrdinalFit, settings: Sequence[Mapping[str, object]],
         w = weights / weights.sum()
         est = float(w @ _category_probabilities(fit, patterns, fit.params.to_numpy())[:, 0, idx].sum(axis=1))
         sim = w @ _category_probabilities(fit, patterns, sims)[:, :, idx].sum(axis=2)
-        rows.append({**setting, "probability": float(est), "lower": float(np.quantile(sim, 0.025)), "upper": float(np.quantile(sim, 0.975))})
+        rows.append(
+            {
+                **setting,
+                "probability": float(est),
+                "lower": float(np.quantile(sim, 0.025)),
+                "upper": float(np.quantile(sim, 0.975)),
+            }
+        )
     return pd.DataFrame(rows)

@@ -36,8 +36,15 @@ class Estimate:
         q = float(special.stdtrit(df, 0.975)) if finite_df else Z95
         stat = estimate / se if se > 0 else np.nan
         p = 2 * (special.stdtr(df, -abs(stat)) if finite_df else special.ndtr(-abs(stat)))
-        return cls(float(estimate), float(se), float(estimate - q * se), float(estimate + q * se), float(p), scale,
-                   float(df) if finite_df else None)
+        return cls(
+            float(estimate),
+            float(se),
+            float(estimate - q * se),
+            float(estimate + q * se),
+            float(p),
+            scale,
+            float(df) if finite_df else None,
+        )
 
     def natural(self) -> tuple[float, float, float]:
         """(estimate, lower, upper) on the natural scale: ratios for log-scale effects."""
@@ -54,8 +61,15 @@ class Estimate:
         over 18 months); the p-value is unchanged. Identity scale only."""
         if self.scale != "identity" or factor <= 0:
             raise ValueError("only an identity-scale estimate can be rescaled, by a positive factor")
-        return Estimate(self.estimate * factor, self.se * factor, self.ci_low * factor, self.ci_high * factor,
-                        self.p_value, self.scale, self.df)
+        return Estimate(
+            self.estimate * factor,
+            self.se * factor,
+            self.ci_low * factor,
+            self.ci_high * factor,
+            self.p_value,
+            self.scale,
+            self.df,
+        )
 
 
 def _effect_row(est: Estimate, **labels) -> dict:

@@ -37,12 +37,24 @@ class SyntheticControlResult:
     estimable: bool = field(default=True, init=False)
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "label": self.label, "method": "synthetic control", "treated": self.treated,
-            "att": self.att, "pre_rmspe": self.pre_rmspe, "post_rmspe": self.post_rmspe,
-            "rmspe_ratio": self.ratio, "p_value": self.p_value, "n_donors": int(len(self.weights)),
-            "n_pre": self.n_pre, "n_post": self.n_post, "note": "; ".join(self.notes),
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "label": self.label,
+                    "method": "synthetic control",
+                    "treated": self.treated,
+                    "att": self.att,
+                    "pre_rmspe": self.pre_rmspe,
+                    "post_rmspe": self.post_rmspe,
+                    "rmspe_ratio": self.ratio,
+                    "p_value": self.p_value,
+                    "n_donors": int(len(self.weights)),
+                    "n_pre": self.n_pre,
+                    "n_post": self.n_post,
+                    "note": "; ".join(self.notes),
+                }
+            ]
+        )
 
 
 def synthetic_weights(treated_pre: np.ndarray, donors_pre: np.ndarray) -> np.ndarray:
@@ -61,9 +73,15 @@ def synthetic_weights(treated_pre: np.ndarray, donors_pre: np.ndarray) -> np.nda
     def grad(w):
         return -2.0 * Y0s.T @ (y1s - Y0s @ w)
 
-    res = optimize.minimize(loss, w0, jac=grad, method="SLSQP", bounds=[(0.0, 1.0)] * k,
-                            constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(k)}],
-                            options={"ftol": 1e-14, "maxiter": 1000})
+    res = optimize.minimize(
+        loss,
+        w0,
+        jac=grad,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * k,
+        constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(k)}],
+        options={"ftol": 1e-14, "maxiter": 1000},
+    )
     w = np.clip(res.x, 0.0, None)
     return w / w.sum()
 
@@ -129,29 +147,66 @@ def synthetic_control(
     pre_mask = np.asarray(wide.index < first_treated_period)
     n_pre, n_post = int(pre_mask.sum()), int((~pre_mask).sum())
     if n_pre < min_pre:
-        return NotEstimable(label, f"{n_pre} pre-period(s); at least {min_pre} are needed for a synthetic control",
-                            n_pre, n_post, "synthetic control")
+        return NotEstimable(
+            label,
+            f"{n_pre} pre-period(s); at least {min_pre} are needed for a synthetic control",
+            n_pre,
+            n_post,
+            "synthetic control",
+        )
     if n_post < 1:
         return NotEstimable(label, "no post-period", n_pre, n_post, "synthetic control")
     if len(pool) < min_donors:
-        return NotEstimable(label, f"{len(pool)} donor(s) with complete data; at least {min_donors} needed",
-                            n_pre, n_post, "synthetic control")
+        return NotEstimable(
+            label,
+            f"{len(pool)} donor(s) with complete data; at least {min_donors} needed",
+            n_pre,
+            n_post,
+            "synthetic control",
+        )
     w, synth, gap, pre_rmspe, post_rmspe = _fit_sc(wide, treated, pool, pre_mask)
     ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else np.inf
     placebo_rows, gaps = [], {}
     for d in pool:
         others = [o for o in pool if o != d]
         _, _, pgap, ppre, ppost = _fit_sc(wide, d, others, pre_mask)
-        placebo_rows.append({"unit": d, "pre_rmspe": ppre, "post_rmspe": ppost,
-                             "ratio": ppost / ppre if ppre > 0 else np.inf, "att": float(pgap[~pre_mask].mean())})
+        placebo_rows.append(
+            {
+                "unit": d,
+                "pre_rmspe": ppre,
+                "post_rmspe": ppost,
+                "ratio": ppost / ppre if ppre > 0 else np.inf,
+                "att": float(pgap[~pre_mask].mean()),
+            }
+        )
         gaps[d] = pgap
     placebos = pd.DataFrame(placebo_rows)
     placebo_gaps = pd.DataFrame(gaps, index=wide.index).T
     p_value = float((1 + (placebos["ratio"] >= ratio).sum()) / (1 + len(placebos)))
     if len(pool) < 19:
         notes.append(f"{len(pool)} donors: the smallest attainable placebo p-value is {1 / (1 + len(pool)):.3f}")
-    series = pd.DataFrame({"time": wide.index.to_numpy(), "treated": wide[treated].to_numpy(float),
-                           "synthetic": synth, "gap": gap, "post": (~pre_mask).astype(int)})
-    return SyntheticControlResult(label, treated, pd.Series(w, index=pool, name="weight"), series, pre_rmspe,
-                                  post_rmspe, ratio, float(gap[~pre_mask].mean()), p_value, placebos, n_pre, n_post,
-                                  tuple(notes), placebo_gaps)
+    series = pd.DataFrame(
+        {
+            "time": wide.index.to_numpy(),
+            "treated": wide[treated].to_numpy(float),
+            "synthetic": synth,
+            "gap": gap,
+            "post": (~pre_mask).astype(int),
+        }
+    )
+    return SyntheticControlResult(
+        label,
+        treated,
+        pd.Series(w, index=pool, name="weight"),
+        series,
+        pre_rmspe,
+        post_rmspe,
+        ratio,
+        float(gap[~pre_mask].mean()),
+        p_value,
+        placebos,
+        n_pre,
+        n_post,
+        tuple(notes),
+        placebo_gaps,
+    )

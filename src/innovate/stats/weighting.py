@@ -17,8 +17,9 @@ def kish_ess(weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / (w**2).sum())
 
 
-def standardised_differences(frame: pd.DataFrame, covariates: Sequence[str], treated: np.ndarray,
-                             weights: np.ndarray | None = None) -> pd.DataFrame:
+def standardised_differences(
+    frame: pd.DataFrame, covariates: Sequence[str], treated: np.ndarray, weights: np.ndarray | None = None
+) -> pd.DataFrame:
     """Standardised mean differences (innovation minus comparison) before and, with
     ``weights``, after weighting; the denominator is the unweighted pooled SD
     sqrt((s1^2 + s0^2) / 2) both times, so only the means move (Austin and Stuart)."""
@@ -28,13 +29,18 @@ def standardised_differences(frame: pd.DataFrame, covariates: Sequence[str], tre
         x = frame[c].to_numpy(dtype=float)
         s = np.sqrt((x[t].var(ddof=1) + x[~t].var(ddof=1)) / 2)
         m1, m0 = x[t].mean(), x[~t].mean()
-        row = {"covariate": c, "mean_innovation": m1, "mean_comparison": m0,
-               "smd_before": (m1 - m0) / s if s > 0 else 0.0}
+        row = {
+            "covariate": c,
+            "mean_innovation": m1,
+            "mean_comparison": m0,
+            "smd_before": (m1 - m0) / s if s > 0 else 0.0,
+        }
         if weights is not None:
             w = np.asarray(weights, float)
             wm1, wm0 = np.average(x[t], weights=w[t]), np.average(x[~t], weights=w[~t])
-            row.update(weighted_mean_innovation=wm1, weighted_mean_comparison=wm0,
-                       smd_after=(wm1 - wm0) / s if s > 0 else 0.0)
+            row.update(
+                weighted_mean_innovation=wm1, weighted_mean_comparison=wm0, smd_after=(wm1 - wm0) / s if s > 0 else 0.0
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 

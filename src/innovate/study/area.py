@@ -36,14 +36,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from innovate.data import casedata, missing, public, sites
+from innovate.data import missing, public, sites
 from innovate.data.paths import public_dir, reference_dir
 from innovate.stats import its
-from innovate.stats.cits import ControlledITSResult, controlled_its
 from innovate.stats.did import DiDResult, callaway_santanna, twfe_did
 from innovate.stats.its import NotEstimable
 from innovate.stats.synth import SyntheticControlResult, synthetic_control
-from innovate.study import area_series
 
 # --------------------------------------------------------------------------------------
 # a site's area against its statistical neighbours (real DfE statistics)
@@ -126,8 +124,14 @@ def _comparison_areas_cached(site_id: str, model: int, _public: str, _reference:
         names = {n.old_la_code: n.la_name for n in neighbours}
         level = "Local authority"
     excluded = [c for c in pool if c in study_areas]
-    return {"area_code": record.area_code, "level": level, "donors": tuple(c for c in pool if c not in excluded),
-            "names": names, "excluded": tuple(excluded), "site": record}
+    return {
+        "area_code": record.area_code,
+        "level": level,
+        "donors": tuple(c for c in pool if c not in excluded),
+        "names": names,
+        "excluded": tuple(excluded),
+        "site": record,
+    }
 
 
 def area_panel(site_id: str, measure: str, model: int = 2021) -> pd.DataFrame:
@@ -145,8 +149,11 @@ def area_panel(site_id: str, measure: str, model: int = 2021) -> pd.DataFrame:
     keep = rates["area_code"].isin([areas["area_code"], *areas["donors"]]) & rates["level"].eq(areas["level"])
     national = rates["level"].eq("National")
     panel = rates.loc[keep | national].copy()
-    panel["role"] = np.where(panel["level"] == "National", "England",
-                             np.where(panel["area_code"] == areas["area_code"], "site", "comparison"))
+    panel["role"] = np.where(
+        panel["level"] == "National",
+        "England",
+        np.where(panel["area_code"] == areas["area_code"], "site", "comparison"),
+    )
     first = first_post_year(areas["site"].innovation_start)
     panel["first_treated"] = np.where(panel["role"] == "site", first, 0)
     panel = panel.rename(columns={"area_code": "unit"})
@@ -183,30 +190,44 @@ def site_vs_neighbours(site_id: str, measure: str, model: int = 2021) -> AreaCom
     eng = panel[panel["role"] == "England"].set_index("year")
     years = sorted(panel["year"].unique())
     grouped = comp.groupby("year")["value"]
-    summary = pd.DataFrame({
-        "year": years,
-        "site": site_rows["value"].reindex(years).to_numpy(),
-        "comparison_median": grouped.median().reindex(years).to_numpy(),
-        "comparison_min": grouped.min().reindex(years).to_numpy(),
-        "comparison_max": grouped.max().reindex(years).to_numpy(),
-        "comparison_areas_with_value": grouped.count().reindex(years).fillna(0).astype(int).to_numpy(),
-        "england": eng["value"].reindex(years).to_numpy(),
-        "site_status": site_rows["status"].reindex(years).fillna("").to_numpy(),
-    })
+    summary = pd.DataFrame(
+        {
+            "year": years,
+            "site": site_rows["value"].reindex(years).to_numpy(),
+            "comparison_median": grouped.median().reindex(years).to_numpy(),
+            "comparison_min": grouped.min().reindex(years).to_numpy(),
+            "comparison_max": grouped.max().reindex(years).to_numpy(),
+            "comparison_areas_with_value": grouped.count().reindex(years).fillna(0).astype(int).to_numpy(),
+            "england": eng["value"].reindex(years).to_numpy(),
+            "site_status": site_rows["status"].reindex(years).fillna("").to_numpy(),
+        }
+    )
     # years in which nothing was published for anyone (e.g. before a factor was collected) are left out
     summary = summary[summary[["site", "comparison_median", "england"]].notna().any(axis=1)].reset_index(drop=True)
     record = areas["site"]
     notes = _caveats(measure, summary, record)
-    return AreaComparison(site_id, record.site_name, record.dfe_area_name or record.area_code, measure,
-                          PUBLIC_MEASURES[measure], first_post_year(record.innovation_start),
-                          bool(record.start_is_assumption), panel, summary, tuple(areas["excluded"]), tuple(notes))
+    return AreaComparison(
+        site_id,
+        record.site_name,
+        record.dfe_area_name or record.area_code,
+        measure,
+        PUBLIC_MEASURES[measure],
+        first_post_year(record.innovation_start),
+        bool(record.start_is_assumption),
+        panel,
+        summary,
+        tuple(areas["excluded"]),
+        tuple(notes),
+    )
 
 
 def _caveats(measure: str, summary: pd.DataFrame, record) -> list[str]:
     notes = []
     if measure == "Child_criminal_exploitation":
-        notes.append("child criminal exploitation is recorded only from the year ending March 2022: "
-                     "no before-and-after comparison is possible")
+        notes.append(
+            "child criminal exploitation is recorded only from the year ending March 2022: "
+            "no before-and-after comparison is possible"
+        )
     gaps = summary.loc[summary["site"].isna() & (summary["site_status"] != ""), "year"].tolist()
     if gaps:
         notes.append("no published value for the site's area in " + ", ".join(str(int(y)) for y in gaps))
@@ -216,6 +237,40 @@ def _caveats(measure: str, summary: pd.DataFrame, record) -> list[str]:
         notes.append("the innovation start date is an assumption (see the site register)")
     notes.append("areas differ in how they recognise and record extra-familial risk")
     return notes
+
+
+def fit_public_series(
+    site_id: str,
+    measure: str,
+    panel: pd.DataFrame | None = None,
+    method: str = "quasipoisson",
+    errors: str = "model",
+    **kwargs,
+):
+    """ITS of one site's own area on the annual DfE series of :data:`PUBLIC_MEASURES` (no
+    harmonics; 3 years before and 3 after needed; years without a published value are
+    excluded and listed in ``dropped``). Rates are per 10,000 children aged 0-17."""
+    panel = area_panel(site_id, measure) if panel is None else panel
+    data = panel[panel["role"] == "site"].sort_values("year").copy()
+    data["post"] = (data["year"] >= data["first_treated"]).astype(int)
+    data["date"] = data["year"]
+    return its.fit_its(
+        data,
+        count="count",
+        post="post",
+        time="year",
+        offset="population",
+        date="date",
+        method=method,
+        errors=errors,
+        harmonics=0,
+        frequency="annual",
+        rate_per=10_000,
+        missing="drop",
+        label=f"{site_id}: {PUBLIC_MEASURES[measure]}",
+        source=f"public DfE series ({measure})",
+        **kwargs,
+    )
 
 
 @dataclass(frozen=True)
@@ -231,25 +286,47 @@ class SiteAnalyses:
     def table(self) -> pd.DataFrame:
         """One row per design: estimate, interval, p-value, periods, and the reason when not estimable."""
         rows = []
-        for design, result, scale in (("Interrupted time series (site only)", self.its, "rate ratio (level change)"),
-                                      ("Difference in differences (two-way fixed effects)", self.did,
-                                       "difference in rate per 10,000"),
-                                      ("Synthetic control", self.synthetic, "mean gap in rate per 10,000")):
-            row = {"design": design, "scale": scale, "estimate": np.nan, "lower": np.nan, "upper": np.nan,
-                   "p_value": np.nan, "n_pre": getattr(result, "n_pre", 0), "n_post": getattr(result, "n_post", 0),
-                   "note": ""}
+        for design, result, scale in (
+            ("Interrupted time series (site only)", self.its, "rate ratio (level change)"),
+            ("Difference in differences (two-way fixed effects)", self.did, "difference in rate per 10,000"),
+            ("Synthetic control", self.synthetic, "mean gap in rate per 10,000"),
+        ):
+            row = {
+                "design": design,
+                "scale": scale,
+                "estimate": np.nan,
+                "lower": np.nan,
+                "upper": np.nan,
+                "p_value": np.nan,
+                "n_pre": getattr(result, "n_pre", 0),
+                "n_post": getattr(result, "n_post", 0),
+                "note": "",
+            }
             if not result.estimable:
                 row["note"] = "not estimable: " + result.reason
             elif isinstance(result, its.ITSResult):
-                row.update(estimate=result.level.estimate, lower=result.level.lower, upper=result.level.upper,
-                           p_value=result.level.p_value, note="; ".join(result.notes))
+                row.update(
+                    estimate=result.level.estimate,
+                    lower=result.level.lower,
+                    upper=result.level.upper,
+                    p_value=result.level.p_value,
+                    note="; ".join(result.notes),
+                )
             elif isinstance(result, DiDResult):
-                row.update(estimate=result.estimate, lower=result.lower, upper=result.upper, p_value=result.p_value,
-                           note="; ".join(result.notes))
+                row.update(
+                    estimate=result.estimate,
+                    lower=result.lower,
+                    upper=result.upper,
+                    p_value=result.p_value,
+                    note="; ".join(result.notes),
+                )
             elif isinstance(result, SyntheticControlResult):
-                row.update(estimate=result.att, p_value=result.p_value,
-                           note=f"pre-period RMSPE {result.pre_rmspe:.2f}; post/pre RMSPE ratio {result.ratio:.1f}; "
-                                + "; ".join(result.notes))
+                row.update(
+                    estimate=result.att,
+                    p_value=result.p_value,
+                    note=f"pre-period RMSPE {result.pre_rmspe:.2f}; post/pre RMSPE ratio {result.ratio:.1f}; "
+                    + "; ".join(result.notes),
+                )
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -261,12 +338,18 @@ def site_analyses(site_id: str, measure: str, model: int = 2021) -> SiteAnalyses
     comparison = site_vs_neighbours(site_id, measure, model)
     panel = comparison.panel
     label = f"{site_id}: {measure}"
-    its_result = area_series.fit_site_series(site_id, measure, source="public", panel=panel)
+    its_result = fit_public_series(site_id, measure, panel=panel)
     sub = panel[panel["role"] != "England"]
     did = twfe_did(sub, unit="unit", time="year", outcome="value", first_treated="first_treated", label=label)
-    sc = synthetic_control(sub, treated=str(panel.loc[panel["role"] == "site", "unit"].iloc[0]),
-                           first_treated_period=comparison.first_post_year, unit="unit", time="year",
-                           outcome="value", label=label)
+    sc = synthetic_control(
+        sub,
+        treated=str(panel.loc[panel["role"] == "site", "unit"].iloc[0]),
+        first_treated_period=comparison.first_post_year,
+        unit="unit",
+        time="year",
+        outcome="value",
+        label=label,
+    )
     return SiteAnalyses(site_id, measure, its_result, did, sc)
 
 
@@ -281,11 +364,19 @@ def site_summary(site_ids: list[str], measures: list[str], model: int = 2021) ->
             if s.empty:
                 continue
             first, last = s.iloc[0], s.iloc[-1]
-            rows.append({"site_id": site_id, "area": comparison.area_name, "measure": measure,
-                         "first_year": int(first["year"]), "site_first": float(first["site"]),
-                         "latest_year": int(last["year"]), "site_latest": float(last["site"]),
-                         "comparison_median_latest": float(last["comparison_median"]),
-                         "england_latest": float(last["england"])})
+            rows.append(
+                {
+                    "site_id": site_id,
+                    "area": comparison.area_name,
+                    "measure": measure,
+                    "first_year": int(first["year"]),
+                    "site_first": float(first["site"]),
+                    "latest_year": int(last["year"]),
+                    "site_latest": float(last["site"]),
+                    "comparison_median_latest": float(last["comparison_median"]),
+                    "england_latest": float(last["england"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -299,46 +390,6 @@ def analyses_table(site_ids: list[str], measures: list[str], model: int = 2021) 
             table.insert(0, "site_id", site_id)
             frames.append(table)
     return pd.concat(frames, ignore_index=True)
-
-
-def site_controlled_its(site_id: str, measure: str, frame: pd.DataFrame | None = None, method: str = "quasipoisson",
-                        errors: str = "model", harmonics: int = 2, covid: bool = True) -> ControlledITSResult | NotEstimable:
-    """Controlled ITS of a site's monthly area series (case-level ``area_series``) against
-    the sum of its comparator areas: the differences in level and trend change.
-
-    Same model as :func:`innovate.its.fit_site_series` (two harmonic pairs, a shared
-    COVID-19 indicator), both series in one regression.
-    """
-    treated = area_series.area_series(site_id, measure, frame, role="site").assign(group=1)
-    comparison = area_series.area_series(site_id, measure, frame, role="comparator").assign(group=0)
-    data = pd.concat([treated, comparison], ignore_index=True)
-    return controlled_its(data, group="group", count="count", post="post", time="time", offset="population",
-                          season="month", date="date", method=method, errors=errors, harmonics=harmonics,
-                          frequency="monthly", rate_per=10_000, covariates=["covid"] if covid and method != "prais_winsten" else [],
-                          label=f"{site_id}: {area_series.AREA_SERIES_MEASURES[measure]}", source="area_series.csv")
-
-
-def area_series_controlled(site_ids, measures=None, frame: pd.DataFrame | None = None, **kwargs) -> pd.DataFrame:
-    """:func:`site_controlled_its` for every site and measure: the differences in level
-    (``group_level``) and slope change (``group_slope``) with 95% limits."""
-    if frame is None:
-        frame = casedata.load("area_series")
-    rows = []
-    for site_id in site_ids:
-        for measure in measures or area_series.AREA_SERIES_MEASURES:
-            r = site_controlled_its(site_id, measure, frame=frame, **kwargs)
-            row = {"site_id": site_id, "measure": measure, "n_pre": r.n_pre, "n_post": r.n_post}
-            if r.estimable:
-                row.update(group_level=r.group_level.estimate, group_level_lower=r.group_level.lower,
-                           group_level_upper=r.group_level.upper, group_slope=r.group_slope.estimate,
-                           group_slope_lower=r.group_slope.lower, group_slope_upper=r.group_slope.upper,
-                           note="; ".join(r.notes))
-            else:
-                row.update(group_level=np.nan, group_level_lower=np.nan, group_level_upper=np.nan,
-                           group_slope=np.nan, group_slope_lower=np.nan, group_slope_upper=np.nan,
-                           note="not estimable: " + r.reason)
-            rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def describe_analyses(table: pd.DataFrame) -> pd.DataFrame:
@@ -359,8 +410,16 @@ def describe_analyses(table: pd.DataFrame) -> pd.DataFrame:
             else:
                 text = f"{r.estimate:+.2f} per 10,000; placebo"
             result = f"{text}, p = {r.p_value:.2f}"
-        rows.append({"Area": names.get(r.site_id, r.site_id), "Measure": measures[r.measure],
-                     "Design": r.design, "Years before": int(r.n_pre), "Years after": int(r.n_post), "Result": result})
+        rows.append(
+            {
+                "Area": names.get(r.site_id, r.site_id),
+                "Measure": measures[r.measure],
+                "Design": r.design,
+                "Years before": int(r.n_pre),
+                "Years after": int(r.n_post),
+                "Result": result,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -379,13 +438,27 @@ def staggered_panel(measure: str, site_ids: list[str] | None = None, model: int 
     return stacked.sort_values(["unit", "year"]).reset_index(drop=True)
 
 
-def staggered_sites(measure: str, control: str = "never", site_ids: list[str] | None = None, bootstrap: int = 999,
-                    seed: int = 20240401, model: int = 2021) -> DiDResult | NotEstimable:
+def staggered_sites(
+    measure: str,
+    control: str = "never",
+    site_ids: list[str] | None = None,
+    bootstrap: int = 999,
+    seed: int = 20240401,
+    model: int = 2021,
+) -> DiDResult | NotEstimable:
     """Callaway-Sant'Anna ATT across the English LA sites (a sensitivity analysis: one or two
     areas per adoption year)."""
-    return callaway_santanna(staggered_panel(measure, site_ids, model), unit="unit", time="year", outcome="value",
-                             first_treated="first_treated", control=control, bootstrap=bootstrap, seed=seed,
-                             label=f"English LA sites: {measure}")
+    return callaway_santanna(
+        staggered_panel(measure, site_ids, model),
+        unit="unit",
+        time="year",
+        outcome="value",
+        first_treated="first_treated",
+        control=control,
+        bootstrap=bootstrap,
+        seed=seed,
+        label=f"English LA sites: {measure}",
+    )
 
 
 def staggered_table(measures: list[str], controls: tuple[str, ...] = ("never", "notyet"), **kwargs) -> pd.DataFrame:
@@ -397,10 +470,24 @@ def staggered_table(measures: list[str], controls: tuple[str, ...] = ("never", "
             r = staggered_sites(measure, control=control, **kwargs)
             row = {"measure": measure, "control": {"never": "never treated", "notyet": "not yet treated"}[control]}
             if r.estimable:
-                row.update(att=r.estimate, lower=r.lower, upper=r.upper, p_value=r.p_value, n_treated=r.n_treated,
-                           n_units=r.n_units, note="")
+                row.update(
+                    att=r.estimate,
+                    lower=r.lower,
+                    upper=r.upper,
+                    p_value=r.p_value,
+                    n_treated=r.n_treated,
+                    n_units=r.n_units,
+                    note="",
+                )
             else:
-                row.update(att=np.nan, lower=np.nan, upper=np.nan, p_value=np.nan, n_treated=0, n_units=0,
-                           note="not estimable: " + r.reason)
+                row.update(
+                    att=np.nan,
+                    lower=np.nan,
+                    upper=np.nan,
+                    p_value=np.nan,
+                    n_treated=0,
+                    n_units=0,
+                    note="not estimable: " + r.reason,
+                )
             rows.append(row)
     return pd.DataFrame(rows)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from innovate.data import casedata
+from innovate.stats.cits import ControlledITSResult, controlled_its
 from innovate.stats.its import ITSResult, NotEstimable, fit_its
 from innovate.study import area
 
@@ -47,8 +48,12 @@ def area_series(site_id: str, measure: str, frame: pd.DataFrame | None = None, r
     part = frame[(frame["site_id"] == site_id) & (frame["measure"] == measure) & (frame["area_role"] == role)]
     if part.empty:
         raise KeyError(f"no {role} rows for site {site_id!r} and measure {measure!r} in area_series")
-    grouped = part.groupby("month", sort=True).agg(count=("count", "sum"), population=("population_0_17", "sum"),
-                                                   post=("post", "max"), areas=("area_code", "nunique"))
+    grouped = part.groupby("month", sort=True).agg(
+        count=("count", "sum"),
+        population=("population_0_17", "sum"),
+        post=("post", "max"),
+        areas=("area_code", "nunique"),
+    )
     out = grouped.reset_index().rename(columns={"month": "date"})
     out["date"] = pd.to_datetime(out["date"])
     months = out["date"].dt.year * 12 + out["date"].dt.month
@@ -84,19 +89,25 @@ def fit_site_series(
         data = area_series(site_id, measure, frame)
         if covid:
             kwargs.setdefault("covariates", ["covid"])
-        return fit_its(data, count="count", post="post", time="time", offset="population", season="month",
-                       date="date", method=method, errors=errors, harmonics=2 if harmonics is None else harmonics,
-                       frequency="monthly", rate_per=10_000, label=f"{site_id}: {AREA_SERIES_MEASURES[measure]}",
-                       source="area_series.csv", **kwargs)
+        return fit_its(
+            data,
+            count="count",
+            post="post",
+            time="time",
+            offset="population",
+            season="month",
+            date="date",
+            method=method,
+            errors=errors,
+            harmonics=2 if harmonics is None else harmonics,
+            frequency="monthly",
+            rate_per=10_000,
+            label=f"{site_id}: {AREA_SERIES_MEASURES[measure]}",
+            source="area_series.csv",
+            **kwargs,
+        )
     if source == "public":
-        panel = area.area_panel(site_id, measure) if panel is None else panel
-        data = panel[panel["role"] == "site"].sort_values("year").copy()
-        data["post"] = (data["year"] >= data["first_treated"]).astype(int)
-        data["date"] = data["year"]
-        return fit_its(data, count="count", post="post", time="year", offset="population", date="date",
-                       method=method, errors=errors, harmonics=0, frequency="annual", rate_per=10_000,
-                       missing="drop", label=f"{site_id}: {area.PUBLIC_MEASURES[measure]}",
-                       source=f"public DfE series ({measure})", **kwargs)
+        return area.fit_public_series(site_id, measure, panel=panel, method=method, errors=errors, **kwargs)
     raise ValueError(f"source must be 'synthetic' or 'public', got {source!r}")
 
 
@@ -112,12 +123,25 @@ def area_series_results(site_ids, measures=None, frame: pd.DataFrame | None = No
             r = fit_site_series(site_id, measure, source="synthetic", frame=frame, **kwargs)
             row = {"site_id": site_id, "measure": measure, "n_pre": r.n_pre, "n_post": r.n_post}
             if r.estimable:
-                row.update(level=r.level.estimate, level_lower=r.level.lower, level_upper=r.level.upper,
-                           slope=r.slope.estimate, slope_lower=r.slope.lower, slope_upper=r.slope.upper,
-                           note="; ".join(r.notes))
+                row.update(
+                    level=r.level.estimate,
+                    level_lower=r.level.lower,
+                    level_upper=r.level.upper,
+                    slope=r.slope.estimate,
+                    slope_lower=r.slope.lower,
+                    slope_upper=r.slope.upper,
+                    note="; ".join(r.notes),
+                )
             else:
-                row.update(level=np.nan, level_lower=np.nan, level_upper=np.nan, slope=np.nan, slope_lower=np.nan,
-                           slope_upper=np.nan, note="not estimable: " + r.reason)
+                row.update(
+                    level=np.nan,
+                    level_lower=np.nan,
+                    level_upper=np.nan,
+                    slope=np.nan,
+                    slope_lower=np.nan,
+                    slope_upper=np.nan,
+                    note="not estimable: " + r.reason,
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -135,9 +159,14 @@ def manifest_truth(manifest: dict) -> pd.DataFrame:
     for site_id, record in manifest.get("sites", {}).items():
         for measure, effect in record.get("its", {}).items():
             slope = float(effect["slope_change_per_month"])
-            rows.append({"site_id": site_id, "measure": measure,
-                         "true_level": float(effect["level_rate_ratio"]) * math.exp(slope),
-                         "true_slope": math.exp(slope)})
+            rows.append(
+                {
+                    "site_id": site_id,
+                    "measure": measure,
+                    "true_level": float(effect["level_rate_ratio"]) * math.exp(slope),
+                    "true_slope": math.exp(slope),
+                }
+            )
     return pd.DataFrame(rows, columns=["site_id", "measure", "true_level", "true_slope"])
 
 
@@ -149,3 +178,75 @@ def compare_with_truth(results: pd.DataFrame, truth: pd.DataFrame, prefix: str =
         lo, hi = out[f"{prefix}{part}_lower"], out[f"{prefix}{part}_upper"]
         out[f"{part}_covered"] = (lo <= out[f"true_{part}"]) & (out[f"true_{part}"] <= hi)
     return out
+
+
+def site_controlled_its(
+    site_id: str,
+    measure: str,
+    frame: pd.DataFrame | None = None,
+    method: str = "quasipoisson",
+    errors: str = "model",
+    harmonics: int = 2,
+    covid: bool = True,
+) -> ControlledITSResult | NotEstimable:
+    """Controlled ITS of a site's monthly area series (case-level ``area_series``) against
+    the sum of its comparator areas: the differences in level and trend change.
+
+    Same model as :func:`innovate.its.fit_site_series` (two harmonic pairs, a shared
+    COVID-19 indicator), both series in one regression.
+    """
+    treated = area_series(site_id, measure, frame, role="site").assign(group=1)
+    comparison = area_series(site_id, measure, frame, role="comparator").assign(group=0)
+    data = pd.concat([treated, comparison], ignore_index=True)
+    return controlled_its(
+        data,
+        group="group",
+        count="count",
+        post="post",
+        time="time",
+        offset="population",
+        season="month",
+        date="date",
+        method=method,
+        errors=errors,
+        harmonics=harmonics,
+        frequency="monthly",
+        rate_per=10_000,
+        covariates=["covid"] if covid and method != "prais_winsten" else [],
+        label=f"{site_id}: {AREA_SERIES_MEASURES[measure]}",
+        source="area_series.csv",
+    )
+
+
+def area_series_controlled(site_ids, measures=None, frame: pd.DataFrame | None = None, **kwargs) -> pd.DataFrame:
+    """:func:`site_controlled_its` for every site and measure: the differences in level
+    (``group_level``) and slope change (``group_slope``) with 95% limits."""
+    if frame is None:
+        frame = casedata.load("area_series")
+    rows = []
+    for site_id in site_ids:
+        for measure in measures or AREA_SERIES_MEASURES:
+            r = site_controlled_its(site_id, measure, frame=frame, **kwargs)
+            row = {"site_id": site_id, "measure": measure, "n_pre": r.n_pre, "n_post": r.n_post}
+            if r.estimable:
+                row.update(
+                    group_level=r.group_level.estimate,
+                    group_level_lower=r.group_level.lower,
+                    group_level_upper=r.group_level.upper,
+                    group_slope=r.group_slope.estimate,
+                    group_slope_lower=r.group_slope.lower,
+                    group_slope_upper=r.group_slope.upper,
+                    note="; ".join(r.notes),
+                )
+            else:
+                row.update(
+                    group_level=np.nan,
+                    group_level_lower=np.nan,
+                    group_level_upper=np.nan,
+                    group_slope=np.nan,
+                    group_slope_lower=np.nan,
+                    group_slope_upper=np.nan,
+                    note="not estimable: " + r.reason,
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -169,9 +169,16 @@ class SiteEffects:
         return frame[first + [c for c in frame.columns if c not in first]]
 
 
-def site_effects(site_id: str, outcome: str = "missing_episodes", data: CohortData | None = None, m: int = 20,
-                 seed: int = DEFAULT_SEED, deltas: Sequence[float] = (), weighted: bool | None = None,
-                 engine: str = "fast") -> SiteEffects:
+def site_effects(
+    site_id: str,
+    outcome: str = "missing_episodes",
+    data: CohortData | None = None,
+    m: int = 20,
+    seed: int = DEFAULT_SEED,
+    deltas: Sequence[float] = (),
+    weighted: bool | None = None,
+    engine: str = "fast",
+) -> SiteEffects:
     """Every analysis of one outcome at one site, in one call.
 
     Primary: the arm effect on ``m`` imputations pooled by Rubin's rules (GEE for
@@ -194,17 +201,25 @@ def site_effects(site_id: str, outcome: str = "missing_episodes", data: CohortDa
     else:
         available = fit_mixed(long, outcome, effect=effect, engine=engine, site_id=site_id)
     cc = complete_case(long, outcome, analysis, effect=effect, site_id=site_id)
-    delta_results = tuple(mi_from_wide(wide, outcome, analysis, effect=effect, site_id=site_id, completed=completed,
-                                       delta=d) for d in deltas)
+    delta_results = tuple(
+        mi_from_wide(wide, outcome, analysis, effect=effect, site_id=site_id, completed=completed, delta=d)
+        for d in deltas
+    )
     if weighted is None:
         weighted = OUTCOMES[outcome].kind == "score"
     wres = weighted_from_wide(wide, outcome, site_id=site_id, completed=completed) if weighted else None
     return SiteEffects(site_id, outcome, primary, available, cc, delta_results, wres)
 
 
-def pooled(outcome: str = "missing_episodes", data: CohortData | None = None, estimates: str = "primary",
-           method: str = "DL", ci: str = "hksj", site_results: dict[str, SiteEffects] | None = None,
-           **kwargs) -> MetaResult:
+def pooled(
+    outcome: str = "missing_episodes",
+    data: CohortData | None = None,
+    estimates: str = "primary",
+    method: str = "DL",
+    ci: str = "hksj",
+    site_results: dict[str, SiteEffects] | None = None,
+    **kwargs,
+) -> MetaResult:
     """Random-effects pooling across sites of one outcome's site estimates.
 
     ``estimates`` picks the site estimate pooled (see :meth:`SiteEffects.estimate`):
@@ -216,15 +231,29 @@ def pooled(outcome: str = "missing_episodes", data: CohortData | None = None, es
         site_results = {s: site_effects(s, outcome, data, **kwargs) for s in data.sites}
     order = [s for s in SITE_IDS if s in site_results] + sorted(set(site_results) - set(SITE_IDS))
     ests = [site_results[s].estimate(estimates) for s in order]
-    return meta_analysis([e.estimate for e in ests], [e.se**2 for e in ests], [site_label(s) for s in order],
-                         method=method, ci=ci, scale=ests[0].scale)
+    return meta_analysis(
+        [e.estimate for e in ests],
+        [e.se**2 for e in ests],
+        [site_label(s) for s in order],
+        method=method,
+        ci=ci,
+        scale=ests[0].scale,
+    )
 
 
 def site_label(site_id: str) -> str:
     """A short label for a site in tables and plots."""
-    labels = {"devon": "Devon", "safer_london": "Safer London", "reading": "Reading",
-              "north_lanarkshire": "North Lanarkshire", "hackney": "Hackney", "sheffield": "Sheffield"}
+    labels = {
+        "devon": "Devon",
+        "safer_london": "Safer London",
+        "reading": "Reading",
+        "north_lanarkshire": "North Lanarkshire",
+        "hackney": "Hackney",
+        "sheffield": "Sheffield",
+    }
     return labels.get(site_id, site_id)
+
+
 #: Months over which score effects are shown (the slope difference times 18).
 FOLLOW_UP_MONTHS = WAVES[-1]
 
@@ -241,9 +270,13 @@ def display_estimate(est: Estimate, outcome: str, method: str) -> Estimate:
 def manifest_truth(manifest: dict) -> dict[tuple[str, str], float]:
     """True cohort effects of a synthetic data set on the model scale: log rate ratio for
     missing episodes, slope difference per month for the scores."""
-    keys = {"missing_episodes": "missing_episodes_rate_ratio", "swemwbs": "swemwbs_slope_per_month",
-            "exploitation_risk_score": "exploitation_risk_slope_per_month",
-            "school_attendance_pct": "attendance_slope_per_month", "placement_moves": "placement_moves_rate_ratio"}
+    keys = {
+        "missing_episodes": "missing_episodes_rate_ratio",
+        "swemwbs": "swemwbs_slope_per_month",
+        "exploitation_risk_score": "exploitation_risk_slope_per_month",
+        "school_attendance_pct": "attendance_slope_per_month",
+        "placement_moves": "placement_moves_rate_ratio",
+    }
     out = {}
     for site_id, site in manifest.get("sites", {}).items():
         effects = site.get("cohort_effects", {})
@@ -264,12 +297,18 @@ def _has(res: SiteEffects, method: str) -> bool:
 
 def truth_covered(site_results: dict[str, SiteEffects], truth: dict, method: str = "primary") -> int:
     """How many sites' 95% intervals (of ``method``) contain the true value."""
-    return int(sum(res.estimate(method).covers(truth[(s, res.outcome)]) for s, res in site_results.items()
-                   if (s, res.outcome) in truth))
+    return int(
+        sum(
+            res.estimate(method).covers(truth[(s, res.outcome)])
+            for s, res in site_results.items()
+            if (s, res.outcome) in truth
+        )
+    )
 
 
-def delta_sensitivity(data: CohortData, outcome: str, deltas: Sequence[float], m: int = 20,
-                      seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def delta_sensitivity(
+    data: CohortData, outcome: str, deltas: Sequence[float], m: int = 20, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
     """The pooled (random-effects) effect of ``outcome`` across sites for each ``delta``
     of the pattern-mixture analysis (``delta = 0`` is the MI primary analysis): one row
     per delta with the pooled estimate and 95% interval on the display scale."""
@@ -281,8 +320,10 @@ def delta_sensitivity(data: CohortData, outcome: str, deltas: Sequence[float], m
         per_site[site_id] = (wide, completed)
     rows = []
     for d in deltas:
-        ests = [mi_from_wide(wide, outcome, analysis, effect=effect, completed=done, delta=d).effect
-                for wide, done in per_site.values()]
+        ests = [
+            mi_from_wide(wide, outcome, analysis, effect=effect, completed=done, delta=d).effect
+            for wide, done in per_site.values()
+        ]
         meta = meta_analysis([e.estimate for e in ests], [e.se**2 for e in ests], scale=ests[0].scale)
         value, low, high = display_estimate(meta.pooled, outcome, "primary").natural()
         rows.append({"delta": float(d), "pooled": value, "ci_low": low, "ci_high": high, "i2_pct": 100 * meta.i2})

@@ -44,8 +44,15 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         "missing_episodes", "Missing episodes", "count", 0, None, False, "log_prior_missing", "episodes in 6 months"
     ),
     "exploitation_risk_score": OutcomeSpec(
-        "exploitation_risk_score", "Exploitation risk score", "score", 0, 30, False, "baseline_risk_score",
-        "points (0-30)", ancova=True,
+        "exploitation_risk_score",
+        "Exploitation risk score",
+        "score",
+        0,
+        30,
+        False,
+        "baseline_risk_score",
+        "points (0-30)",
+        ancova=True,
     ),
     "swemwbs": OutcomeSpec("swemwbs", "SWEMWBS wellbeing", "score", 7, 35, True, None, "points (7-35)"),
     "school_attendance_pct": OutcomeSpec(
@@ -93,8 +100,12 @@ OUTCOME_COLUMNS = ("person_id", "wave_month", "observed")
 def _require(frame: pd.DataFrame, columns: Iterable[str], file: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError([Problem(file, "missing column", f"column {c!r} is required by the cohort analysis", column=c)
-                         for c in missing])
+        raise DataError(
+            [
+                Problem(file, "missing column", f"column {c!r} is required by the cohort analysis", column=c)
+                for c in missing
+            ]
+        )
 
 
 def person_frame(young_people: pd.DataFrame, site_id: str | None = None) -> pd.DataFrame:
@@ -105,21 +116,48 @@ def person_frame(young_people: pd.DataFrame, site_id: str | None = None) -> pd.D
     if site_id is not None:
         yp = yp[yp["site_id"].astype(str) == site_id]
         if yp.empty:
-            raise DataError([Problem("young_people.csv", "unknown site", f"no young people for site {site_id!r}",
-                                     column="site_id", value=site_id)])
+            raise DataError(
+                [
+                    Problem(
+                        "young_people.csv",
+                        "unknown site",
+                        f"no young people for site {site_id!r}",
+                        column="site_id",
+                        value=site_id,
+                    )
+                ]
+            )
     arm = yp["arm"].astype(str)
     bad = ~arm.isin(ARMS)
     if bad.any():
-        raise DataError([Problem("young_people.csv", "allowed values", f"arm must be one of {ARMS}",
-                                 column="arm", row=int(r) + 1, value=v) for r, v in arm[bad].items()])
+        raise DataError(
+            [
+                Problem(
+                    "young_people.csv",
+                    "allowed values",
+                    f"arm must be one of {ARMS}",
+                    column="arm",
+                    row=int(r) + 1,
+                    value=v,
+                )
+                for r, v in arm[bad].items()
+            ]
+        )
     numeric = {}
     problems = []
     for c in ("age_at_baseline", "looked_after", "prior_missing_episodes", "baseline_risk_score"):
         values = pd.to_numeric(yp[c], errors="coerce")
         for r in values.index[values.isna()]:
-            problems.append(Problem("young_people.csv", "complete covariate", f"{c} must be a number for every "
-                                    "young person (the cohort models need it)", column=c, row=int(r) + 1,
-                                    value=yp.at[r, c]))
+            problems.append(
+                Problem(
+                    "young_people.csv",
+                    "complete covariate",
+                    f"{c} must be a number for every young person (the cohort models need it)",
+                    column=c,
+                    row=int(r) + 1,
+                    value=yp.at[r, c],
+                )
+            )
         numeric[c] = values.to_numpy(dtype=float)
     if problems:
         raise DataError(problems)
@@ -144,8 +182,9 @@ def person_frame(young_people: pd.DataFrame, site_id: str | None = None) -> pd.D
     return out.sort_values("person_id", kind="stable").reset_index(drop=True)
 
 
-def long_frame(young_people: pd.DataFrame, outcomes: pd.DataFrame, site_id: str | None = None,
-               observed_only: bool = True) -> pd.DataFrame:
+def long_frame(
+    young_people: pd.DataFrame, outcomes: pd.DataFrame, site_id: str | None = None, observed_only: bool = True
+) -> pd.DataFrame:
     """Outcomes merged with the person covariates, one row per person and wave.
 
     Adds ``time`` (months since baseline) and ``post`` (after baseline). With
@@ -158,16 +197,36 @@ def long_frame(young_people: pd.DataFrame, outcomes: pd.DataFrame, site_id: str 
     known = set(persons["person_id"]) if site_id is None else set(young_people["person_id"].astype(str))
     orphans = outcomes.index[~ids.isin(known)]
     if len(orphans):
-        raise DataError([Problem("outcomes.csv", "foreign key", "person_id not in young_people.csv",
-                                 column="person_id", row=int(r) + 1, value=outcomes.at[r, "person_id"])
-                         for r in orphans[:50]])
+        raise DataError(
+            [
+                Problem(
+                    "outcomes.csv",
+                    "foreign key",
+                    "person_id not in young_people.csv",
+                    column="person_id",
+                    row=int(r) + 1,
+                    value=outcomes.at[r, "person_id"],
+                )
+                for r in orphans[:50]
+            ]
+        )
     out = outcomes[ids.isin(set(persons["person_id"]))].copy()
     out["person_id"] = out["person_id"].astype(str)
     bad_wave = out.index[~out["wave_month"].isin(WAVES)]
     if len(bad_wave):
-        raise DataError([Problem("outcomes.csv", "allowed values", f"wave_month must be one of {WAVES}",
-                                 column="wave_month", row=int(r) + 1, value=out.at[r, "wave_month"])
-                         for r in bad_wave[:50]])
+        raise DataError(
+            [
+                Problem(
+                    "outcomes.csv",
+                    "allowed values",
+                    f"wave_month must be one of {WAVES}",
+                    column="wave_month",
+                    row=int(r) + 1,
+                    value=out.at[r, "wave_month"],
+                )
+                for r in bad_wave[:50]
+            ]
+        )
     out["wave_month"] = out["wave_month"].astype(int)
     out["observed"] = out["observed"].astype(int)
     long = out.merge(persons, on="person_id", how="left", validate="many_to_one")
@@ -185,13 +244,28 @@ def _check_outcome(long: pd.DataFrame, outcome: str) -> None:
     observed = (long["observed"] == 1) if "observed" in long else pd.Series(True, index=long.index)
     gaps = long.index[observed & long[outcome].isna()]
     if len(gaps):
-        raise DataError([Problem("outcomes.csv", "observed wave has an outcome",
-                                 f"{outcome} is empty in a wave marked observed", column=outcome, row=int(r) + 1,
-                                 value=long.at[r, "person_id"]) for r in gaps[:50]])
+        raise DataError(
+            [
+                Problem(
+                    "outcomes.csv",
+                    "observed wave has an outcome",
+                    f"{outcome} is empty in a wave marked observed",
+                    column=outcome,
+                    row=int(r) + 1,
+                    value=long.at[r, "person_id"],
+                )
+                for r in gaps[:50]
+            ]
+        )
 
 
-def wide_frame(young_people: pd.DataFrame, outcomes: pd.DataFrame, outcome: str | Sequence[str],
-               site_id: str | None = None, long: pd.DataFrame | None = None) -> pd.DataFrame:
+def wide_frame(
+    young_people: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    outcome: str | Sequence[str],
+    site_id: str | None = None,
+    long: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per young person: covariates and ``{outcome}_{wave}`` for each wave and
     each named outcome (empty where the wave was lost to follow-up). ``long`` reuses a
     :func:`long_frame` built with ``observed_only=False`` for the same site."""
@@ -233,8 +307,9 @@ def model_covariates(outcome: str, covariates: Sequence[str] | None = None, anco
     return covs
 
 
-def model_formula(outcome: str, effect: str, covariates: Sequence[str], ancova: bool | None = None
-                  ) -> tuple[str, str, bool]:
+def model_formula(
+    outcome: str, effect: str, covariates: Sequence[str], ancova: bool | None = None
+) -> tuple[str, str, bool]:
     """(formula, effect term, follow-up waves only) of an outcome's model.
 
     Counts, ``effect='post'``: ``y ~ treated + covariates`` on waves 6-18 (the baseline
@@ -268,8 +343,9 @@ def _design(data: pd.DataFrame, formula: str) -> tuple[np.ndarray, np.ndarray, l
     return y.to_numpy(float).ravel(), X.to_numpy(float), list(X.columns)
 
 
-def design_matrix(data: pd.DataFrame, outcome: str, effect: str, covariates: Sequence[str],
-                  ancova: bool | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def design_matrix(
+    data: pd.DataFrame, outcome: str, effect: str, covariates: Sequence[str], ancova: bool | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Response, design matrix and column names of :func:`model_formula`, built directly
     (patsy takes ~40 ms a call, too slow for a simulation); the same columns in the same
     order as patsy gives for the formula (tested)."""

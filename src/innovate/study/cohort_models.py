@@ -90,16 +90,27 @@ def fit_gee(
     else:
         import statsmodels.api as sm
 
-        structure = {"exchangeable": sm.cov_struct.Exchangeable, "independence": sm.cov_struct.Independence,
-                     "ar1": lambda: sm.cov_struct.Autoregressive(grid=True)}[cov_struct]()
+        structure = {
+            "exchangeable": sm.cov_struct.Exchangeable,
+            "independence": sm.cov_struct.Independence,
+            "ar1": lambda: sm.cov_struct.Autoregressive(grid=True),
+        }[cov_struct]()
         wave_index = (data["wave_month"].to_numpy() // 6).astype(int)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            model = sm.GEE(y, X, groups=groups, time=wave_index, family=sm.families.NegativeBinomial(alpha=alpha),
-                           cov_struct=structure, weights=weights)
+            model = sm.GEE(
+                y,
+                X,
+                groups=groups,
+                time=wave_index,
+                family=sm.families.NegativeBinomial(alpha=alpha),
+                cov_struct=structure,
+                weights=weights,
+            )
             res = model.fit(cov_type=cov_type, maxiter=100)
-        converged = not any("converge" in str(w.message).lower() or "iteration limit" in str(w.message).lower()
-                            for w in caught)
+        converged = not any(
+            "converge" in str(w.message).lower() or "iteration limit" in str(w.message).lower() for w in caught
+        )
         notes += [str(w.message).splitlines()[0] for w in caught if "converge" in str(w.message).lower()]
         params = pd.Series(np.asarray(res.params), index=names)
         se = float(np.asarray(res.bse)[names.index(term)])
@@ -109,8 +120,22 @@ def fit_gee(
     if not converged:
         notes.append("GEE did not converge")
     est = Estimate.from_se(float(params[term]), se, scale="log")
-    return GEEResult(outcome, est, term, float(alpha), cov_struct, cov_type, rho, int(len(np.unique(groups))),
-                     int(len(y)), bool(converged), params, used, site_id, "; ".join(notes))
+    return GEEResult(
+        outcome,
+        est,
+        term,
+        float(alpha),
+        cov_struct,
+        cov_type,
+        rho,
+        int(len(np.unique(groups))),
+        int(len(y)),
+        bool(converged),
+        params,
+        used,
+        site_id,
+        "; ".join(notes),
+    )
 
 
 def fit_mixed(
@@ -145,8 +170,10 @@ def fit_mixed(
         if slope_var * t_max**2 < SLOPE_VARIANCE_TOLERANCE * resid:
             return f"the random-slope variance was estimated as about zero ({slope_var:.2g})"
         if abs(_correlation(psi)) > SINGULAR_CORRELATION:
-            return ("the random-effects covariance was singular (intercept-slope correlation "
-                    f"{_correlation(psi):+.3f}): the data do not support a separate random slope")
+            return (
+                "the random-effects covariance was singular (intercept-slope correlation "
+                f"{_correlation(psi):+.3f}): the data do not support a separate random slope"
+            )
         if not se_ok:
             return "the random-slope model gave no standard error for the effect"
         return None
@@ -157,8 +184,9 @@ def fit_mixed(
         fit = None
         if random_slope:
             fit = lmm_reml_fast(y, X, np.column_stack([np.ones_like(t), t]), groups)
-            reason = slope_reason(fit.psi, fit.sigma2, fit.converged,
-                                  bool(np.isfinite(fit.cov[names.index(term), names.index(term)])))
+            reason = slope_reason(
+                fit.psi, fit.sigma2, fit.converged, bool(np.isfinite(fit.cov[names.index(term), names.index(term)]))
+            )
             if reason is None:
                 used_slope = True
             else:
@@ -180,8 +208,12 @@ def fit_mixed(
             if fit is None:
                 reason = "the random-slope model could not be fitted (" + "; ".join(messages) + ")"
             else:
-                reason = slope_reason(fit.cov_re.to_numpy(), float(fit.scale), bool(fit.converged),
-                                      bool(np.isfinite(fit.bse.get(term, np.nan))))
+                reason = slope_reason(
+                    fit.cov_re.to_numpy(),
+                    float(fit.scale),
+                    bool(fit.converged),
+                    bool(np.isfinite(fit.bse.get(term, np.nan))),
+                )
             if reason is None:
                 used_slope = True
             else:
@@ -199,8 +231,20 @@ def fit_mixed(
             components.update(slope=float(fit.cov_re.iloc[1, 1]), intercept_slope=float(fit.cov_re.iloc[0, 1]))
         converged = bool(fit.converged)
     est = Estimate.from_se(float(params[term]), se)
-    return MixedResult(outcome, est, term, used_slope, note, components, int(len(np.unique(groups))), int(len(y)),
-                       bool(converged), params, engine, site_id)
+    return MixedResult(
+        outcome,
+        est,
+        term,
+        used_slope,
+        note,
+        components,
+        int(len(np.unique(groups))),
+        int(len(y)),
+        bool(converged),
+        params,
+        engine,
+        site_id,
+    )
 
 
 def imputation_columns(outcome: str, auxiliary: Sequence[str] = ()) -> list[str]:
@@ -236,8 +280,14 @@ class Imputations:
         return out
 
 
-def impute_cohort(wide: pd.DataFrame, outcome: str, m: int = 20, seed: int = DEFAULT_SEED, n_iter: int = 10,
-                  auxiliary: Sequence[str] = ()) -> Imputations:
+def impute_cohort(
+    wide: pd.DataFrame,
+    outcome: str,
+    m: int = 20,
+    seed: int = DEFAULT_SEED,
+    n_iter: int = 10,
+    auxiliary: Sequence[str] = (),
+) -> Imputations:
     """``m`` imputations of one outcome's waves (predictors: arm and the baseline
     covariates; ``auxiliary`` outcomes, e.g. missing episodes, imputed alongside and used
     as predictors; every value by predictive mean matching, counts modelled on the
@@ -259,8 +309,9 @@ def _shift(values: np.ndarray, imputed: np.ndarray, outcome: str, delta: float) 
     return np.clip(out, -np.inf if spec.low is None else spec.low, np.inf if spec.high is None else spec.high)
 
 
-def apply_delta(completed: pd.DataFrame, original: pd.DataFrame, outcome: str, delta: float,
-                arm: str | None = TREATED_ARM) -> pd.DataFrame:
+def apply_delta(
+    completed: pd.DataFrame, original: pd.DataFrame, outcome: str, delta: float, arm: str | None = TREATED_ARM
+) -> pd.DataFrame:
     """Pattern-mixture adjustment: shift the imputed values (only) of ``outcome`` by
     ``delta`` - added for scores (kept inside the scale), a factor ``exp(delta)`` for
     counts - in ``arm`` (both arms when None). ``delta`` states how much worse or
@@ -317,8 +368,16 @@ class _Prepared:
     warm-started from the previous imputation's variance parameters.
     """
 
-    def __init__(self, wide: pd.DataFrame, outcome: str, analysis: str, effect: str,
-                 covariates: Sequence[str] | None, alpha: float | None = None, **options):
+    def __init__(
+        self,
+        wide: pd.DataFrame,
+        outcome: str,
+        analysis: str,
+        effect: str,
+        covariates: Sequence[str] | None,
+        alpha: float | None = None,
+        **options,
+    ):
         self.outcome, self.analysis = outcome, analysis
         covs = model_covariates(outcome, covariates)
         _, self.term, follow_up = model_formula(outcome, effect, covs)
@@ -346,14 +405,23 @@ class _Prepared:
         if self.analysis == "gee":
             if self.alpha is None:
                 self.alpha = estimate_nb_alpha(y, self.X)
-            fit = gee_nb_fast(y, self.X, self.groups, self.alpha, self.options.get("cov_struct", "exchangeable"),
-                              self.options.get("cov_type", "robust"))
+            fit = gee_nb_fast(
+                y,
+                self.X,
+                self.groups,
+                self.alpha,
+                self.options.get("cov_struct", "exchangeable"),
+                self.options.get("cov_type", "robust"),
+            )
             return Estimate.from_se(float(fit.params[self.k]), float(np.sqrt(fit.cov[self.k, self.k])), scale="log")
         fit = lmm_reml_fast(y, self.X, self.Z, self.groups, theta0=self.theta)
         if fit.converged:
             self.theta = fit.theta
-        if (not fit.converged or fit.psi[1, 1] * self.t_max**2 < SLOPE_VARIANCE_TOLERANCE * fit.sigma2
-                or abs(_correlation(fit.psi)) > SINGULAR_CORRELATION):
+        if (
+            not fit.converged
+            or fit.psi[1, 1] * self.t_max**2 < SLOPE_VARIANCE_TOLERANCE * fit.sigma2
+            or abs(_correlation(fit.psi)) > SINGULAR_CORRELATION
+        ):
             fit = lmm_reml_fast(y, self.X, self.Z[:, :1], self.groups)
         return Estimate.from_se(float(fit.params[self.k]), float(np.sqrt(fit.cov[self.k, self.k])))
 
@@ -380,16 +448,33 @@ class MIResult:
         if self.delta:
             label += f", delta {self.delta:+g}"
         row = _effect_row(self.effect, site_id=self.site_id, outcome=self.outcome, method=label)
-        row.update(df=self.effect.df, fmi=self.pooled.fraction_missing_info, n_people=self.n_people,
-                   n_imputed_values=self.n_imputed_values, delta=self.delta, note=self.note)
+        row.update(
+            df=self.effect.df,
+            fmi=self.pooled.fraction_missing_info,
+            n_people=self.n_people,
+            n_imputed_values=self.n_imputed_values,
+            delta=self.delta,
+            note=self.note,
+        )
         return pd.DataFrame([row])
 
 
-def mi_from_wide(wide: pd.DataFrame, outcome: str, analysis: str | None = None, m: int = 20,
-                 seed: int = DEFAULT_SEED, n_iter: int = 10, effect: str | None = None, delta: float = 0.0,
-                 delta_arm: str | None = TREATED_ARM, site_id: str | None = None,
-                 completed: Imputations | None = None, auxiliary: Sequence[str] = (),
-                 covariates: Sequence[str] | None = None, **options) -> MIResult:
+def mi_from_wide(
+    wide: pd.DataFrame,
+    outcome: str,
+    analysis: str | None = None,
+    m: int = 20,
+    seed: int = DEFAULT_SEED,
+    n_iter: int = 10,
+    effect: str | None = None,
+    delta: float = 0.0,
+    delta_arm: str | None = TREATED_ARM,
+    site_id: str | None = None,
+    completed: Imputations | None = None,
+    auxiliary: Sequence[str] = (),
+    covariates: Sequence[str] | None = None,
+    **options,
+) -> MIResult:
     """Multiple imputation on a wide frame: impute (or reuse ``completed``), fit the
     analysis model to each completed data set with the fast engine, pool by Rubin's
     rules; ``delta`` shifts the imputed values first (:func:`apply_delta`)."""
@@ -417,9 +502,16 @@ def mi_from_wide(wide: pd.DataFrame, outcome: str, analysis: str | None = None, 
     return MIResult(outcome, name, pooled, n_people, n_imputed, delta, site_id)
 
 
-def multiple_imputation(young_people: pd.DataFrame, outcomes: pd.DataFrame, outcome: str = "missing_episodes",
-                        site_id: str | None = None, m: int = 20, seed: int = DEFAULT_SEED,
-                        auxiliary: Sequence[str] | None = None, **kwargs) -> MIResult:
+def multiple_imputation(
+    young_people: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    outcome: str = "missing_episodes",
+    site_id: str | None = None,
+    m: int = 20,
+    seed: int = DEFAULT_SEED,
+    auxiliary: Sequence[str] | None = None,
+    **kwargs,
+) -> MIResult:
     """The arm effect on ``m`` chained-equation imputations pooled by Rubin's rules;
     ``delta`` != 0 gives the delta-adjusted (pattern-mixture) sensitivity analysis
     (:func:`apply_delta`). Score outcomes impute missing episodes alongside by default."""
@@ -446,14 +538,21 @@ class CompleteCaseResult:
     site_id: str | None = None
 
     def table(self) -> pd.DataFrame:
-        row = _effect_row(self.effect, site_id=self.site_id, outcome=self.outcome,
-                          method=f"{self.method}, complete cases")
+        row = _effect_row(
+            self.effect, site_id=self.site_id, outcome=self.outcome, method=f"{self.method}, complete cases"
+        )
         row.update(n_people=self.n_people, n_excluded=self.n_excluded)
         return pd.DataFrame([row])
 
 
-def complete_case(long: pd.DataFrame, outcome: str, analysis: str | None = None, effect: str | None = None,
-                  site_id: str | None = None, **kwargs) -> CompleteCaseResult:
+def complete_case(
+    long: pd.DataFrame,
+    outcome: str,
+    analysis: str | None = None,
+    effect: str | None = None,
+    site_id: str | None = None,
+    **kwargs,
+) -> CompleteCaseResult:
     """The analysis on young people observed at all four waves (a sensitivity analysis:
     valid only if those lost to follow-up are like those who stayed)."""
     analysis = analysis or default_analysis(outcome)
@@ -467,8 +566,9 @@ def complete_case(long: pd.DataFrame, outcome: str, analysis: str | None = None,
     else:
         est = fit_mixed(data, outcome, effect=effect, **kwargs).effect
     name = "GEE (NB)" if analysis == "gee" else "Mixed model"
-    return CompleteCaseResult(outcome, name, est, len(complete), int(long["person_id"].nunique() - len(complete)),
-                              site_id)
+    return CompleteCaseResult(
+        outcome, name, est, len(complete), int(long["person_id"].nunique() - len(complete)), site_id
+    )
 
 
 # ======================================================================================
@@ -506,14 +606,20 @@ class PropensityResult:
 
     def table(self) -> pd.DataFrame:
         """Young people and effective sample size by arm."""
-        return pd.DataFrame([
-            {"arm": TREATED_ARM, "n": self.n_treated, "effective_n": self.ess_treated},
-            {"arm": "comparison", "n": self.n_control, "effective_n": self.ess_control},
-        ])
+        return pd.DataFrame(
+            [
+                {"arm": TREATED_ARM, "n": self.n_treated, "effective_n": self.ess_treated},
+                {"arm": "comparison", "n": self.n_control, "effective_n": self.ess_control},
+            ]
+        )
 
 
-def ps_covariates(persons: pd.DataFrame, covariates: Sequence[str] = PS_COVARIATES,
-                  treatment: str = "treated", min_per_arm: int = MIN_PER_ARM) -> tuple[list[str], list[str]]:
+def ps_covariates(
+    persons: pd.DataFrame,
+    covariates: Sequence[str] = PS_COVARIATES,
+    treatment: str = "treated",
+    min_per_arm: int = MIN_PER_ARM,
+) -> tuple[list[str], list[str]]:
     """The covariates the propensity model can use at this site, and notes on changes.
 
     A binary covariate held by fewer than ``min_per_arm`` young people in either arm
@@ -543,15 +649,20 @@ def ps_covariates(persons: pd.DataFrame, covariates: Sequence[str] = PS_COVARIAT
         levels = ", ".join(c.removeprefix("eth_") for c in sparse_eth)
         if "eth_not_white" in persons and not sparse("eth_not_white"):
             used.append("eth_not_white")
-            notes.append(f"ethnicity as white / not white: fewer than {min_per_arm} young people in an arm "
-                         f"for {levels}")
+            notes.append(
+                f"ethnicity as white / not white: fewer than {min_per_arm} young people in an arm for {levels}"
+            )
         else:
             notes.append(f"ethnicity dropped: fewer than {min_per_arm} young people in an arm for {levels}")
     return used, notes
 
 
-def propensity_weights(persons: pd.DataFrame, covariates: Sequence[str] = PS_COVARIATES,
-                       treatment: str = "treated", stabilised: bool = True) -> PropensityResult:
+def propensity_weights(
+    persons: pd.DataFrame,
+    covariates: Sequence[str] = PS_COVARIATES,
+    treatment: str = "treated",
+    stabilised: bool = True,
+) -> PropensityResult:
     """Logistic propensity score of being in the innovation arm and stabilised weights
     P(T)/e(X) (innovation) and (1 - P(T))/(1 - e(X)) (comparison), with the balance table
     (covariates as used, see :func:`ps_covariates`)."""
@@ -563,10 +674,16 @@ def propensity_weights(persons: pd.DataFrame, covariates: Sequence[str] = PS_COV
     p = t.mean() if stabilised else 1.0
     w = np.where(t == 1, p / e, ((1 - p) if stabilised else 1.0) / (1 - e))
     return PropensityResult(
-        score=e, weights=w, balance=standardised_differences(persons, used, t, w),
-        ess_treated=kish_ess(w[t == 1]), ess_control=kish_ess(w[t == 0]),
-        n_treated=int((t == 1).sum()), n_control=int((t == 0).sum()),
-        params=pd.Series(gamma, index=["const", *used]), covariates=tuple(used), notes=tuple(notes),
+        score=e,
+        weights=w,
+        balance=standardised_differences(persons, used, t, w),
+        ess_treated=kish_ess(w[t == 1]),
+        ess_control=kish_ess(w[t == 0]),
+        n_treated=int((t == 1).sum()),
+        n_control=int((t == 0).sum()),
+        params=pd.Series(gamma, index=["const", *used]),
+        covariates=tuple(used),
+        notes=tuple(notes),
     )
 
 
@@ -586,19 +703,33 @@ class WeightedResult:
     def table(self) -> pd.DataFrame:
         rows = []
         for name, est in (("Propensity-weighted (IPW)", self.ipw), ("Doubly robust (AIPW)", self.aipw)):
-            row = _effect_row(est, site_id=self.site_id, outcome=self.outcome,
-                              method=name + (f", MI (m={self.m})" if self.m > 1 else ", complete cases"),
-                              term=f"change {WAVES[0]}-{WAVES[-1]} months")
-            row.update(n_people=self.n_people, ess_innovation=self.propensity.ess_treated,
-                       ess_comparison=self.propensity.ess_control,
-                       max_abs_smd_after=self.propensity.max_abs_smd_after)
+            row = _effect_row(
+                est,
+                site_id=self.site_id,
+                outcome=self.outcome,
+                method=name + (f", MI (m={self.m})" if self.m > 1 else ", complete cases"),
+                term=f"change {WAVES[0]}-{WAVES[-1]} months",
+            )
+            row.update(
+                n_people=self.n_people,
+                ess_innovation=self.propensity.ess_treated,
+                ess_comparison=self.propensity.ess_control,
+                max_abs_smd_after=self.propensity.max_abs_smd_after,
+            )
             rows.append(row)
         return pd.DataFrame(rows)
 
 
-def weighted_from_wide(wide: pd.DataFrame, outcome: str, m: int = 20, seed: int = DEFAULT_SEED, n_iter: int = 10,
-                       site_id: str | None = None, completed: Imputations | None = None,
-                       auxiliary: Sequence[str] = ()) -> WeightedResult:
+def weighted_from_wide(
+    wide: pd.DataFrame,
+    outcome: str,
+    m: int = 20,
+    seed: int = DEFAULT_SEED,
+    n_iter: int = 10,
+    site_id: str | None = None,
+    completed: Imputations | None = None,
+    auxiliary: Sequence[str] = (),
+) -> WeightedResult:
     """IPW and AIPW effects on the change in ``outcome`` from baseline to 18 months, on
     ``m`` imputations pooled by Rubin's rules (``m=1``: complete cases). The outcome
     model of AIPW adds the baseline value of the outcome to the propensity covariates."""
@@ -611,8 +742,10 @@ def weighted_from_wide(wide: pd.DataFrame, outcome: str, m: int = 20, seed: int 
     if m > 1 or completed is not None:
         if completed is None:
             completed = impute_cohort(wide, outcome, m=m, seed=seed, n_iter=n_iter, auxiliary=auxiliary)
-        sets = [(completed.column(first)[i], completed.column(last)[i], np.ones(len(wide), bool))
-                for i in range(completed.m)]
+        sets = [
+            (completed.column(first)[i], completed.column(last)[i], np.ones(len(wide), bool))
+            for i in range(completed.m)
+        ]
     else:
         keep = wide[[first, last]].notna().all(axis=1).to_numpy()
         sets = [(wide[first].to_numpy(float), wide[last].to_numpy(float), keep)]
@@ -632,9 +765,15 @@ def weighted_from_wide(wide: pd.DataFrame, outcome: str, m: int = 20, seed: int 
     return WeightedResult(outcome, ipw, dr, ps, used_m, n, site_id)
 
 
-def weighted_effects(young_people: pd.DataFrame, outcomes: pd.DataFrame, outcome: str = "swemwbs",
-                     site_id: str | None = None, m: int = 20, seed: int = DEFAULT_SEED,
-                     auxiliary: Sequence[str] | None = None) -> WeightedResult:
+def weighted_effects(
+    young_people: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    outcome: str = "swemwbs",
+    site_id: str | None = None,
+    m: int = 20,
+    seed: int = DEFAULT_SEED,
+    auxiliary: Sequence[str] | None = None,
+) -> WeightedResult:
     """:func:`weighted_from_wide` from the two cohort tables."""
     aux = default_auxiliary(outcome) if auxiliary is None else list(auxiliary)
     wide = wide_frame(young_people, outcomes, [outcome, *aux], site_id)

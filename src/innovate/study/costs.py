@@ -96,18 +96,48 @@ DISCLOSURE_THRESHOLD = 5
 #: The outcomes set beside the costs (none collapsed into another): column, label, unit,
 #: which direction is better, and how the 18-month value is formed.
 OUTCOMES: tuple[dict, ...] = (
-    {"column": "missing_episodes_18m", "label": "Missing episodes over 18 months", "unit": "episodes per young person",
-     "better": "lower", "how": "sum of the counts at 6, 12 and 18 months"},
-    {"column": "exploitation_risk_18", "label": "Exploitation-risk score at 18 months", "unit": "score 0-30",
-     "better": "lower", "how": "score at the 18-month wave"},
-    {"column": "swemwbs_18", "label": "Wellbeing (SWEMWBS) at 18 months", "unit": "metric score 7-35",
-     "better": "higher", "how": "score at the 18-month wave"},
-    {"column": "attendance_18", "label": "School attendance at 18 months", "unit": "% of sessions",
-     "better": "higher", "how": "attendance in the 6 months before the 18-month wave"},
-    {"column": "placement_moves_18m", "label": "Placement moves over 18 months", "unit": "moves per young person",
-     "better": "lower", "how": "sum of the counts at 6, 12 and 18 months"},
-    {"column": "justice_contact_18m", "label": "Any youth justice contact in 18 months", "unit": "proportion",
-     "better": "lower", "how": "1 if any contact at 6, 12 or 18 months"},
+    {
+        "column": "missing_episodes_18m",
+        "label": "Missing episodes over 18 months",
+        "unit": "episodes per young person",
+        "better": "lower",
+        "how": "sum of the counts at 6, 12 and 18 months",
+    },
+    {
+        "column": "exploitation_risk_18",
+        "label": "Exploitation-risk score at 18 months",
+        "unit": "score 0-30",
+        "better": "lower",
+        "how": "score at the 18-month wave",
+    },
+    {
+        "column": "swemwbs_18",
+        "label": "Wellbeing (SWEMWBS) at 18 months",
+        "unit": "metric score 7-35",
+        "better": "higher",
+        "how": "score at the 18-month wave",
+    },
+    {
+        "column": "attendance_18",
+        "label": "School attendance at 18 months",
+        "unit": "% of sessions",
+        "better": "higher",
+        "how": "attendance in the 6 months before the 18-month wave",
+    },
+    {
+        "column": "placement_moves_18m",
+        "label": "Placement moves over 18 months",
+        "unit": "moves per young person",
+        "better": "lower",
+        "how": "sum of the counts at 6, 12 and 18 months",
+    },
+    {
+        "column": "justice_contact_18m",
+        "label": "Any youth justice contact in 18 months",
+        "unit": "proportion",
+        "better": "lower",
+        "how": "1 if any contact at 6, 12 or 18 months",
+    },
 )
 OUTCOME_COLUMNS = tuple(o["column"] for o in OUTCOMES)
 
@@ -139,8 +169,10 @@ def person_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     out["attendance_18"] = col("school_attendance_pct", 18)
     out["placement_moves_18m"] = col("placement_moves", 6) + col("placement_moves", 12) + col("placement_moves", 18)
     out["justice_contact_18m"] = (
-        (col("justice_contact", 6) + col("justice_contact", 12) + col("justice_contact", 18)) > 0
-    ).astype(float).where(complete == 1)
+        ((col("justice_contact", 6) + col("justice_contact", 12) + col("justice_contact", 18)) > 0)
+        .astype(float)
+        .where(complete == 1)
+    )
     out[component_column("effect", 0)] = -(col("missing_episodes", 6) + col("missing_episodes", 12))
     out[component_column("effect", 1)] = -col("missing_episodes", 18)
     out["missing_episodes_baseline"] = col("missing_episodes", 0)
@@ -181,9 +213,15 @@ class CostData:
         return self.frame[self.frame["complete"] == 1].reset_index(drop=True)
 
 
-def build_cost_data(people: pd.DataFrame, outcomes: pd.DataFrame, activity: pd.DataFrame,
-                    placements: pd.DataFrame, innovation: pd.DataFrame,
-                    table: pd.DataFrame | None = None, areas: Mapping[str, str] | None = None) -> CostData:
+def build_cost_data(
+    people: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    activity: pd.DataFrame,
+    placements: pd.DataFrame,
+    innovation: pd.DataFrame,
+    table: pd.DataFrame | None = None,
+    areas: Mapping[str, str] | None = None,
+) -> CostData:
     """Cost every young person bottom-up and set the outcomes beside the costs.
 
     Costs are in ``PRICE_YEAR`` prices, split by component and discount year (not yet
@@ -351,8 +389,9 @@ def prepare(data: CostData) -> Prepared:
     complete = data.frame.set_index("person_id")["complete"]
     people = _people_for_weights(data)
     weights = analysis_weights(people, complete)
-    frame = data.frame.merge(weights[["person_id", "w_arm", "w_obs", "weight"]], on="person_id", how="left",
-                             validate="one_to_one")
+    frame = data.frame.merge(
+        weights[["person_id", "w_arm", "w_obs", "weight"]], on="person_id", how="left", validate="one_to_one"
+    )
     return Prepared(data, weights, frame)
 
 
@@ -368,13 +407,15 @@ def _scope(frame: pd.DataFrame, site_id: str | None) -> pd.DataFrame:
         return frame
     part = frame[frame["site_id"] == site_id]
     if part.empty:
-        raise DataError([Problem("young_people.csv", "unknown-site", "no young people for this site", "site_id",
-                                 None, site_id)])
+        raise DataError(
+            [Problem("young_people.csv", "unknown-site", "no young people for this site", "site_id", None, site_id)]
+        )
     return part
 
 
-def cost_per_young_person(prep: Prepared, reps: int = BOOTSTRAP_REPS, seed: int = SEED,
-                          schedule=GREEN_BOOK_SCHEDULE) -> pd.DataFrame:
+def cost_per_young_person(
+    prep: Prepared, reps: int = BOOTSTRAP_REPS, seed: int = SEED, schedule=GREEN_BOOK_SCHEDULE
+) -> pd.DataFrame:
     """Mean discounted cost per young person by site and arm, by component group.
 
     All young people (costs are administrative records, complete for everyone), plain
@@ -422,8 +463,7 @@ class CeaResult:
     def _diff(self):
         return arm_difference(self.boot)
 
-    def cost_effect(self, means: np.ndarray, params: Mapping[str, object] | None = None,
-                    schedule=None) -> np.ndarray:
+    def cost_effect(self, means: np.ndarray, params: Mapping[str, object] | None = None, schedule=None) -> np.ndarray:
         """(…, 2): incremental discounted cost and effect (innovation minus comparison)."""
         return self._diff()(self.model.evaluate(means, params, self.schedule if schedule is None else schedule))
 
@@ -464,13 +504,25 @@ class CeaResult:
         for name, e, r, j in (
             ("Incremental cost (GBP)", est[0], rep[:, 0], jk[:, 0]),
             ("Incremental effect (episodes averted)", est[1], rep[:, 1], jk[:, 1]),
-            (f"Incremental net benefit at GBP {wtp:,.0f} per episode averted",
-             wtp * est[1] - est[0], wtp * rep[:, 1] - rep[:, 0], wtp * jk[:, 1] - jk[:, 0]),
+            (
+                f"Incremental net benefit at GBP {wtp:,.0f} per episode averted",
+                wtp * est[1] - est[0],
+                wtp * rep[:, 1] - rep[:, 0],
+                wtp * jk[:, 1] - jk[:, 0],
+            ),
         ):
             plo, phi = percentile_interval(r, level)
             blo, bhi = bca_interval(e, r, j, level)
-            rows.append({"measure": name, "estimate": float(e), "percentile_low": plo, "percentile_high": phi,
-                         "bca_low": blo, "bca_high": bhi})
+            rows.append(
+                {
+                    "measure": name,
+                    "estimate": float(e),
+                    "percentile_low": plo,
+                    "percentile_high": phi,
+                    "bca_low": blo,
+                    "bca_high": bhi,
+                }
+            )
         return pd.DataFrame(rows)
 
     def net_benefit(self, wtp: float) -> float:
@@ -494,10 +546,20 @@ class CeaResult:
         strata = self.boot.strata
         totals = strata.groupby("site_id", sort=False)["n"].sum()
         site_w = (totals / totals.sum()).to_dict()
-        specs = [{"column": "cost", "label": "Cost per young person (GBP, discounted)", "unit": f"GBP, {PRICE_YEAR} prices",
-                  "better": "lower"},
-                 {"column": "effect", "label": "Missing episodes averted (discounted)", "unit": "episodes",
-                  "better": "higher"}] + list(OUTCOMES)
+        specs = [
+            {
+                "column": "cost",
+                "label": "Cost per young person (GBP, discounted)",
+                "unit": f"GBP, {PRICE_YEAR} prices",
+                "better": "lower",
+            },
+            {
+                "column": "effect",
+                "label": "Missing episodes averted (discounted)",
+                "unit": "episodes",
+                "better": "higher",
+            },
+        ] + list(OUTCOMES)
         rows = []
         for k, spec in enumerate(specs):
             if spec["column"] == "effect":
@@ -510,17 +572,32 @@ class CeaResult:
             blo, bhi = bca_interval(est[k], rep[:, k], jk[:, k], level)
             favours = "innovation" if (est[k] < 0) == (spec["better"] == "lower") else "comparison"
             excludes_zero = (blo > 0 or bhi < 0) if np.isfinite(blo) else (plo > 0 or phi < 0)
-            rows.append({
-                "measure": spec["label"], "unit": spec["unit"], "better": spec["better"],
-                "innovation": means["innovation"], "comparison": means["comparison"], "difference": float(est[k]),
-                "bca_low": blo, "bca_high": bhi, "percentile_low": plo, "percentile_high": phi,
-                "direction": f"favours {favours}" if excludes_zero else "no clear difference",
-            })
+            rows.append(
+                {
+                    "measure": spec["label"],
+                    "unit": spec["unit"],
+                    "better": spec["better"],
+                    "innovation": means["innovation"],
+                    "comparison": means["comparison"],
+                    "difference": float(est[k]),
+                    "bca_low": blo,
+                    "bca_high": bhi,
+                    "percentile_low": plo,
+                    "percentile_high": phi,
+                    "direction": f"favours {favours}" if excludes_zero else "no clear difference",
+                }
+            )
         return pd.DataFrame(rows)
 
 
-def cost_effectiveness(prep: Prepared, site_id: str | None = None, reps: int = BOOTSTRAP_REPS, seed: int = SEED,
-                       schedule=GREEN_BOOK_SCHEDULE, effect_tolerance: float = EFFECT_TOLERANCE) -> CeaResult:
+def cost_effectiveness(
+    prep: Prepared,
+    site_id: str | None = None,
+    reps: int = BOOTSTRAP_REPS,
+    seed: int = SEED,
+    schedule=GREEN_BOOK_SCHEDULE,
+    effect_tolerance: float = EFFECT_TOLERANCE,
+) -> CeaResult:
     """Cost-consequence and cost-effectiveness of the innovation arm against comparison.
 
     Complete cases (observed at 18 months) weighted by ``weight`` (propensity x follow-up,
@@ -536,9 +613,16 @@ def cost_effectiveness(prep: Prepared, site_id: str | None = None, reps: int = B
     model = CostEffectModel(columns + ["_w"], prep.cost_columns, prep.effect_columns, "_w")
     n = complete.groupby("arm").size().to_dict()
     notes = [n_ for n_ in prep.data.notes if site_id is None or n_.startswith(site_id)]
-    return CeaResult(site_id or "all", {a: int(n.get(a, 0)) for a in ("innovation", "comparison")}, boot, model,
-                     list(OUTCOME_COLUMNS), float(schedule) if isinstance(schedule, (int, float)) else tuple(schedule),
-                     effect_tolerance, notes)
+    return CeaResult(
+        site_id or "all",
+        {a: int(n.get(a, 0)) for a in ("innovation", "comparison")},
+        boot,
+        model,
+        list(OUTCOME_COLUMNS),
+        float(schedule) if isinstance(schedule, (int, float)) else tuple(schedule),
+        effect_tolerance,
+        notes,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -551,13 +635,17 @@ def nao_residential_multiplier(table: pd.DataFrame | None = None) -> float:
     residential weekly unit cost of the same year, both in ``PRICE_YEAR`` prices."""
     table = unit_costs() if table is None else table
     nao = table[table["item"] == "childrens_home_place"].iloc[0]
-    s251 = table[(table["item"] == "residential_care") & (table["area_code"] == ENGLAND_CODE)
-                 & (table["financial_year"] == nao["financial_year"])].iloc[0]
+    s251 = table[
+        (table["item"] == "residential_care")
+        & (table["area_code"] == ENGLAND_CODE)
+        & (table["financial_year"] == nao["financial_year"])
+    ].iloc[0]
     return float(nao["amount_gbp_price_year"] / WEEKS_PER_YEAR / s251["amount_gbp_price_year"])
 
 
-def one_way_sensitivity(result: CeaResult, wtp: float = WTP_REFERENCE,
-                        table: pd.DataFrame | None = None, level: float = CI_LEVEL) -> pd.DataFrame:
+def one_way_sensitivity(
+    result: CeaResult, wtp: float = WTP_REFERENCE, table: pd.DataFrame | None = None, level: float = CI_LEVEL
+) -> pd.DataFrame:
     """Incremental net benefit at ``wtp`` as each input moves over its stated range.
 
     Unit costs (``PARAMETERS``), the residential rate at the NAO average, the discount
@@ -575,22 +663,56 @@ def one_way_sensitivity(result: CeaResult, wtp: float = WTP_REFERENCE,
         return float(wtp * (de if effect is None else effect) - dc)
 
     for name, p in PARAMETERS.items():
-        rows.append({"parameter": name, "label": p.label, "range": p.range_reason, "low_value": p.low,
-                     "high_value": p.high, "inb_low": inb({name: p.low}), "inb_high": inb({name: p.high})})
+        rows.append(
+            {
+                "parameter": name,
+                "label": p.label,
+                "range": p.range_reason,
+                "low_value": p.low,
+                "high_value": p.high,
+                "inb_low": inb({name: p.low}),
+                "inb_high": inb({name: p.high}),
+            }
+        )
     nao = nao_residential_multiplier(table)
-    rows.append({"parameter": "residential_nao", "label": "Residential rate at the NAO (2025) average",
-                 "range": "children's home place cost (NAO) instead of Section 251", "low_value": nao,
-                 "high_value": nao, "inb_low": inb({"residential_rate": nao}), "inb_high": inb({"residential_rate": nao})})
+    rows.append(
+        {
+            "parameter": "residential_nao",
+            "label": "Residential rate at the NAO (2025) average",
+            "range": "children's home place cost (NAO) instead of Section 251",
+            "low_value": nao,
+            "high_value": nao,
+            "inb_low": inb({"residential_rate": nao}),
+            "inb_high": inb({"residential_rate": nao}),
+        }
+    )
     lo_r, hi_r = DISCOUNT_RANGE
-    rows.append({"parameter": "discount_rate", "label": "Discount rate (flat)", "range": f"{lo_r:.1%} to {hi_r:.1%}",
-                 "low_value": lo_r, "high_value": hi_r, "inb_low": inb(schedule=constant_schedule(lo_r)),
-                 "inb_high": inb(schedule=constant_schedule(hi_r))})
+    rows.append(
+        {
+            "parameter": "discount_rate",
+            "label": "Discount rate (flat)",
+            "range": f"{lo_r:.1%} to {hi_r:.1%}",
+            "low_value": lo_r,
+            "high_value": hi_r,
+            "inb_low": inb(schedule=constant_schedule(lo_r)),
+            "inb_high": inb(schedule=constant_schedule(hi_r)),
+        }
+    )
     effect = result.intervals(wtp, level).iloc[1]
     lo_e, hi_e = effect["bca_low"], effect["bca_high"]
     if not (np.isfinite(lo_e) and np.isfinite(hi_e)):
         lo_e, hi_e = effect["percentile_low"], effect["percentile_high"]
-    rows.append({"parameter": "effect", "label": "Incremental effect", "range": f"its {level:.0%} interval",
-                 "low_value": lo_e, "high_value": hi_e, "inb_low": inb(effect=lo_e), "inb_high": inb(effect=hi_e)})
+    rows.append(
+        {
+            "parameter": "effect",
+            "label": "Incremental effect",
+            "range": f"its {level:.0%} interval",
+            "low_value": lo_e,
+            "high_value": hi_e,
+            "inb_low": inb(effect=lo_e),
+            "inb_high": inb(effect=hi_e),
+        }
+    )
     out = pd.DataFrame(rows)
     out["base_inb"] = base
     ends = out[["inb_low", "inb_high", "base_inb"]].to_numpy()
@@ -665,8 +787,13 @@ def load_cost_data(site_id: str | None = None, folder: Path | str | None = None)
             "placements": tables["placements"][tables["placements"]["person_id"].isin(ids)],
             "innovation_costs": tables["innovation_costs"][tables["innovation_costs"]["site_id"] == site_id],
         }
-    return build_cost_data(tables["young_people"], tables["outcomes"], tables["service_activity"],
-                           tables["placements"], tables["innovation_costs"])
+    return build_cost_data(
+        tables["young_people"],
+        tables["outcomes"],
+        tables["service_activity"],
+        tables["placements"],
+        tables["innovation_costs"],
+    )
 
 
 _PREPARED: dict[tuple, Prepared] = {}
@@ -679,8 +806,11 @@ def prepared(site_id: str | None = None, folder: Path | str | None = None) -> Pr
     if key not in _PREPARED:
         whole = _PREPARED.get((base, None))
         # every step is site by site (costing, weights), so a site's slice of the whole is the same
-        _PREPARED[key] = subset(whole, site_id) if whole is not None and site_id is not None else \
-            prepare(load_cost_data(site_id, folder))
+        _PREPARED[key] = (
+            subset(whole, site_id)
+            if whole is not None and site_id is not None
+            else prepare(load_cost_data(site_id, folder))
+        )
     return _PREPARED[key]
 
 
@@ -693,8 +823,11 @@ def subset(prep: Prepared, site_id: str) -> Prepared:
     summary = summary[summary["site_id"] == site_id].reset_index(drop=True) if "site_id" in summary else summary
     notes = [n for n in data.notes if n.startswith(f"{site_id}:")]
     sub = CostData(frame, data.cost_columns, data.effect_columns, summary, notes, people)
-    return Prepared(sub, prep.weights[prep.weights["site_id"] == site_id].reset_index(drop=True),
-                    _scope(prep.frame, site_id).reset_index(drop=True))
+    return Prepared(
+        sub,
+        prep.weights[prep.weights["site_id"] == site_id].reset_index(drop=True),
+        _scope(prep.frame, site_id).reset_index(drop=True),
+    )
 
 
 @dataclass
@@ -716,8 +849,13 @@ class SiteCostSummary:
         return self.result.icer
 
     def acceptability(self, wtp=WTP_GRID) -> pd.DataFrame:
-        return pd.DataFrame({"wtp": np.asarray(wtp, dtype=float), "bootstrap": self.result.ceac(wtp),
-                             "probabilistic": self.psa.ceac(wtp)})
+        return pd.DataFrame(
+            {
+                "wtp": np.asarray(wtp, dtype=float),
+                "bootstrap": self.result.ceac(wtp),
+                "probabilistic": self.psa.ceac(wtp),
+            }
+        )
 
     def numbers(self) -> dict[str, float]:
         """Key numbers for the prose (glue them; never type them). Interval ends are BCa,
@@ -753,8 +891,9 @@ class SiteCostSummary:
         return out
 
 
-def summarise(prep: Prepared, site_id: str | None = None, reps: int = BOOTSTRAP_REPS, seed: int = SEED,
-              wtp: float = WTP_REFERENCE) -> SiteCostSummary:
+def summarise(
+    prep: Prepared, site_id: str | None = None, reps: int = BOOTSTRAP_REPS, seed: int = SEED, wtp: float = WTP_REFERENCE
+) -> SiteCostSummary:
     """All cost analyses for one site (or ``None``: all sites, standardised by site)."""
     result = cost_effectiveness(prep, site_id, reps=reps, seed=seed)
     per_person = cost_per_young_person(prep, reps=reps, seed=seed)
@@ -773,8 +912,13 @@ def summarise(prep: Prepared, site_id: str | None = None, reps: int = BOOTSTRAP_
     )
 
 
-def site_cost_summary(site_id: str, folder: Path | str | None = None, reps: int = BOOTSTRAP_REPS,
-                      seed: int = SEED, wtp: float = WTP_REFERENCE) -> SiteCostSummary:
+def site_cost_summary(
+    site_id: str,
+    folder: Path | str | None = None,
+    reps: int = BOOTSTRAP_REPS,
+    seed: int = SEED,
+    wtp: float = WTP_REFERENCE,
+) -> SiteCostSummary:
     """The costs and value-for-money section of one site's chapter (same functions as the
     cross-site chapter; only that site's data are costed)."""
     return summarise(prepared(site_id, folder), site_id, reps=reps, seed=seed, wtp=wtp)

@@ -20,9 +20,20 @@ def fit_sicily(model: int, data: pd.DataFrame | None = None, **kwargs) -> ITSRes
     """Fit one of the tutorial's four models (1-4) with this module."""
     method, pairs, slope = SICILY_MODELS[model]
     data = sicily() if data is None else data
-    options = dict(count="aces", post="smokban", time="time", offset="stdpop", season="month", date="date",
-                   method=method, harmonics=pairs, slope_change=slope, rate_per=100_000,
-                   label=f"Sicily model {model}", source=f"data/peer/{SICILY_FILE}")
+    options = dict(
+        count="aces",
+        post="smokban",
+        time="time",
+        offset="stdpop",
+        season="month",
+        date="date",
+        method=method,
+        harmonics=pairs,
+        slope_change=slope,
+        rate_per=100_000,
+        label=f"Sicily model {model}",
+        source=f"data/peer/{SICILY_FILE}",
+    )
     options.update(kwargs)
     return fit_its(data, **options)
 
@@ -50,12 +61,19 @@ def sicily_reproduction(decimals: int = 3) -> pd.DataFrame:
                 if pd.isna(published):
                     continue
                 places = _decimals(published, decimals)
-                rows.append({
-                    "model": model, "term": term, "quantity": part, "published": float(published),
-                    "reproduced": float(value), "reproduced_rounded": round(float(value), places),
-                    "agrees": bool(abs(round(float(value), places) - float(published)) < 10 ** -(places + 3)),
-                    "r_rerun": float(rerun[part]), "r_difference": abs(float(value) - float(rerun[part])),
-                })
+                rows.append(
+                    {
+                        "model": model,
+                        "term": term,
+                        "quantity": part,
+                        "published": float(published),
+                        "reproduced": float(value),
+                        "reproduced_rounded": round(float(value), places),
+                        "agrees": bool(abs(round(float(value), places) - float(published)) < 10 ** -(places + 3)),
+                        "r_rerun": float(rerun[part]),
+                        "r_difference": abs(float(value) - float(rerun[part])),
+                    }
+                )
     return pd.DataFrame(rows)
 
 

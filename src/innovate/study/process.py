@@ -70,7 +70,14 @@ STAGE_LABELS = {
     "system_change": "System change",
 }
 #: Short labels written inside the timeline bars (so colour is never the only cue).
-STAGE_SHORT = {"mobilising": "Mob", "designing": "Des", "developing": "Dev", "integrating": "Int", "growing": "Gro", "system_change": "Sys"}
+STAGE_SHORT = {
+    "mobilising": "Mob",
+    "designing": "Des",
+    "developing": "Dev",
+    "integrating": "Int",
+    "growing": "Gro",
+    "system_change": "Sys",
+}
 DOMAINS = ("facilitator", "barrier")
 PRINCIPLES = ("rights", "participation", "social_justice", "safety", "transparency", "accountability")
 TRAJECTORY_LABELS = {
@@ -145,35 +152,98 @@ def stage_episodes(events: pd.DataFrame, study_end, site_id: str | None = None) 
             row = _file_row(events, label)
             when, stage, kind = pd.Timestamp(ev["event_date"]), ev["stage"], ev["event_type"]
             if when > study_end:
-                problems.append(Problem(EVENTS_FILE, "journey.after_end", f"event after the end of the study ({study_end.date()})", "event_date", row, str(when.date())))
+                problems.append(
+                    Problem(
+                        EVENTS_FILE,
+                        "journey.after_end",
+                        f"event after the end of the study ({study_end.date()})",
+                        "event_date",
+                        row,
+                        str(when.date()),
+                    )
+                )
                 continue
             if current is None and kind != "enter":
-                problems.append(Problem(EVENTS_FILE, "journey.first_event", f"a site's journey must start with 'enter' (site {sid})", "event_type", row, kind))
+                problems.append(
+                    Problem(
+                        EVENTS_FILE,
+                        "journey.first_event",
+                        f"a site's journey must start with 'enter' (site {sid})",
+                        "event_type",
+                        row,
+                        kind,
+                    )
+                )
                 continue
             start_new = None
             if kind == "enter":
                 if current is not None and stage == current["stage"]:
-                    problems.append(Problem(EVENTS_FILE, "journey.enter_same", f"'enter' into the stage the site is already in (site {sid})", "stage", row, stage))
+                    problems.append(
+                        Problem(
+                            EVENTS_FILE,
+                            "journey.enter_same",
+                            f"'enter' into the stage the site is already in (site {sid})",
+                            "stage",
+                            row,
+                            stage,
+                        )
+                    )
                     continue
                 start_new = "enter"
             elif kind == "regress":
                 if STAGE_ORDER[stage] >= STAGE_ORDER[current["stage"]]:
-                    problems.append(Problem(EVENTS_FILE, "journey.regress_direction", f"'regress' must fall back to an earlier stage than {current['stage']} (site {sid})", "stage", row, stage))
+                    problems.append(
+                        Problem(
+                            EVENTS_FILE,
+                            "journey.regress_direction",
+                            f"'regress' must fall back to an earlier stage than {current['stage']} (site {sid})",
+                            "stage",
+                            row,
+                            stage,
+                        )
+                    )
                     continue
                 start_new = "regress"
             elif kind == "stall":
                 if stage != current["stage"]:
-                    problems.append(Problem(EVENTS_FILE, "journey.stall_stage", f"'stall' names a stage the site is not in (current: {current['stage']}, site {sid})", "stage", row, stage))
+                    problems.append(
+                        Problem(
+                            EVENTS_FILE,
+                            "journey.stall_stage",
+                            f"'stall' names a stage the site is not in (current: {current['stage']}, site {sid})",
+                            "stage",
+                            row,
+                            stage,
+                        )
+                    )
                     continue
                 if stalled_since is not None:
-                    problems.append(Problem(EVENTS_FILE, "journey.double_stall", f"'stall' while already stalled (site {sid})", "event_type", row, kind))
+                    problems.append(
+                        Problem(
+                            EVENTS_FILE,
+                            "journey.double_stall",
+                            f"'stall' while already stalled (site {sid})",
+                            "event_type",
+                            row,
+                            kind,
+                        )
+                    )
                     continue
                 stalled_since = when
                 current["n_stalls"] += 1
             elif kind == "restart":
                 if stage == current["stage"]:
                     if stalled_since is None:
-                        problems.append(Problem(EVENTS_FILE, "journey.restart_without_stall", f"'restart' of the current stage with no stall before it (site {sid})", "event_type", row, kind))
+                        problems.append(
+                            Problem(
+                                EVENTS_FILE,
+                                "journey.restart_without_stall",
+                                f"'restart' of the current stage with no stall before it (site {sid})",
+                                "event_type",
+                                row,
+                                kind,
+                            )
+                        )
                         continue
                     current["stalled_days"] += (when - stalled_since).days
                     stalled_since = None
@@ -204,7 +274,22 @@ def stage_episodes(events: pd.DataFrame, study_end, site_id: str | None = None) 
             close(study_end)
     if problems:
         raise DataError(problems)
-    columns = ["site_id", "episode", "stage", "stage_order", "entry", "visit", "start", "end", "days", "months", "n_stalls", "stalled_days", "open", "stalled_at_end"]
+    columns = [
+        "site_id",
+        "episode",
+        "stage",
+        "stage_order",
+        "entry",
+        "visit",
+        "start",
+        "end",
+        "days",
+        "months",
+        "n_stalls",
+        "stalled_days",
+        "open",
+        "stalled_at_end",
+    ]
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
@@ -218,9 +303,14 @@ def stage_episodes(events: pd.DataFrame, study_end, site_id: str | None = None) 
 
 def time_in_stage(episodes: pd.DataFrame) -> pd.DataFrame:
     """Per site and stage: visits, total days and months, stalled days (every visit counts)."""
-    full = pd.MultiIndex.from_product([list(dict.fromkeys(episodes["site_id"])), list(STAGE_IDS)], names=["site_id", "stage"])
+    full = pd.MultiIndex.from_product(
+        [list(dict.fromkeys(episodes["site_id"])), list(STAGE_IDS)], names=["site_id", "stage"]
+    )
     agg = episodes.groupby(["site_id", "stage"]).agg(
-        visits=("episode", "size"), days=("days", "sum"), stalled_days=("stalled_days", "sum"), n_stalls=("n_stalls", "sum")
+        visits=("episode", "size"),
+        days=("days", "sum"),
+        stalled_days=("stalled_days", "sum"),
+        n_stalls=("n_stalls", "sum"),
     )
     agg = agg.reindex(full, fill_value=0).reset_index()
     agg["months"] = agg["days"] / DAYS_PER_MONTH
@@ -318,20 +408,33 @@ def context_events(folder=None) -> pd.DataFrame:
     path = (folder or reference_dir()) / CONTEXT_FILE
     file = f"data/reference/{CONTEXT_FILE}"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
-    problems = [Problem(file, "required-column", "column missing", column=c) for c in CONTEXT_COLUMNS if c not in frame.columns]
+    problems = [
+        Problem(file, "required-column", "column missing", column=c) for c in CONTEXT_COLUMNS if c not in frame.columns
+    ]
     if not problems:
         for i, r in frame.iterrows():
             row = int(i) + 1
             if pd.isna(pd.to_datetime(r["date"], format="%Y-%m-%d", errors="coerce")):
                 problems.append(Problem(file, "date-format", "not an ISO date YYYY-MM-DD", "date", row, r["date"]))
             if r["date_precision"] not in ("day", "month"):
-                problems.append(Problem(file, "allowed-values", "day or month", "date_precision", row, r["date_precision"]))
+                problems.append(
+                    Problem(file, "allowed-values", "day or month", "date_precision", row, r["date_precision"])
+                )
             if r["site_id"] and r["site_id"] not in SITE_IDS:
                 problems.append(Problem(file, "allowed-values", "unknown site_id", "site_id", row, r["site_id"]))
             if r["kind"] not in ("national", "inspection"):
                 problems.append(Problem(file, "allowed-values", "national or inspection", "kind", row, r["kind"]))
             if not str(r["source_url"]).startswith("https://"):
-                problems.append(Problem(file, "url-format", "every context event needs an https source", "source_url", row, r["source_url"]))
+                problems.append(
+                    Problem(
+                        file,
+                        "url-format",
+                        "every context event needs an https source",
+                        "source_url",
+                        row,
+                        r["source_url"],
+                    )
+                )
             for c in ("label", "source"):
                 if not str(r[c]).strip():
                     problems.append(Problem(file, "required-value", "must not be empty", c, row))
@@ -363,17 +466,31 @@ def segment_counts(segments: pd.DataFrame, by: Sequence[str] = ("site_id", "stag
 
 def stage_shares(segments: pd.DataFrame) -> pd.DataFrame:
     """Across all sites, per stage: coded segments, facilitator segments and the facilitator %."""
-    counts = segment_counts(segments, ("stage", "domain")).pivot_table(index="stage", columns="domain", values="segments", aggfunc="sum", sort=False)
+    counts = segment_counts(segments, ("stage", "domain")).pivot_table(
+        index="stage", columns="domain", values="segments", aggfunc="sum", sort=False
+    )
     counts = counts.reindex(index=list(STAGE_IDS), columns=list(DOMAINS), fill_value=0)
-    out = pd.DataFrame({"stage": list(STAGE_IDS), "segments": (counts["facilitator"] + counts["barrier"]).to_numpy(), "facilitators": counts["facilitator"].to_numpy()})
-    out["share"] = np.where(out["segments"] > 0, 100 * out["facilitators"] / out["segments"].where(out["segments"] > 0, 1), np.nan)
+    out = pd.DataFrame(
+        {
+            "stage": list(STAGE_IDS),
+            "segments": (counts["facilitator"] + counts["barrier"]).to_numpy(),
+            "facilitators": counts["facilitator"].to_numpy(),
+        }
+    )
+    out["share"] = np.where(
+        out["segments"] > 0, 100 * out["facilitators"] / out["segments"].where(out["segments"] > 0, 1), np.nan
+    )
     return out
 
 
 def top_codes(segments: pd.DataFrame, domain: str, n: int = 3) -> list[str]:
     """The ``n`` codes most often coded in ``domain`` across all sites (ties: alphabetical)."""
     counts = segments.loc[segments["domain"] == domain, "code"].value_counts()
-    frame = counts.rename_axis("code").reset_index(name="n").sort_values(["n", "code"], ascending=[False, True], kind="stable")
+    frame = (
+        counts.rename_axis("code")
+        .reset_index(name="n")
+        .sort_values(["n", "code"], ascending=[False, True], kind="stable")
+    )
     return frame["code"].head(n).tolist()
 
 
@@ -418,7 +535,9 @@ class FrameworkMatrix:
     def share_array(self) -> np.ndarray:
         """Facilitator shares as floats (NaN where withheld or empty) in site x stage order."""
         wide = self._wide(self.shares, "facilitator", {s: s for s in self.sites})
-        return wide.apply(lambda col: pd.to_numeric(col.where(~col.isin([disclosure.SUPPRESSED, disclosure.EMPTY])), errors="coerce")).to_numpy(dtype=float)
+        return wide.apply(
+            lambda col: pd.to_numeric(col.where(~col.isin([disclosure.SUPPRESSED, disclosure.EMPTY])), errors="coerce")
+        ).to_numpy(dtype=float)
 
     def share_status(self) -> np.ndarray:
         """'shown', 'c' (withheld) or '-' (no segments) for each site x stage cell."""
@@ -426,12 +545,16 @@ class FrameworkMatrix:
         return np.where(wide == disclosure.SUPPRESSED, "c", np.where(wide == disclosure.EMPTY, "-", "shown"))
 
 
-def framework_matrix(segments: pd.DataFrame, threshold: int = 5, site_ids: Sequence[str] | None = None) -> FrameworkMatrix:
+def framework_matrix(
+    segments: pd.DataFrame, threshold: int = 5, site_ids: Sequence[str] | None = None
+) -> FrameworkMatrix:
     """The site x stage x domain matrix of coded segments, counts and shares, protected."""
     counts = segment_counts(segments, ("site_id", "stage", "domain"))
     if site_ids is not None:
         counts = counts[counts["site_id"].isin(site_ids)]
-    base = counts.pivot_table(index=["site_id", "stage"], columns="domain", values="segments", aggfunc="sum", sort=False)
+    base = counts.pivot_table(
+        index=["site_id", "stage"], columns="domain", values="segments", aggfunc="sum", sort=False
+    )
     base = base.reindex(columns=list(DOMAINS), fill_value=0).astype(int)
     base.columns.name = None
     protected = disclosure.protect(base, list(DOMAINS), threshold=threshold, totals="row")
@@ -454,7 +577,9 @@ def site_code_profile(segments: pd.DataFrame) -> pd.DataFrame:
     out["segments"] = out["facilitator"] + out["barrier"]
     site_total = out.groupby("site_id")["segments"].transform("sum")
     out["per_100"] = 100 * out["segments"] / site_total
-    out["facilitator_share"] = np.where(out["segments"] > 0, 100 * out["facilitator"] / out["segments"].where(out["segments"] > 0, 1), np.nan)
+    out["facilitator_share"] = np.where(
+        out["segments"] > 0, 100 * out["facilitator"] / out["segments"].where(out["segments"] > 0, 1), np.nan
+    )
     return out
 
 
@@ -534,7 +659,9 @@ def audit_questions(folder=None, codes: Iterable[str] | None = None) -> pd.DataF
     path = (folder or reference_dir()) / AUDIT_FILE
     file = f"data/reference/{AUDIT_FILE}"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
-    problems = [Problem(file, "required-column", "column missing", column=c) for c in AUDIT_COLUMNS if c not in frame.columns]
+    problems = [
+        Problem(file, "required-column", "column missing", column=c) for c in AUDIT_COLUMNS if c not in frame.columns
+    ]
     if problems:
         raise DataError(problems)
     known = set(codes) if codes is not None else set(codebook()["code"])
@@ -549,14 +676,34 @@ def audit_questions(folder=None, codes: Iterable[str] | None = None) -> pd.DataF
             problems.append(Problem(file, "allowed-values", "a stage id or 'all'", "stage", row, r["stage"]))
         for code in str(r["evidence_codes"]).split(";"):
             if code.strip() and code.strip() not in known:
-                problems.append(Problem(file, "codebook", "evidence code not in data/reference/codebook.csv", "evidence_codes", row, code))
+                problems.append(
+                    Problem(
+                        file,
+                        "codebook",
+                        "evidence code not in data/reference/codebook.csv",
+                        "evidence_codes",
+                        row,
+                        code,
+                    )
+                )
         roles = str(r["evidence_roles"]).split(";")
         if roles != ["any"]:
             for role in roles:
                 if role.strip() not in PARTICIPANT_ROLES:
-                    problems.append(Problem(file, "allowed-values", "'any' or participant roles separated by ';'", "evidence_roles", row, role))
+                    problems.append(
+                        Problem(
+                            file,
+                            "allowed-values",
+                            "'any' or participant roles separated by ';'",
+                            "evidence_roles",
+                            row,
+                            role,
+                        )
+                    )
     for i in frame.index[frame["question_id"].duplicated()]:
-        problems.append(Problem(file, "unique-key", "duplicate question_id", "question_id", int(i) + 1, frame.at[i, "question_id"]))
+        problems.append(
+            Problem(file, "unique-key", "duplicate question_id", "question_id", int(i) + 1, frame.at[i, "question_id"])
+        )
     if problems:
         raise DataError(problems)
     frame["codes"] = [tuple(c.strip() for c in s.split(";") if c.strip()) for s in frame["evidence_codes"]]
@@ -564,7 +711,9 @@ def audit_questions(folder=None, codes: Iterable[str] | None = None) -> pd.DataF
     return frame
 
 
-def score_from_share(n_segments: int, share: float, min_segments: int = 3, cuts: tuple[float, float] = (40.0, 70.0)) -> int:
+def score_from_share(
+    n_segments: int, share: float, min_segments: int = 3, cuts: tuple[float, float] = (40.0, 70.0)
+) -> int:
     """The audit rubric for one question, site and stage.
 
     0 *not evidenced*: fewer than ``min_segments`` relevant coded segments;
@@ -641,7 +790,9 @@ def audit_scores(
 def audit_matrix(scores: pd.DataFrame, site_id: str) -> pd.DataFrame:
     """Questions (rows) x stages (columns) of one site's scores (NaN where not applicable)."""
     part = scores[scores["site_id"] == site_id]
-    wide = part.pivot_table(index="question_id", columns="stage", values="score", aggfunc="first", dropna=False, sort=False)
+    wide = part.pivot_table(
+        index="question_id", columns="stage", values="score", aggfunc="first", dropna=False, sort=False
+    )
     order = list(dict.fromkeys(part["question_id"]))
     return wide.reindex(index=order, columns=list(STAGE_IDS))
 
@@ -658,5 +809,7 @@ def principle_summary(scores: pd.DataFrame) -> pd.DataFrame:
     """Per principle, over every audited site, question and stage: cells audited, mean score
     and the percentage of cells with no evidence (score 0)."""
     part = scores[scores["applies"]]
-    out = part.groupby("principle").agg(cells=("score", "size"), mean_score=("score", "mean"), not_evidenced=("score", lambda s: 100 * (s == 0).mean()))
+    out = part.groupby("principle").agg(
+        cells=("score", "size"), mean_score=("score", "mean"), not_evidenced=("score", lambda s: 100 * (s == 0).mean())
+    )
     return out.reindex([p for p in PRINCIPLES if p in out.index]).reset_index()

@@ -81,7 +81,11 @@ def experience_fit(survey: pd.DataFrame, item: str, by: str = "site_id") -> Ordi
         group = Factor("framework", fws, fws[0])
     else:
         raise ValueError("by must be 'site_id' or 'framework'")
-    factors = [group, Factor("respondent_type", ("parent_carer", "young_person"), "parent_carer"), Factor("wave", (1, 2), 1)]
+    factors = [
+        group,
+        Factor("respondent_type", ("parent_carer", "young_person"), "parent_carer"),
+        Factor("wave", (1, 2), 1),
+    ]
     return fit_ordinal(data, item, AGREEMENT, factors, file="experience_survey.csv")
 
 
@@ -102,7 +106,9 @@ def agreement_table(survey: pd.DataFrame, by: str = "site_id", draws: int = 500,
     return pd.concat(rows, ignore_index=True)
 
 
-def respondents_table(survey: pd.DataFrame, threshold: int = 5, labels: Mapping[str, str] | None = None) -> disclosure.ProtectedTable:
+def respondents_table(
+    survey: pd.DataFrame, threshold: int = 5, labels: Mapping[str, str] | None = None
+) -> disclosure.ProtectedTable:
     """Respondents by site and type (counts of people), protected, with totals."""
     counts = survey.groupby(["site_id", "respondent_type"]).size().unstack("respondent_type", fill_value=0)
     counts = counts.reindex(index=list(_sites_in(survey)), columns=list(RESPONDENT_LABELS), fill_value=0)
@@ -121,7 +127,10 @@ def partnership_fit(survey: pd.DataFrame) -> OrdinalFit:
     it is rated higher than partnership by the same people.
     """
     long = survey.melt(
-        id_vars=["respondent_id", "site_id", "respondent_type", "wave"], value_vars=list(ITEMS), var_name="item", value_name="answer"
+        id_vars=["respondent_id", "site_id", "respondent_type", "wave"],
+        value_vars=list(ITEMS),
+        var_name="item",
+        value_name="answer",
     )
     sites = _sites_in(survey)
     order = ("partner_in_decisions",) + tuple(i for i in ITEMS if i != "partner_in_decisions")
@@ -160,17 +169,29 @@ def _network_factors(net: pd.DataFrame) -> list[Factor]:
 def adoption_fit(net: pd.DataFrame) -> OrdinalFit:
     """Circle of engagement (aware < exploring < adopting < embedded) by framework, nation and
     organisation type, adjusted for years since first contact; cluster-robust by organisation."""
-    return fit_ordinal(net, "engagement", ENGAGEMENT, _network_factors(net), numeric=("years_since_first_contact",), cluster="organisation_id", file="network_survey.csv")
+    return fit_ordinal(
+        net,
+        "engagement",
+        ENGAGEMENT,
+        _network_factors(net),
+        numeric=("years_since_first_contact",),
+        cluster="organisation_id",
+        file="network_survey.csv",
+    )
 
 
 def transferability_fit(net: pd.DataFrame) -> OrdinalFit:
     """Perceived transferability (1-5) by framework, nation, organisation type and circle of
     engagement; cluster-robust by organisation."""
     factors = _network_factors(net) + [Factor("engagement", ENGAGEMENT, "aware")]
-    return fit_ordinal(net, "perceived_transferability", TRANSFERABILITY, factors, cluster="organisation_id", file="network_survey.csv")
+    return fit_ordinal(
+        net, "perceived_transferability", TRANSFERABILITY, factors, cluster="organisation_id", file="network_survey.csv"
+    )
 
 
-def predicted_by_framework_and_nation(fit: OrdinalFit, top: Sequence, draws: int = 400, seed: int = 20240601) -> pd.DataFrame:
+def predicted_by_framework_and_nation(
+    fit: OrdinalFit, top: Sequence, draws: int = 400, seed: int = 20240601
+) -> pd.DataFrame:
     """Standardised P(top categories) for every framework in every nation, with intervals.
 
     Each organisation-framework row is set to the framework and nation in turn and the
@@ -196,7 +217,9 @@ def organisations_by_nation(net: pd.DataFrame, threshold: int = 5) -> disclosure
     """Organisations responding, by nation and type (each counted once), protected."""
     orgs = net.drop_duplicates("organisation_id")
     counts = orgs.groupby(["nation", "organisation_type"]).size().unstack("organisation_type", fill_value=0)
-    counts = counts.reindex(index=[n for n in NATIONS if n in counts.index], columns=[t for t in ORGANISATION_TYPES], fill_value=0)
+    counts = counts.reindex(
+        index=[n for n in NATIONS if n in counts.index], columns=[t for t in ORGANISATION_TYPES], fill_value=0
+    )
     counts.index.name = "Nation"
     counts.columns = [t.replace("_", " ").capitalize() for t in counts.columns]
     return disclosure.protect(counts, threshold=threshold, totals="both")

@@ -93,7 +93,9 @@ def area_expected(params: Parameters, site_id: str) -> pd.DataFrame:
     t0 = float((start.year - months[0].year) * 12 + start.month - months[0].month)
     post = (t >= t0).astype(int)
     covid = np.asarray((months >= pd.Timestamp(sm.covid_start)) & (months <= pd.Timestamp(sm.covid_end)))
-    window = np.asarray((months >= pd.Timestamp(_CALIBRATION_WINDOW[0])) & (months <= pd.Timestamp(_CALIBRATION_WINDOW[1])))
+    window = np.asarray(
+        (months >= pd.Timestamp(_CALIBRATION_WINDOW[0])) & (months <= pd.Timestamp(_CALIBRATION_WINDOW[1]))
+    )
     t_c = float(np.mean(t[window]))
     frames = []
     for area in sp.areas:
@@ -101,17 +103,33 @@ def area_expected(params: Parameters, site_id: str) -> pd.DataFrame:
         for m in schemas.AREA_MEASURES:
             h = sm.harmonics[m]
             w = 2 * np.pi * month_of_year / 12.0
-            log_mu = (np.log(pop) + area.log_trend_per_year[m] * (t - t_c) / 12.0
-                      + h[0] * np.sin(w) + h[1] * np.cos(w) + h[2] * np.sin(2 * w) + h[3] * np.cos(2 * w)
-                      + sm.covid_log_rate_ratio[m] * covid)
+            log_mu = (
+                np.log(pop)
+                + area.log_trend_per_year[m] * (t - t_c) / 12.0
+                + h[0] * np.sin(w)
+                + h[1] * np.cos(w)
+                + h[2] * np.sin(2 * w)
+                + h[3] * np.cos(2 * w)
+                + sm.covid_log_rate_ratio[m] * covid
+            )
             if area.area_role == "site":
                 eff = sp.its[m]
                 log_mu = log_mu + post * (math.log(eff.level_rate_ratio) + eff.slope_change_per_month * (t - t0))
             b0 = math.log(area.monthly_level[m]) - math.log(np.mean(np.exp(log_mu[window])))
-            frames.append(pd.DataFrame({
-                "site_id": site_id, "area_code": area.area_code, "area_role": area.area_role, "month": months,
-                "measure": m, "expected": np.exp(log_mu + b0), "population_0_17": pop.astype(np.int64), "post": post,
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "site_id": site_id,
+                        "area_code": area.area_code,
+                        "area_role": area.area_role,
+                        "month": months,
+                        "measure": m,
+                        "expected": np.exp(log_mu + b0),
+                        "population_0_17": pop.astype(np.int64),
+                        "post": post,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -140,7 +158,10 @@ def _solve_intercept(lin: np.ndarray, target: float = 0.5) -> float:
 
 
 def simulate_cohort(
-    params: Parameters, rng: np.random.Generator, sites: list[str] | None = None, per_arm: int | None = None,
+    params: Parameters,
+    rng: np.random.Generator,
+    sites: list[str] | None = None,
+    per_arm: int | None = None,
     return_latent: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Young people and their four waves of outcomes (tables ``young_people``, ``outcomes``).
@@ -180,8 +201,12 @@ def simulate_cohort(
         level = cm.risk_intercept + cm.risk_z * z + cm.risk_looked_after * lac + cm.risk_age * (age - 14)
         e0 = rng.normal(0, cm.risk_residual_sd, n)
         risk0 = np.clip(np.round(level + e0, 1), 0, 30)
-        lin = (cm.ps_age * (age - 14) + cm.ps_risk * (risk0 - 15) + cm.ps_looked_after * lac
-               + cm.ps_log_prior_missing * np.log1p(prior))
+        lin = (
+            cm.ps_age * (age - 14)
+            + cm.ps_risk * (risk0 - 15)
+            + cm.ps_looked_after * lac
+            + cm.ps_log_prior_missing * np.log1p(prior)
+        )
         a = _solve_intercept(lin)
         innovation = (rng.random(n) < expit(a + lin)).astype(int)
         start = pd.Timestamp(cm.recruitment_start)
@@ -196,80 +221,165 @@ def simulate_cohort(
         W = len(waves)
         # missing episodes
         u = rng.normal(0, cm.miss_person_sd, n)
-        eta = (cm.miss_intercept + cm.miss_looked_after * lac + cm.miss_age * (age - 14) + cm.miss_log_prior * np.log1p(prior)
-               + cm.miss_risk_per5 * (risk0 - 15) / 5 + u)
-        log_mu = (eta[:, None] + post[None, :] * (cm.miss_post + cm.miss_post_risk_per5 * (risk0[:, None] - 15) / 5
-                                                  + math.log(eff.missing_episodes_rate_ratio) * innovation[:, None]))
+        eta = (
+            cm.miss_intercept
+            + cm.miss_looked_after * lac
+            + cm.miss_age * (age - 14)
+            + cm.miss_log_prior * np.log1p(prior)
+            + cm.miss_risk_per5 * (risk0 - 15) / 5
+            + u
+        )
+        log_mu = eta[:, None] + post[None, :] * (
+            cm.miss_post
+            + cm.miss_post_risk_per5 * (risk0[:, None] - 15) / 5
+            + math.log(eff.missing_episodes_rate_ratio) * innovation[:, None]
+        )
         missing = _nb(rng, np.exp(log_mu), cm.miss_alpha)
         missing[:, 0] = prior
         # exploitation-risk score
-        slope_r = (cm.risk_slope + cm.risk_slope_age * (age - 14) + cm.risk_slope_looked_after * lac
-                   + cm.risk_slope_log_prior * np.log1p(prior) + eff.exploitation_risk_slope_per_month * innovation
-                   + rng.normal(0, cm.risk_slope_sd, n))
+        slope_r = (
+            cm.risk_slope
+            + cm.risk_slope_age * (age - 14)
+            + cm.risk_slope_looked_after * lac
+            + cm.risk_slope_log_prior * np.log1p(prior)
+            + eff.exploitation_risk_slope_per_month * innovation
+            + rng.normal(0, cm.risk_slope_sd, n)
+        )
         risk = level[:, None] + slope_r[:, None] * waves[None, :] + rng.normal(0, cm.risk_residual_sd, (n, W))
         risk[:, 0] = level + e0
         risk = np.clip(np.round(risk, 1), 0, 30)
         # SWEMWBS
-        w_level = (cm.swem_intercept + cm.swem_z * z + cm.swem_looked_after * lac + cm.swem_male * male
-                   + rng.normal(0, cm.swem_person_sd, n))
-        slope_w = (cm.swem_slope + cm.swem_slope_age * (age - 14) + cm.swem_slope_looked_after * lac
-                   + eff.swemwbs_slope_per_month * innovation + rng.normal(0, cm.swem_slope_sd, n))
-        swem = np.clip(np.round(w_level[:, None] + slope_w[:, None] * waves[None, :]
-                                + rng.normal(0, cm.swem_residual_sd, (n, W)), 2), 7, 35)
+        w_level = (
+            cm.swem_intercept
+            + cm.swem_z * z
+            + cm.swem_looked_after * lac
+            + cm.swem_male * male
+            + rng.normal(0, cm.swem_person_sd, n)
+        )
+        slope_w = (
+            cm.swem_slope
+            + cm.swem_slope_age * (age - 14)
+            + cm.swem_slope_looked_after * lac
+            + eff.swemwbs_slope_per_month * innovation
+            + rng.normal(0, cm.swem_slope_sd, n)
+        )
+        swem = np.clip(
+            np.round(
+                w_level[:, None] + slope_w[:, None] * waves[None, :] + rng.normal(0, cm.swem_residual_sd, (n, W)), 2
+            ),
+            7,
+            35,
+        )
         # attendance
-        a_level = 100 * expit(cm.att_logit_intercept + cm.att_logit_z * z + cm.att_logit_looked_after * lac
-                              + cm.att_logit_age * (age - 14))
-        slope_a = (cm.att_slope + cm.att_slope_age * (age - 14) + eff.attendance_slope_per_month * innovation
-                   + rng.normal(0, cm.att_slope_sd, n))
-        attend = np.clip(np.round(a_level[:, None] + slope_a[:, None] * waves[None, :]
-                                  + rng.normal(0, cm.att_residual_sd, (n, W)), 1), 0, 100)
+        a_level = 100 * expit(
+            cm.att_logit_intercept
+            + cm.att_logit_z * z
+            + cm.att_logit_looked_after * lac
+            + cm.att_logit_age * (age - 14)
+        )
+        slope_a = (
+            cm.att_slope
+            + cm.att_slope_age * (age - 14)
+            + eff.attendance_slope_per_month * innovation
+            + rng.normal(0, cm.att_slope_sd, n)
+        )
+        attend = np.clip(
+            np.round(
+                a_level[:, None] + slope_a[:, None] * waves[None, :] + rng.normal(0, cm.att_residual_sd, (n, W)), 1
+            ),
+            0,
+            100,
+        )
         # justice contact
         v = rng.normal(0, cm.justice_person_sd, n)
-        logit_j = (cm.justice_intercept + cm.justice_z * z + cm.justice_looked_after * lac + cm.justice_male * male
-                   + cm.justice_age * (age - 14) + v)[:, None] + post[None, :] * (
-                       cm.justice_post + math.log(eff.justice_contact_odds_ratio) * innovation[:, None])
+        logit_j = (
+            cm.justice_intercept
+            + cm.justice_z * z
+            + cm.justice_looked_after * lac
+            + cm.justice_male * male
+            + cm.justice_age * (age - 14)
+            + v
+        )[:, None] + post[None, :] * (cm.justice_post + math.log(eff.justice_contact_odds_ratio) * innovation[:, None])
         justice = (rng.random((n, W)) < expit(logit_j)).astype(int)
         # care: entry for those not looked after; placement moves as a Poisson process while in care
         window_start = waves - 6.0  # months relative to baseline
-        entry = np.where(lac == 1, -rng.uniform(6.5, 48.0, n), np.where(rng.random(n) < cm.care_entry_prob,
-                                                                         rng.uniform(0, 18.0, n), np.inf))
+        entry = np.where(
+            lac == 1,
+            -rng.uniform(6.5, 48.0, n),
+            np.where(rng.random(n) < cm.care_entry_prob, rng.uniform(0, 18.0, n), np.inf),
+        )
         frail = rng.gamma(cm.moves_frailty_shape, 1.0 / cm.moves_frailty_shape, n)
-        rate = np.exp(cm.moves_intercept + cm.moves_z * z + cm.moves_log_prior * np.log1p(prior))[:, None] * frail[:, None] * \
-            np.exp(post[None, :] * (cm.moves_post + math.log(eff.placement_moves_rate_ratio) * innovation[:, None]))
+        rate = (
+            np.exp(cm.moves_intercept + cm.moves_z * z + cm.moves_log_prior * np.log1p(prior))[:, None]
+            * frail[:, None]
+            * np.exp(post[None, :] * (cm.moves_post + math.log(eff.placement_moves_rate_ratio) * innovation[:, None]))
+        )
         in_care = np.clip(waves[None, :] - np.maximum(window_start[None, :], entry[:, None]), 0, 6.0)  # months in care
         moves = rng.poisson(rate * in_care / 6.0)
         # attrition (monotone, MAR)
         observed = np.ones((n, W), dtype=int)
         for k in range(1, W):
-            p_drop = expit(cm.attr_intercept + cm.attr_looked_after * lac + cm.attr_log_prev_missing * np.log1p(missing[:, k - 1])
-                           + cm.attr_age * (age - 14) + cm.attr_comparison * (1 - innovation))
+            p_drop = expit(
+                cm.attr_intercept
+                + cm.attr_looked_after * lac
+                + cm.attr_log_prev_missing * np.log1p(missing[:, k - 1])
+                + cm.attr_age * (age - 14)
+                + cm.attr_comparison * (1 - innovation)
+            )
             drop = rng.random(n) < p_drop
             observed[:, k] = observed[:, k - 1] * (~drop)
-        yp_parts.append(pd.DataFrame({
-            "person_id": ids, "site_id": sid, "arm": np.where(innovation == 1, "innovation", "comparison"),
-            "sex": np.where(female, "female", "male"), "age_at_baseline": age.astype(np.int64), "ethnicity": ethnicity,
-            "looked_after": lac.astype(np.int64), "prior_missing_episodes": prior.astype(np.int64),
-            "baseline_risk_score": risk0, "baseline_date": baseline,
-        }))
+        yp_parts.append(
+            pd.DataFrame(
+                {
+                    "person_id": ids,
+                    "site_id": sid,
+                    "arm": np.where(innovation == 1, "innovation", "comparison"),
+                    "sex": np.where(female, "female", "male"),
+                    "age_at_baseline": age.astype(np.int64),
+                    "ethnicity": ethnicity,
+                    "looked_after": lac.astype(np.int64),
+                    "prior_missing_episodes": prior.astype(np.int64),
+                    "baseline_risk_score": risk0,
+                    "baseline_date": baseline,
+                }
+            )
+        )
         rep = np.repeat(np.array(ids, dtype=object), W)
         obs_flat = observed.ravel()
-        full = pd.DataFrame({
-            "person_id": rep, "wave_month": np.tile(np.array(schemas.WAVE_MONTHS, dtype=np.int64), n), "observed": obs_flat,
-            "missing_episodes": missing.ravel().astype(float), "exploitation_risk_score": risk.ravel(),
-            "swemwbs": swem.ravel(), "school_attendance_pct": attend.ravel(), "placement_moves": moves.ravel().astype(float),
-            "justice_contact": justice.ravel().astype(float),
-        })
+        full = pd.DataFrame(
+            {
+                "person_id": rep,
+                "wave_month": np.tile(np.array(schemas.WAVE_MONTHS, dtype=np.int64), n),
+                "observed": obs_flat,
+                "missing_episodes": missing.ravel().astype(float),
+                "exploitation_risk_score": risk.ravel(),
+                "swemwbs": swem.ravel(),
+                "school_attendance_pct": attend.ravel(),
+                "placement_moves": moves.ravel().astype(float),
+                "justice_contact": justice.ravel().astype(float),
+            }
+        )
         masked = full.copy()
         for c in schemas.OUTCOME_COLUMNS:
             masked[c] = masked[c].where(obs_flat == 1)
         out_parts.append(masked)
         if return_latent:
-            latent_parts.append(pd.DataFrame({
-                "person_id": ids, "site_id": sid, "z": z, "care_entry_month": entry, "propensity_intercept": a,
-                "arm": np.where(innovation == 1, "innovation", "comparison"), "baseline_date": baseline,
-                "age": age, "risk0": risk0,
-                **{f"moves_{int(w)}": moves[:, k] for k, w in enumerate(waves)},
-            }))
+            latent_parts.append(
+                pd.DataFrame(
+                    {
+                        "person_id": ids,
+                        "site_id": sid,
+                        "z": z,
+                        "care_entry_month": entry,
+                        "propensity_intercept": a,
+                        "arm": np.where(innovation == 1, "innovation", "comparison"),
+                        "baseline_date": baseline,
+                        "age": age,
+                        "risk0": risk0,
+                        **{f"moves_{int(w)}": moves[:, k] for k, w in enumerate(waves)},
+                    }
+                )
+            )
     young_people = pd.concat(yp_parts, ignore_index=True)
     outcomes = pd.concat(out_parts, ignore_index=True)
     if return_latent:
@@ -289,18 +399,27 @@ def simulate_service_activity(params: Parameters, young_people: pd.DataFrame, rn
     framework = young_people["site_id"].map(lambda s: params.sites[s].framework).to_numpy()
     arm = young_people["arm"].to_numpy()
     risk = young_people["baseline_risk_score"].to_numpy()
-    open_months = np.clip(np.round(rng.gamma(am.open_months_shape, am.open_months_scale * (1 + 0.03 * (risk - 15)).clip(0.5))
-                                   + am.min_open_months), am.min_open_months, 18).astype(int)
+    open_months = np.clip(
+        np.round(
+            rng.gamma(am.open_months_shape, am.open_months_scale * (1 + 0.03 * (risk - 15)).clip(0.5))
+            + am.min_open_months
+        ),
+        am.min_open_months,
+        18,
+    ).astype(int)
     base_month = young_people["baseline_date"].dt.to_period("M").dt.to_timestamp().to_numpy()
     rows_person, rows_month, rows_role, rows_hours = [], [], [], []
     month_index = np.arange(18)
     active = month_index[None, :] < open_months[:, None]  # n x 18
     for role in schemas.STAFF_ROLES:
         p = np.array([params.activity.p_contact[a][role] for a in arm])
-        boost = np.array([1.3 if (a == "innovation" and am.framework_emphasis[f] == role) else 1.0
-                          for a, f in zip(arm, framework)])
+        boost = np.array(
+            [1.3 if (a == "innovation" and am.framework_emphasis[f] == role) else 1.0 for a, f in zip(arm, framework)]
+        )
         p = np.clip(p * boost, 0, 0.98)
-        mean = np.array([params.activity.mean_hours[a][role] for a in arm]) * np.exp(am.risk_hours_per_point * (risk - 15))
+        mean = np.array([params.activity.mean_hours[a][role] for a in arm]) * np.exp(
+            am.risk_hours_per_point * (risk - 15)
+        )
         contact = active & (rng.random((n, 18)) < p[:, None])
         hours = rng.gamma(am.hours_shape, mean[:, None] / am.hours_shape, (n, 18))
         hours = np.round(hours * 4) / 4
@@ -313,10 +432,15 @@ def simulate_service_activity(params: Parameters, young_people: pd.DataFrame, rn
     i = np.concatenate(rows_person)
     k = np.concatenate(rows_month)
     months = _add_months(pd.DatetimeIndex(base_month[i]), k)
-    frame = pd.DataFrame({
-        "person_id": young_people["person_id"].to_numpy()[i], "site_id": young_people["site_id"].to_numpy()[i],
-        "month": months, "staff_role": np.concatenate(rows_role), "contact_hours": np.concatenate(rows_hours),
-    })
+    frame = pd.DataFrame(
+        {
+            "person_id": young_people["person_id"].to_numpy()[i],
+            "site_id": young_people["site_id"].to_numpy()[i],
+            "month": months,
+            "staff_role": np.concatenate(rows_role),
+            "contact_hours": np.concatenate(rows_hours),
+        }
+    )
     return frame.sort_values(["person_id", "month", "staff_role"], kind="stable").reset_index(drop=True)
 
 
@@ -325,8 +449,9 @@ def _add_months(months: pd.DatetimeIndex, k: np.ndarray) -> pd.DatetimeIndex:
     return pd.to_datetime({"year": total // 12, "month": total % 12 + 1, "day": 1})
 
 
-def simulate_placements(params: Parameters, young_people: pd.DataFrame, latent: pd.DataFrame,
-                        rng: np.random.Generator) -> pd.DataFrame:
+def simulate_placements(
+    params: Parameters, young_people: pd.DataFrame, latent: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Placements consistent with the cohort: one placement from entry to care, one more per move.
 
     Moves in each 6-month window before a wave are the ``placement_moves`` of that wave
@@ -336,9 +461,13 @@ def simulate_placements(params: Parameters, young_people: pd.DataFrame, latent: 
     """
     lat = latent.set_index("person_id")
     rows = []
-    for person, site, base, age, risk in zip(young_people["person_id"], young_people["site_id"],
-                                                 young_people["baseline_date"], young_people["age_at_baseline"],
-                                                 young_people["baseline_risk_score"]):
+    for person, site, base, age, risk in zip(
+        young_people["person_id"],
+        young_people["site_id"],
+        young_people["baseline_date"],
+        young_people["age_at_baseline"],
+        young_people["baseline_risk_score"],
+    ):
         info = lat.loc[person]
         entry = float(info["care_entry_month"])
         if not math.isfinite(entry):
@@ -394,8 +523,9 @@ def _deflators() -> dict[str, float]:
     return {str(k): float(v) for k, v in zip(frame["fiscal_year"], frame["gdp_deflator"])}
 
 
-def simulate_innovation_costs(params: Parameters, rng: np.random.Generator, deflators: dict[str, float] | None = None
-                              ) -> pd.DataFrame:
+def simulate_innovation_costs(
+    params: Parameters, rng: np.random.Generator, deflators: dict[str, float] | None = None
+) -> pd.DataFrame:
     """Start-up costs in the first financial years of each innovation, running costs after.
 
     Amounts are drawn in ``CostModel.price_year`` prices and converted to the cash prices
@@ -448,8 +578,9 @@ def simulate_stage_events(params: Parameters, rng: np.random.Generator) -> pd.Da
             rows.append((sid, date, stage, kind))
     frame = pd.DataFrame(rows, columns=["site_id", "event_date", "stage", "event_type"])
     order = {s: i for i, s in enumerate(params.sites)}
-    frame = frame.sort_values(["site_id", "event_date"], key=lambda s: s.map(order) if s.name == "site_id" else s,
-                              kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(
+        ["site_id", "event_date"], key=lambda s: s.map(order) if s.name == "site_id" else s, kind="stable"
+    ).reset_index(drop=True)
     frame.insert(0, "event_id", [f"EV{i + 1:04d}" for i in range(len(frame))])
     return frame
 
@@ -465,8 +596,9 @@ def stage_at(events: pd.DataFrame, site_id: str, date: pd.Timestamp) -> tuple[st
     return str(last["stage"]), bool(troubled), reached
 
 
-def simulate_coded_segments(params: Parameters, events: pd.DataFrame, codebook: pd.DataFrame,
-                            rng: np.random.Generator) -> pd.DataFrame:
+def simulate_coded_segments(
+    params: Parameters, events: pd.DataFrame, codebook: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Coded segments (~150-300 a site): codes only, no text of speech.
 
     ``P(facilitator) = expit(site effect + 0.15 x stage order - 0.9 if stalled or regressed
@@ -507,8 +639,14 @@ def simulate_coded_segments(params: Parameters, events: pd.DataFrame, codebook: 
 
 
 _CUTS = np.array([-2.2, -1.0, 0.2, 1.5])
-_ITEM_SHIFT = {"listened_to": 0.25, "trusted_worker": 0.35, "felt_safer": -0.10, "partner_in_decisions": -0.30,
-               "help_fitted_needs": 0.0, "overall_experience": 0.15}
+_ITEM_SHIFT = {
+    "listened_to": 0.25,
+    "trusted_worker": 0.35,
+    "felt_safer": -0.10,
+    "partner_in_decisions": -0.30,
+    "help_fitted_needs": 0.0,
+    "overall_experience": 0.15,
+}
 
 
 def simulate_experience_survey(params: Parameters, rng: np.random.Generator) -> pd.DataFrame:
@@ -533,19 +671,50 @@ def simulate_experience_survey(params: Parameters, rng: np.random.Generator) -> 
             score[rng.random(n) < 0.01] = np.nan
             items[item] = score
         for i in range(n):
-            rows.append({"site_id": sid, "respondent_type": "young_person" if yp[i] else "parent_carer",
-                         "wave": int(wave[i]), **{k: v[i] for k, v in items.items()}})
+            rows.append(
+                {
+                    "site_id": sid,
+                    "respondent_type": "young_person" if yp[i] else "parent_carer",
+                    "wave": int(wave[i]),
+                    **{k: v[i] for k, v in items.items()},
+                }
+            )
     frame = pd.DataFrame(rows)
     frame.insert(0, "respondent_id", [f"R{i + 1:05d}" for i in range(len(frame))])
     return frame
 
 
 _NATION_P = {"England": 0.55, "Scotland": 0.14, "Wales": 0.10, "Northern Ireland": 0.07, "Overseas": 0.14}
-_TYPE_P = {"local_authority": 0.30, "voluntary_sector": 0.25, "health": 0.12, "police": 0.10, "education": 0.13, "other": 0.10}
+_TYPE_P = {
+    "local_authority": 0.30,
+    "voluntary_sector": 0.25,
+    "health": 0.12,
+    "police": 0.10,
+    "education": 0.13,
+    "other": 0.10,
+}
 _FRAMEWORK_P = {
-    "contextual_safeguarding": {"England": 0.75, "Scotland": 0.45, "Wales": 0.60, "Northern Ireland": 0.50, "Overseas": 0.55},
-    "trauma_informed_practice": {"England": 0.45, "Scotland": 0.80, "Wales": 0.60, "Northern Ireland": 0.55, "Overseas": 0.50},
-    "transitional_safeguarding": {"England": 0.40, "Scotland": 0.20, "Wales": 0.30, "Northern Ireland": 0.20, "Overseas": 0.15},
+    "contextual_safeguarding": {
+        "England": 0.75,
+        "Scotland": 0.45,
+        "Wales": 0.60,
+        "Northern Ireland": 0.50,
+        "Overseas": 0.55,
+    },
+    "trauma_informed_practice": {
+        "England": 0.45,
+        "Scotland": 0.80,
+        "Wales": 0.60,
+        "Northern Ireland": 0.55,
+        "Overseas": 0.50,
+    },
+    "transitional_safeguarding": {
+        "England": 0.40,
+        "Scotland": 0.20,
+        "Wales": 0.30,
+        "Northern Ireland": 0.20,
+        "Overseas": 0.15,
+    },
 }
 _FRAMEWORK_YEARS = {"contextual_safeguarding": 3.5, "trauma_informed_practice": 3.0, "transitional_safeguarding": 2.0}
 _ENGAGE_CUTS = np.array([0.6, 1.8, 3.0])
@@ -577,8 +746,18 @@ def simulate_network_survey(params: Parameters, rng: np.random.Generator) -> pd.
             overseas_ts = 0.3 if (nation[i] == "Overseas" and f == "transitional_safeguarding") else 0.0
             trans = int(np.clip(np.round(2.4 + 0.5 * level - overseas_ts + rng.normal(0, 0.8)), 1, 5))
             rows.append((f"ORG{i + 1:04d}", nation[i], otype[i], f, schemas.ENGAGEMENT_LEVELS[level], trans, years))
-    return pd.DataFrame(rows, columns=["organisation_id", "nation", "organisation_type", "framework", "engagement",
-                                       "perceived_transferability", "years_since_first_contact"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "organisation_id",
+            "nation",
+            "organisation_type",
+            "framework",
+            "engagement",
+            "perceived_transferability",
+            "years_since_first_contact",
+        ],
+    )
 
 
 # ======================================================================================
@@ -590,8 +769,9 @@ def _codebook() -> pd.DataFrame:
     return data_sites.codebook()
 
 
-def generate(seed: int = DEFAULT_SEED, per_arm: int | None = None, params: Parameters | None = None
-             ) -> dict[str, pd.DataFrame]:
+def generate(
+    seed: int = DEFAULT_SEED, per_arm: int | None = None, params: Parameters | None = None
+) -> dict[str, pd.DataFrame]:
     """Every case-level table, in memory, for one seed (``per_arm`` shrinks the cohort for tests)."""
     params = params if params is not None else default_parameters(seed)
     if per_arm is not None:
@@ -614,8 +794,9 @@ def generate(seed: int = DEFAULT_SEED, per_arm: int | None = None, params: Param
     return {name: tables[name] for name in schemas.CASE_TABLES}
 
 
-def write(out: Path | str, seed: int = DEFAULT_SEED, per_arm: int | None = None, params: Parameters | None = None
-          ) -> dict[str, Path]:
+def write(
+    out: Path | str, seed: int = DEFAULT_SEED, per_arm: int | None = None, params: Parameters | None = None
+) -> dict[str, Path]:
     """Generate and write every table plus ``manifest.json`` into ``out``; returns the paths.
 
     The tables are validated against their schemas before writing; a generator bug raises
@@ -634,7 +815,8 @@ def write(out: Path | str, seed: int = DEFAULT_SEED, per_arm: int | None = None,
         text = schemas.to_csv_text(table, frame)
         texts[table.file] = text
         typed[name], more = schemas.validate_frame(
-            table, pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False), table.file)
+            table, pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False), table.file
+        )
         problems += more
     for name, frame in typed.items():
         problems += schemas.check_foreign_keys(schemas.get(name), frame, typed)

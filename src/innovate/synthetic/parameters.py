@@ -39,8 +39,15 @@ SCOTTISH_COMPARATOR_CODES = ("S12000091", "S12000092", "S12000093")
 
 # Streams: one per table, so tables are independent of each other's sizes.
 _STREAMS = {
-    "parameters": 0, "area_series": 1, "cohort": 2, "service_activity": 3, "placements": 4,
-    "innovation_costs": 5, "stage_events": 6, "coded_segments": 7, "experience_survey": 8,
+    "parameters": 0,
+    "area_series": 1,
+    "cohort": 2,
+    "service_activity": 3,
+    "placements": 4,
+    "innovation_costs": 5,
+    "stage_events": 6,
+    "coded_segments": 7,
+    "experience_survey": 8,
     "network_survey": 9,
 }
 
@@ -211,12 +218,25 @@ class CohortModel:
 class CostModel:
     """Innovation costs: 2024-25 prices per item a year before the site's scale and noise."""
 
-    start_up: dict[str, float] = field(default_factory=lambda: {
-        "training": 60_000.0, "practice_development": 80_000.0, "project_management": 50_000.0,
-        "partnership_work": 30_000.0, "evaluation_and_data": 20_000.0})
-    running: dict[str, float] = field(default_factory=lambda: {
-        "additional_staff": 250_000.0, "training": 25_000.0, "project_management": 30_000.0,
-        "partnership_work": 20_000.0, "evaluation_and_data": 15_000.0, "practice_development": 12_000.0})
+    start_up: dict[str, float] = field(
+        default_factory=lambda: {
+            "training": 60_000.0,
+            "practice_development": 80_000.0,
+            "project_management": 50_000.0,
+            "partnership_work": 30_000.0,
+            "evaluation_and_data": 20_000.0,
+        }
+    )
+    running: dict[str, float] = field(
+        default_factory=lambda: {
+            "additional_staff": 250_000.0,
+            "training": 25_000.0,
+            "project_management": 30_000.0,
+            "partnership_work": 20_000.0,
+            "evaluation_and_data": 15_000.0,
+            "practice_development": 12_000.0,
+        }
+    )
     start_up_years: int = 2
     second_start_up_year_share: float = 0.5
     noise_sd: float = 0.20  # log-normal noise on each line
@@ -228,23 +248,54 @@ class CostModel:
 class ActivityModel:
     """Contact hours by role: monthly chance of any contact and mean hours when in contact."""
 
-    p_contact: dict[str, dict[str, float]] = field(default_factory=lambda: {
-        "comparison": {"social_worker": 0.85, "senior_practitioner": 0.15, "youth_worker": 0.15,
-                       "specialist_exploitation_worker": 0.08, "family_support_worker": 0.25, "team_manager": 0.30},
-        "innovation": {"social_worker": 0.80, "senior_practitioner": 0.20, "youth_worker": 0.45,
-                       "specialist_exploitation_worker": 0.40, "family_support_worker": 0.30, "team_manager": 0.30},
-    })
-    mean_hours: dict[str, dict[str, float]] = field(default_factory=lambda: {
-        "comparison": {"social_worker": 3.0, "senior_practitioner": 1.5, "youth_worker": 2.5,
-                       "specialist_exploitation_worker": 2.0, "family_support_worker": 3.0, "team_manager": 0.5},
-        "innovation": {"social_worker": 2.8, "senior_practitioner": 1.5, "youth_worker": 4.0,
-                       "specialist_exploitation_worker": 3.5, "family_support_worker": 3.0, "team_manager": 0.6},
-    })
+    p_contact: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {
+            "comparison": {
+                "social_worker": 0.85,
+                "senior_practitioner": 0.15,
+                "youth_worker": 0.15,
+                "specialist_exploitation_worker": 0.08,
+                "family_support_worker": 0.25,
+                "team_manager": 0.30,
+            },
+            "innovation": {
+                "social_worker": 0.80,
+                "senior_practitioner": 0.20,
+                "youth_worker": 0.45,
+                "specialist_exploitation_worker": 0.40,
+                "family_support_worker": 0.30,
+                "team_manager": 0.30,
+            },
+        }
+    )
+    mean_hours: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {
+            "comparison": {
+                "social_worker": 3.0,
+                "senior_practitioner": 1.5,
+                "youth_worker": 2.5,
+                "specialist_exploitation_worker": 2.0,
+                "family_support_worker": 3.0,
+                "team_manager": 0.5,
+            },
+            "innovation": {
+                "social_worker": 2.8,
+                "senior_practitioner": 1.5,
+                "youth_worker": 4.0,
+                "specialist_exploitation_worker": 3.5,
+                "family_support_worker": 3.0,
+                "team_manager": 0.6,
+            },
+        }
+    )
     #: framework -> role whose chance of contact is multiplied by 1.3 in the innovation arm
-    framework_emphasis: dict[str, str] = field(default_factory=lambda: {
-        "contextual_safeguarding": "specialist_exploitation_worker",
-        "trauma_informed_practice": "family_support_worker",
-        "transitional_safeguarding": "youth_worker"})
+    framework_emphasis: dict[str, str] = field(
+        default_factory=lambda: {
+            "contextual_safeguarding": "specialist_exploitation_worker",
+            "trauma_informed_practice": "family_support_worker",
+            "transitional_safeguarding": "youth_worker",
+        }
+    )
     hours_shape: float = 2.0  # gamma shape of hours given contact
     risk_hours_per_point: float = 0.03  # log hours per risk-score point above 15
     open_months_shape: float = 2.0
@@ -313,23 +364,32 @@ def calibration_targets() -> dict[str, object]:
     missing_frame = _missing_incidents()
     incidents = _annual_mean(missing_frame, [str(missing_frame["measure"].iloc[0])], _MISSING_YEARS) / 12.0
     ratio = _r(float(incidents["E92000001"] / efr["E92000001"]), 4)
-    missing_rule = (f"looked-after children's missing incidents (DfE, innovate.public.missing_from_care), mean of years "
-                    f"ending March {_MISSING_YEARS[0]}-{_MISSING_YEARS[-1]} / 12 (zero years skipped as possible "
-                    f"recording gaps); an area without a figure uses efr x the England ratio {ratio}")
-    population = pop[pop["status"] == ""].pivot_table(index="area_code", columns="year", values="value", aggfunc="first")
+    missing_rule = (
+        f"looked-after children's missing incidents (DfE, innovate.public.missing_from_care), mean of years "
+        f"ending March {_MISSING_YEARS[0]}-{_MISSING_YEARS[-1]} / 12 (zero years skipped as possible "
+        f"recording gaps); an area without a figure uses efr x the England ratio {ratio}"
+    )
+    population = pop[pop["status"] == ""].pivot_table(
+        index="area_code", columns="year", values="value", aggfunc="first"
+    )
     names = pop.drop_duplicates("area_code").set_index("area_code")["area_name"]
     return {
-        "efr": efr, "exploitation": exploit, "missing": incidents, "missing_ratio": ratio,
-        "population": population, "names": names, "levels": pop.drop_duplicates("area_code").set_index("area_code")["level"],
+        "efr": efr,
+        "exploitation": exploit,
+        "missing": incidents,
+        "missing_ratio": ratio,
+        "population": population,
+        "names": names,
+        "levels": pop.drop_duplicates("area_code").set_index("area_code")["level"],
         "rules": {
             "efr_referrals": "DfE children in need census, episodes with any of the five extra-familial factors at the end "
-                             f"of assessment, mean of years ending March {_FACTOR_YEARS[0]}-{_FACTOR_YEARS[-1]} / 12 "
-                             "('c' counted as 3; years with other codes skipped)",
+            f"of assessment, mean of years ending March {_FACTOR_YEARS[0]}-{_FACTOR_YEARS[-1]} / 12 "
+            "('c' counted as 3; years with other codes skipped)",
             "exploitation_identifications": "the same for child sexual plus child criminal exploitation",
             "missing_episodes": missing_rule,
             "population_0_17": "ONS mid-year estimate of children aged 0-17 for the calendar year (DfE file)",
             "calibration_window": f"expected counts average the monthly level over {_CALIBRATION_WINDOW[0]}.."
-                                  f"{_CALIBRATION_WINDOW[1]}",
+            f"{_CALIBRATION_WINDOW[1]}",
         },
     }
 
@@ -345,7 +405,11 @@ def _levels_for(cal: dict, code: str) -> dict[str, float]:
     missing = float(cal["missing"].get(code, np.nan)) if len(cal["missing"]) else np.nan
     if not math.isfinite(missing):
         missing = efr * cal["missing_ratio"]
-    return {"efr_referrals": _r(efr, 3), "missing_episodes": _r(missing, 3), "exploitation_identifications": _r(exploit, 3)}
+    return {
+        "efr_referrals": _r(efr, 3),
+        "missing_episodes": _r(missing, 3),
+        "exploitation_identifications": _r(exploit, 3),
+    }
 
 
 def _english_areas(cal: dict) -> list[str]:
@@ -354,8 +418,15 @@ def _english_areas(cal: dict) -> list[str]:
     pop = cal["population"]
     years = [y for y in range(2015, 2025)]
     full = pop.index[pop.reindex(columns=years).notna().all(axis=1)]
-    return [c for c in levels.index if levels[c] == "Local authority" and c in cal["efr"].index
-            and math.isfinite(cal["efr"][c]) and c in full and math.isfinite(cal["exploitation"].get(c, np.nan))]
+    return [
+        c
+        for c in levels.index
+        if levels[c] == "Local authority"
+        and c in cal["efr"].index
+        and math.isfinite(cal["efr"][c])
+        and c in full
+        and math.isfinite(cal["exploitation"].get(c, np.nan))
+    ]
 
 
 def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Parameters:
@@ -374,13 +445,30 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
     framework_means = {
         # ITS level change (log rate ratio) per measure, and slope change per month (log scale)
         "its_log_level": {
-            "contextual_safeguarding": {"efr_referrals": -0.10, "missing_episodes": -0.12, "exploitation_identifications": 0.10},
-            "trauma_informed_practice": {"efr_referrals": -0.06, "missing_episodes": -0.08, "exploitation_identifications": 0.04},
-            "transitional_safeguarding": {"efr_referrals": -0.08, "missing_episodes": -0.10, "exploitation_identifications": 0.06},
+            "contextual_safeguarding": {
+                "efr_referrals": -0.10,
+                "missing_episodes": -0.12,
+                "exploitation_identifications": 0.10,
+            },
+            "trauma_informed_practice": {
+                "efr_referrals": -0.06,
+                "missing_episodes": -0.08,
+                "exploitation_identifications": 0.04,
+            },
+            "transitional_safeguarding": {
+                "efr_referrals": -0.08,
+                "missing_episodes": -0.10,
+                "exploitation_identifications": 0.06,
+            },
         },
-        "its_slope_mean": -0.0015, "its_slope_sd": 0.0010, "its_level_sd": 0.04,
-        "cohort_log_rr_missing": {"contextual_safeguarding": -0.22, "trauma_informed_practice": -0.12,
-                                  "transitional_safeguarding": -0.16},
+        "its_slope_mean": -0.0015,
+        "its_slope_sd": 0.0010,
+        "its_level_sd": 0.04,
+        "cohort_log_rr_missing": {
+            "contextual_safeguarding": -0.22,
+            "trauma_informed_practice": -0.12,
+            "transitional_safeguarding": -0.16,
+        },
         "cohort_site_sd": 0.06,
     }
     ethnicity = {
@@ -392,21 +480,57 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
         "sheffield": [0.72, 0.07, 0.10, 0.07, 0.04],
     }
     journeys = {
-        "devon": [("mobilising", "enter", 0), ("designing", "enter", 5), ("developing", "enter", 7),
-                  ("integrating", "enter", 10), ("growing", "enter", 12), ("growing", "stall", 8),
-                  ("growing", "restart", 5), ("system_change", "enter", 9)],
-        "safer_london": [("mobilising", "enter", 0), ("designing", "enter", 6), ("developing", "enter", 8),
-                         ("developing", "stall", 6), ("developing", "restart", 6), ("integrating", "enter", 8),
-                         ("growing", "enter", 12)],
-        "reading": [("mobilising", "enter", 0), ("designing", "enter", 6), ("developing", "enter", 8),
-                    ("integrating", "enter", 12), ("growing", "enter", 14)],
-        "north_lanarkshire": [("mobilising", "enter", 0), ("designing", "enter", 7), ("developing", "enter", 9),
-                              ("developing", "stall", 5), ("developing", "restart", 8), ("integrating", "enter", 10)],
-        "hackney": [("mobilising", "enter", 0), ("designing", "enter", 5), ("developing", "enter", 7),
-                    ("integrating", "enter", 10), ("developing", "regress", 9), ("integrating", "enter", 9)],
-        "sheffield": [("mobilising", "enter", 0), ("designing", "enter", 6), ("designing", "stall", 5),
-                      ("designing", "restart", 5), ("developing", "enter", 6), ("integrating", "enter", 10),
-                      ("growing", "enter", 12)],
+        "devon": [
+            ("mobilising", "enter", 0),
+            ("designing", "enter", 5),
+            ("developing", "enter", 7),
+            ("integrating", "enter", 10),
+            ("growing", "enter", 12),
+            ("growing", "stall", 8),
+            ("growing", "restart", 5),
+            ("system_change", "enter", 9),
+        ],
+        "safer_london": [
+            ("mobilising", "enter", 0),
+            ("designing", "enter", 6),
+            ("developing", "enter", 8),
+            ("developing", "stall", 6),
+            ("developing", "restart", 6),
+            ("integrating", "enter", 8),
+            ("growing", "enter", 12),
+        ],
+        "reading": [
+            ("mobilising", "enter", 0),
+            ("designing", "enter", 6),
+            ("developing", "enter", 8),
+            ("integrating", "enter", 12),
+            ("growing", "enter", 14),
+        ],
+        "north_lanarkshire": [
+            ("mobilising", "enter", 0),
+            ("designing", "enter", 7),
+            ("developing", "enter", 9),
+            ("developing", "stall", 5),
+            ("developing", "restart", 8),
+            ("integrating", "enter", 10),
+        ],
+        "hackney": [
+            ("mobilising", "enter", 0),
+            ("designing", "enter", 5),
+            ("developing", "enter", 7),
+            ("integrating", "enter", 10),
+            ("developing", "regress", 9),
+            ("integrating", "enter", 9),
+        ],
+        "sheffield": [
+            ("mobilising", "enter", 0),
+            ("designing", "enter", 6),
+            ("designing", "stall", 5),
+            ("designing", "restart", 5),
+            ("developing", "enter", 6),
+            ("integrating", "enter", 10),
+            ("growing", "enter", 12),
+        ],
     }
     english = _english_areas(cal)
     site_pop_2018 = {}
@@ -425,12 +549,14 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
             proxy = min(pops, key=lambda c: (abs(pops[c] - NORTH_LANARKSHIRE_CHILDREN), c))
             proxy_levels = _levels_for(cal, proxy)
             proxy_pop = pops[proxy]
-            proxy_note = (f"North Lanarkshire has no DfE data: per-child monthly rates of the proxy English LA "
-                          f"{proxy} ({cal['names'][proxy]}, the English LA outside the study whose 2018 child population "
-                          f"is closest to {NORTH_LANARKSHIRE_CHILDREN:,}) applied to {NORTH_LANARKSHIRE_CHILDREN:,} children "
-                          f"(falling 0.8% a year); comparators {', '.join(SCOTTISH_COMPARATOR_CODES)} are synthetic "
-                          "codes not assigned to any real council area, with populations and rates scaled from the proxy "
-                          "by stated random factors.")
+            proxy_note = (
+                f"North Lanarkshire has no DfE data: per-child monthly rates of the proxy English LA "
+                f"{proxy} ({cal['names'][proxy]}, the English LA outside the study whose 2018 child population "
+                f"is closest to {NORTH_LANARKSHIRE_CHILDREN:,}) applied to {NORTH_LANARKSHIRE_CHILDREN:,} children "
+                f"(falling 0.8% a year); comparators {', '.join(SCOTTISH_COMPARATOR_CODES)} are synthetic "
+                "codes not assigned to any real council area, with populations and rates scaled from the proxy "
+                "by stated random factors."
+            )
             rates = {m: v / proxy_pop for m, v in proxy_levels.items()}
             base_pop = NORTH_LANARKSHIRE_CHILDREN
             for k, acode in enumerate((code,) + SCOTTISH_COMPARATOR_CODES):
@@ -439,25 +565,42 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
                 rfac = 1.0 if k == 0 else _r(math.exp(rng.normal(0, 0.15)), 3)
                 p = {y: int(round(base_pop * pfac * (1 - 0.008) ** (y - 2018))) for y in range(2015, 2025)}
                 lvl = {m: _r(rates[m] * p[2023] * rfac, 3) for m in rates}
-                areas.append(AreaSpec(acode, role, "North Lanarkshire" if k == 0 else f"Synthetic Scottish comparator {k}",
-                                      p, lvl, {m: _r(t + rng.normal(0, 0.02)) for m, t in series_trend.items()},
-                                      f"proxy {proxy} rates x {rfac} on population x {pfac}"))
+                areas.append(
+                    AreaSpec(
+                        acode,
+                        role,
+                        "North Lanarkshire" if k == 0 else f"Synthetic Scottish comparator {k}",
+                        p,
+                        lvl,
+                        {m: _r(t + rng.normal(0, 0.02)) for m, t in series_trend.items()},
+                        f"proxy {proxy} rates x {rfac} on population x {pfac}",
+                    )
+                )
         else:
             if sid == "safer_london":
                 levels = cal["levels"]
                 regions = [c for c in levels.index if levels[c] == "Regional" and c != code and c.startswith("E12")]
                 london = float(cal["population"].loc[code, 2018])
-                comparators = sorted(regions, key=lambda c: (abs(float(cal["population"].loc[c, 2018]) - london), c))[:3]
+                comparators = sorted(regions, key=lambda c: (abs(float(cal["population"].loc[c, 2018]) - london), c))[
+                    :3
+                ]
                 rule = "English regions with the 2018 child populations closest to London's"
             else:
                 neighbours = _statistical_neighbours(code)
                 comparators = [c for c in neighbours if c not in other_sites and c in english][:3]
                 rule = "first three DfE statistical neighbours (2021 model) outside the study with factor data and a population for every year 2015-2024"
             for k, acode in enumerate([code] + comparators):
-                areas.append(AreaSpec(
-                    acode, "site" if k == 0 else "comparator", str(cal["names"][acode]), _population_by_year(cal, acode),
-                    _levels_for(cal, acode), {m: _r(t + rng.normal(0, 0.02)) for m, t in series_trend.items()},
-                    "own public magnitudes" + ("" if k == 0 else f"; comparator chosen as: {rule}")))
+                areas.append(
+                    AreaSpec(
+                        acode,
+                        "site" if k == 0 else "comparator",
+                        str(cal["names"][acode]),
+                        _population_by_year(cal, acode),
+                        _levels_for(cal, acode),
+                        {m: _r(t + rng.normal(0, 0.02)) for m, t in series_trend.items()},
+                        "own public magnitudes" + ("" if k == 0 else f"; comparator chosen as: {rule}"),
+                    )
+                )
         site_pop_2018[sid] = areas[0].population[2018]
         its = {}
         for m in schemas.AREA_MEASURES:
@@ -466,7 +609,9 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
             its[m] = ITSEffect(_r(math.exp(lvl)), _r(slope, 5))
         sd = framework_means["cohort_site_sd"]
         effects = CohortEffects(
-            missing_episodes_rate_ratio=_r(math.exp(framework_means["cohort_log_rr_missing"][framework] + rng.normal(0, sd))),
+            missing_episodes_rate_ratio=_r(
+                math.exp(framework_means["cohort_log_rr_missing"][framework] + rng.normal(0, sd))
+            ),
             exploitation_risk_slope_per_month=_r(rng.normal(-0.08, 0.025)),
             swemwbs_slope_per_month=_r(rng.normal(0.06, 0.02)),
             attendance_slope_per_month=_r(rng.normal(0.12, 0.04)),
@@ -474,7 +619,12 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
             justice_contact_odds_ratio=_r(math.exp(rng.normal(-0.25, 0.10))),
         )
         params_sites[sid] = SiteParameters(
-            site_id=sid, framework=framework, innovation_start=start, areas=areas, its=its, cohort_effects=effects,
+            site_id=sid,
+            framework=framework,
+            innovation_start=start,
+            areas=areas,
+            its=its,
+            cohort_effects=effects,
             ethnicity=dict(zip(("white", "black", "asian", "mixed", "other"), ethnicity[sid])),
             journey=[(s, e, float(d)) for s, e, d in journeys[sid]],
             facilitator_logit=_r(rng.normal(0.2, 0.4)),
@@ -485,8 +635,11 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
     for sid, sp in params_sites.items():
         sp.cost_scale = _r(min(max(math.sqrt(site_pop_2018[sid] / ref), 0.6), 1.6), 3)
     series = SeriesModel(
-        harmonics={"efr_referrals": [0.05, -0.03, 0.04, 0.02], "missing_episodes": [-0.06, -0.05, 0.02, -0.02],
-                   "exploitation_identifications": [0.04, -0.02, 0.03, 0.01]},
+        harmonics={
+            "efr_referrals": [0.05, -0.03, 0.04, 0.02],
+            "missing_episodes": [-0.06, -0.05, 0.02, -0.02],
+            "exploitation_identifications": [0.04, -0.02, 0.03, 0.01],
+        },
         dispersion={"efr_referrals": 0.01, "missing_episodes": 0.015, "exploitation_identifications": 0.02},
         covid_log_rate_ratio={"efr_referrals": -0.20, "missing_episodes": -0.25, "exploitation_identifications": -0.15},
     )
@@ -497,8 +650,15 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
         "framework_means": framework_means,
         "cost_scale": "square root of the site's 2018 child population over the median site's, bounded to 0.6-1.6",
         "sources": "DfE children in need census (factors at the end of assessment); DfE children looked after "
-                   "(missing incidents); ONS mid-year population estimates; HM Treasury GDP deflators (March 2026). "
-                   "Open Government Licence v3.0.",
+        "(missing incidents); ONS mid-year population estimates; HM Treasury GDP deflators (March 2026). "
+        "Open Government Licence v3.0.",
     }
-    return Parameters(seed=int(seed), sites=params_sites, series=series, cohort=CohortModel(per_arm=int(per_arm)),
-                      costs=CostModel(), activity=ActivityModel(), calibration=calibration)
+    return Parameters(
+        seed=int(seed),
+        sites=params_sites,
+        series=series,
+        cohort=CohortModel(per_arm=int(per_arm)),
+        costs=CostModel(),
+        activity=ActivityModel(),
+        calibration=calibration,
+    )

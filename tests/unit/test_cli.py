@@ -11,12 +11,14 @@ from pathlib import Path
 from innovate import cli
 from innovate.data import paths
 
-CORPUS = Path(__file__).resolve().parent / "bad_files"
+CORPUS = Path(__file__).resolve().parents[1] / "bad_files"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    return subprocess.run([sys.executable, "-m", "innovate", *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "innovate", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_help_lists_the_commands():

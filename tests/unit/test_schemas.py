@@ -15,9 +15,18 @@ def text(rows: list[dict]) -> pd.DataFrame:
 
 
 def person(**overrides) -> dict:
-    row = {"person_id": "YP00001", "site_id": "devon", "arm": "innovation", "sex": "female", "age_at_baseline": "15",
-           "ethnicity": "white", "looked_after": "0", "prior_missing_episodes": "2", "baseline_risk_score": "14.5",
-           "baseline_date": "2022-03-01"}
+    row = {
+        "person_id": "YP00001",
+        "site_id": "devon",
+        "arm": "innovation",
+        "sex": "female",
+        "age_at_baseline": "15",
+        "ethnicity": "white",
+        "looked_after": "0",
+        "prior_missing_episodes": "2",
+        "baseline_risk_score": "14.5",
+        "baseline_date": "2022-03-01",
+    }
     row.update(overrides)
     return row
 
@@ -27,7 +36,9 @@ def rules_of(problems: list[Problem]) -> set[tuple[str, str | None, int | None]]
 
 
 def test_valid_frame_is_typed_and_clean():
-    frame, problems = schemas.validate_frame("young_people", text([person(), person(person_id="YP00002", arm="comparison")]))
+    frame, problems = schemas.validate_frame(
+        "young_people", text([person(), person(person_id="YP00002", arm="comparison")])
+    )
     assert problems == []
     assert frame["age_at_baseline"].dtype == np.int64
     assert frame["baseline_risk_score"].dtype == np.float64
@@ -37,8 +48,11 @@ def test_valid_frame_is_typed_and_clean():
 
 
 def test_every_problem_is_reported_not_only_the_first():
-    rows = [person(age_at_baseline="9"), person(person_id="YP00002", sex="other", baseline_risk_score="31"),
-            person(person_id="YP00003", prior_missing_episodes="-1", baseline_date="2022-02-30")]
+    rows = [
+        person(age_at_baseline="9"),
+        person(person_id="YP00002", sex="other", baseline_risk_score="31"),
+        person(person_id="YP00003", prior_missing_episodes="-1", baseline_date="2022-02-30"),
+    ]
     _, problems = schemas.validate_frame("young_people", text(rows))
     found = rules_of(problems)
     assert ("range", "age_at_baseline", 1) in found
@@ -53,9 +67,12 @@ def test_every_problem_is_reported_not_only_the_first():
 
 
 def test_integer_columns_reject_fractions_and_text_and_absurd_numbers():
-    rows = [person(age_at_baseline="15.5"), person(person_id="YP00002", age_at_baseline="x"),
-            person(person_id="YP00003", prior_missing_episodes="1e300"),
-            person(person_id="YP00004", baseline_risk_score="nan")]
+    rows = [
+        person(age_at_baseline="15.5"),
+        person(person_id="YP00002", age_at_baseline="x"),
+        person(person_id="YP00003", prior_missing_episodes="1e300"),
+        person(person_id="YP00004", baseline_risk_score="nan"),
+    ]
     _, problems = schemas.validate_frame("young_people", text(rows))
     found = rules_of(problems)
     assert ("type", "age_at_baseline", 1) in found
@@ -90,8 +107,14 @@ def test_duplicate_key_names_both_rows():
 def outcome_rows(person_id="YP00001", observed=(1, 1, 0, 0)) -> list[dict]:
     rows = []
     for wave, obs in zip((0, 6, 12, 18), observed):
-        values = dict(missing_episodes="1", exploitation_risk_score="12.0", swemwbs="20.00", school_attendance_pct="90.0",
-                      placement_moves="0", justice_contact="0")
+        values = dict(
+            missing_episodes="1",
+            exploitation_risk_score="12.0",
+            swemwbs="20.00",
+            school_attendance_pct="90.0",
+            placement_moves="0",
+            justice_contact="0",
+        )
         if not obs:
             values = {k: "" for k in values}
         rows.append({"person_id": person_id, "wave_month": str(wave), "observed": str(obs), **values})
@@ -113,23 +136,46 @@ def test_outcome_rules():
 
 
 def test_placement_dates_and_event_order():
-    rows = [{"placement_id": "PL000001", "person_id": "YP00001", "site_id": "devon", "placement_type": "fostering",
-             "start_date": "2022-05-01", "end_date": "2022-04-30"}]
+    rows = [
+        {
+            "placement_id": "PL000001",
+            "person_id": "YP00001",
+            "site_id": "devon",
+            "placement_type": "fostering",
+            "start_date": "2022-05-01",
+            "end_date": "2022-04-30",
+        }
+    ]
     _, problems = schemas.validate_frame("placements", text(rows))
     assert rules_of(problems) == {("date-order", "end_date", 1)}
-    events = [{"event_id": f"EV000{i}", "site_id": s, "event_date": d, "stage": "mobilising", "event_type": "enter"}
-              for i, (s, d) in enumerate([("devon", "2020-01-01"), ("reading", "2019-01-01"), ("devon", "2019-12-31")], 1)]
+    events = [
+        {"event_id": f"EV000{i}", "site_id": s, "event_date": d, "stage": "mobilising", "event_type": "enter"}
+        for i, (s, d) in enumerate([("devon", "2020-01-01"), ("reading", "2019-01-01"), ("devon", "2019-12-31")], 1)
+    ]
     _, problems = schemas.validate_frame("stage_events", text(events))
     assert rules_of(problems) == {("date-order", "event_date", 3)}  # another site's earlier date is fine
 
 
 def test_area_series_post_rules():
     def row(area, role, month, post):
-        return {"site_id": "devon", "area_code": area, "area_role": role, "month": month, "measure": "efr_referrals",
-                "count": "3", "population_0_17": "1000", "post": post}
-    rows = [row("878", "site", "2019-03-01", "0"), row("878", "site", "2019-04-01", "1"),
-            row("878", "site", "2019-05-01", "0"), row("933", "comparator", "2019-04-01", "0"),
-            row("933", "comparator", "2019-05-15", "0")]
+        return {
+            "site_id": "devon",
+            "area_code": area,
+            "area_role": role,
+            "month": month,
+            "measure": "efr_referrals",
+            "count": "3",
+            "population_0_17": "1000",
+            "post": post,
+        }
+
+    rows = [
+        row("878", "site", "2019-03-01", "0"),
+        row("878", "site", "2019-04-01", "1"),
+        row("878", "site", "2019-05-01", "0"),
+        row("933", "comparator", "2019-04-01", "0"),
+        row("933", "comparator", "2019-05-15", "0"),
+    ]
     _, problems = schemas.validate_frame("area_series", text(rows))
     found = rules_of(problems)
     assert ("post-monotone", "post", 3) in found
@@ -138,8 +184,16 @@ def test_area_series_post_rules():
 
 
 def test_financial_year_pattern():
-    rows = [{"site_id": "devon", "financial_year": fy, "cost_category": "running", "item": "training",
-             "amount_gbp": "10.00"} for fy in ("2019-20", "2019-21", "2099-00")]
+    rows = [
+        {
+            "site_id": "devon",
+            "financial_year": fy,
+            "cost_category": "running",
+            "item": "training",
+            "amount_gbp": "10.00",
+        }
+        for fy in ("2019-20", "2019-21", "2099-00")
+    ]
     _, problems = schemas.validate_frame("innovation_costs", text(rows))
     found = rules_of(problems)
     assert ("financial-year", "financial_year", 2) in found
@@ -157,7 +211,7 @@ def test_read_text_file_level_faults(tmp_path):
         return problems
 
     check("a.csv", b"", "empty-file")
-    check("b.csv", "organisation_id;nation\nORG0001;England\n".encode(), "delimiter")
+    check("b.csv", b"organisation_id;nation\nORG0001;England\n", "delimiter")
     (p,) = check("c.csv", "organisation_id,nation\nORG0001,Engl\xe4nd\n".encode("latin-1"), "encoding")
     assert "UTF-8" in p.message and p.value == "0xe4"
     header = ",".join(schemas.get("network_survey").column_names) + "\n"
@@ -170,15 +224,27 @@ def test_ragged_rows_are_reported(tmp_path):
     cols = schemas.get("network_survey").column_names
     good = "ORG0001,England,health,contextual_safeguarding,aware,3,1.5"
     path = tmp_path / "network_survey.csv"
-    path.write_text(",".join(cols) + "\n" + good + "\n" + good.replace("ORG0001", "ORG0002") + ",extra\n", encoding="utf-8")
+    path.write_text(
+        ",".join(cols) + "\n" + good + "\n" + good.replace("ORG0001", "ORG0002") + ",extra\n", encoding="utf-8"
+    )
     _, problems = schemas.read_table("network_survey", path)
     assert ("field-count", None, 2) in rules_of(problems)
 
 
 def test_public_tidy_status_rule():
-    frame = pd.DataFrame({"area_code": ["878", "878", "878"], "new_la_code": ["E10000008"] * 3, "area_name": ["Devon"] * 3,
-                          "level": ["Local authority"] * 3, "year": [2018, 2019, 2020], "measure": ["CSE"] * 3,
-                          "value": [205.0, np.nan, 0.0], "status": ["", "c", "c"], "region_code": ["E12000009"] * 3})
+    frame = pd.DataFrame(
+        {
+            "area_code": ["878", "878", "878"],
+            "new_la_code": ["E10000008"] * 3,
+            "area_name": ["Devon"] * 3,
+            "level": ["Local authority"] * 3,
+            "year": [2018, 2019, 2020],
+            "measure": ["CSE"] * 3,
+            "value": [205.0, np.nan, 0.0],
+            "status": ["", "c", "c"],
+            "region_code": ["E12000009"] * 3,
+        }
+    )
     problems = schemas.validate_public(frame)
     assert rules_of(problems) == {("status-value", "value", 3)}  # a 'c' must never hold a number
 
@@ -192,7 +258,18 @@ def test_site_vocabulary_comes_from_the_register():
 
 def test_dictionary_covers_every_column_of_every_table():
     d = dictionary.dictionary()
-    assert list(d.columns) == ["table", "file", "column", "type", "unit", "allowed", "range", "nullable", "key", "description"]
+    assert list(d.columns) == [
+        "table",
+        "file",
+        "column",
+        "type",
+        "unit",
+        "allowed",
+        "range",
+        "nullable",
+        "key",
+        "description",
+    ]
     for name in schemas.CASE_TABLES:
         assert d[d["table"] == name]["column"].tolist() == schemas.get(name).column_names
     assert (d["description"].str.len() > 0).all()
@@ -219,7 +296,9 @@ def test_unknown_table_and_kind():
         schema_engine.Column("x", "complex", "no such kind")
 
 
-@pytest.mark.parametrize("loader", ["public.assessment_factors", "public.child_population", "missing.missing_from_care"])
+@pytest.mark.parametrize(
+    "loader", ["public.assessment_factors", "public.child_population", "missing.missing_from_care"]
+)
 def test_public_loaders_return_frames_that_pass_the_public_schema(loader):
     from innovate.data import missing, public
 
@@ -244,8 +323,13 @@ def test_manifest_rules(tmp_path):
     path.write_text('{"seed": "x", "sites": {"devon": {}, "atlantis": {}}}', encoding="utf-8")
     _, problems = dictionary.validate_manifest(path)
     found = {(p.rule, p.column) for p in problems}
-    assert {("missing-key", "generator"), ("missing-key", "files"), ("type", "seed"), ("missing-key", "sites"),
-            ("allowed-values", "sites")} <= found
+    assert {
+        ("missing-key", "generator"),
+        ("missing-key", "files"),
+        ("type", "seed"),
+        ("missing-key", "sites"),
+        ("allowed-values", "sites"),
+    } <= found
     path.write_text("{not json", encoding="utf-8")
     _, problems = dictionary.validate_manifest(path)
     assert [p.rule for p in problems] == ["json"]

@@ -115,7 +115,9 @@ def test_stalled_at_end_and_summary():
     assert summary.loc["sheffield", "sustained"] and summary.loc["sheffield", "grew"]
     assert summary.loc["sheffield", "stalls"] == 1
     assert summary["grew"].tolist() == [False, False, False, True]
-    assert summary.loc["sheffield", "stalled_share"] == pytest.approx(91 / (pd.Timestamp(END) - pd.Timestamp("2019-01-01")).days)
+    assert summary.loc["sheffield", "stalled_share"] == pytest.approx(
+        91 / (pd.Timestamp(END) - pd.Timestamp("2019-01-01")).days
+    )
 
 
 def test_stall_ended_by_regression_and_renewal():
@@ -132,13 +134,32 @@ def test_stall_ended_by_regression_and_renewal():
     "rows,rule",
     [
         ([("devon", "2019-01-01", "mobilising", "stall")], "journey.first_event"),
-        ([("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "growing", "regress")], "journey.regress_direction"),
-        ([("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "growing", "stall")], "journey.stall_stage"),
-        ([("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "designing", "restart")], "journey.restart_without_stall"),
-        ([("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "designing", "enter")], "journey.enter_same"),
-        ([("devon", "2019-01-01", "designing", "enter"), ("devon", "2023-05-01", "developing", "enter")], "journey.after_end"),
         (
-            [("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-02-01", "designing", "stall"), ("devon", "2019-03-01", "designing", "stall")],
+            [("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "growing", "regress")],
+            "journey.regress_direction",
+        ),
+        (
+            [("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "growing", "stall")],
+            "journey.stall_stage",
+        ),
+        (
+            [("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "designing", "restart")],
+            "journey.restart_without_stall",
+        ),
+        (
+            [("devon", "2019-01-01", "designing", "enter"), ("devon", "2019-05-01", "designing", "enter")],
+            "journey.enter_same",
+        ),
+        (
+            [("devon", "2019-01-01", "designing", "enter"), ("devon", "2023-05-01", "developing", "enter")],
+            "journey.after_end",
+        ),
+        (
+            [
+                ("devon", "2019-01-01", "designing", "enter"),
+                ("devon", "2019-02-01", "designing", "stall"),
+                ("devon", "2019-03-01", "designing", "stall"),
+            ],
             "journey.double_stall",
         ),
     ],
@@ -179,7 +200,10 @@ def test_stall_spans_match_stalled_days():
     ev = events_frame(RECURSIVE + STALLED)
     eps = process.stage_episodes(ev, END)
     spans = process_display.stall_spans(ev, END)
-    assert [(s, (b - a).days) for s, a, b in spans] == [("devon", 92), ("hackney", (pd.Timestamp(END) - pd.Timestamp("2020-03-23")).days)]
+    assert [(s, (b - a).days) for s, a, b in spans] == [
+        ("devon", 92),
+        ("hackney", (pd.Timestamp(END) - pd.Timestamp("2020-03-23")).days),
+    ]
     assert sum((b - a).days for _, a, b in spans) == eps["stalled_days"].sum()
 
 
@@ -248,7 +272,10 @@ def test_framework_matrix_counts_shares_and_suppression():
     spec = []
     for site, f, b in (("devon", 20, 10), ("hackney", 12, 3)):
         for stage in ("mobilising", "designing", "developing", "integrating", "growing", "system_change"):
-            spec += [(site, stage, "facilitator", "learning_culture", "practitioner", f), (site, stage, "barrier", "workload_pressure", "manager", b)]
+            spec += [
+                (site, stage, "facilitator", "learning_culture", "practitioner", f),
+                (site, stage, "barrier", "workload_pressure", "manager", b),
+            ]
     m = process.framework_matrix(segments_frame(spec))
     assert m.base.loc[("devon", "designing"), "facilitator"] == 20
     devon = m.counts_wide("facilitator").loc["Devon"]
@@ -268,12 +295,14 @@ def test_framework_matrix_counts_shares_and_suppression():
 
 
 def test_stage_shares_and_top_codes():
-    seg = segments_frame([
-        ("devon", "designing", "facilitator", "learning_culture", "practitioner", 3),
-        ("devon", "designing", "barrier", "workload_pressure", "manager", 1),
-        ("hackney", "growing", "barrier", "workload_pressure", "manager", 4),
-        ("hackney", "growing", "barrier", "risk_aversion", "manager", 4),
-    ])
+    seg = segments_frame(
+        [
+            ("devon", "designing", "facilitator", "learning_culture", "practitioner", 3),
+            ("devon", "designing", "barrier", "workload_pressure", "manager", 1),
+            ("hackney", "growing", "barrier", "workload_pressure", "manager", 4),
+            ("hackney", "growing", "barrier", "risk_aversion", "manager", 4),
+        ]
+    )
     shares = process.stage_shares(seg).set_index("stage")
     assert shares.loc["designing", "share"] == pytest.approx(75) and shares.loc["growing", "share"] == 0
     assert np.isnan(shares.loc["mobilising", "share"])
@@ -344,7 +373,16 @@ def test_cross_case_on_a_planted_difference():
 # --- trustworthy audit ---------------------------------------------------------------
 @pytest.mark.parametrize(
     "n,share,expected",
-    [(0, np.nan, 0), (2, 100.0, 0), (3, 10.0, 1), (10, 39.9, 1), (10, 40.0, 2), (10, 69.9, 2), (10, 70.0, 3), (5, 100.0, 3)],
+    [
+        (0, np.nan, 0),
+        (2, 100.0, 0),
+        (3, 10.0, 1),
+        (10, 39.9, 1),
+        (10, 40.0, 2),
+        (10, 69.9, 2),
+        (10, 70.0, 3),
+        (5, 100.0, 3),
+    ],
 )
 def test_score_rubric(n, share, expected):
     assert process.score_from_share(n, share) == expected
@@ -436,4 +474,7 @@ def test_rubric_table_follows_the_rule_in_use():
     table = process_display.rubric_table(4, (30.0, 60.0))
     assert table.loc[0, "Rule"] == "fewer than 4 relevant segments"
     assert table.loc[2, "Rule"] == "facilitators from 30% up to 60%"
-    assert process.score_from_share(4, 59.9, 4, (30.0, 60.0)) == 2 and process.score_from_share(4, 60.0, 4, (30.0, 60.0)) == 3
+    assert (
+        process.score_from_share(4, 59.9, 4, (30.0, 60.0)) == 2
+        and process.score_from_share(4, 60.0, 4, (30.0, 60.0)) == 3
+    )

@@ -11,7 +11,7 @@ import pytest
 from innovate.errors import DataError
 from innovate.show import area_display, figures
 from innovate.stats import cits, did, synth
-from innovate.study import area
+from innovate.study import area, area_series
 
 # --------------------------------------------------------------------------------------
 # difference in differences
@@ -19,14 +19,16 @@ from innovate.study import area
 
 def two_by_two():
     # treated: 10 -> 16 (+6); controls: 5 -> 7 and 9 -> 11 (+2): DiD = 4
-    return pd.DataFrame({
-        "unit": ["a", "a", "b", "b", "c", "c"],
-        "year": [1, 2, 1, 2, 1, 2],
-        "value": [10.0, 16.0, 5.0, 7.0, 9.0, 11.0],
-        "treated": [1, 1, 0, 0, 0, 0],
-        "post": [0, 1, 0, 1, 0, 1],
-        "first_treated": [2, 2, 0, 0, 0, 0],
-    })
+    return pd.DataFrame(
+        {
+            "unit": ["a", "a", "b", "b", "c", "c"],
+            "year": [1, 2, 1, 2, 1, 2],
+            "value": [10.0, 16.0, 5.0, 7.0, 9.0, 11.0],
+            "treated": [1, 1, 0, 0, 0, 0],
+            "post": [0, 1, 0, 1, 0, 1],
+            "first_treated": [2, 2, 0, 0, 0, 0],
+        }
+    )
 
 
 def test_did_2x2_is_the_difference_of_differences():
@@ -50,8 +52,14 @@ def staggered_panel(effect=2.0, seed=1, n_units=30, dynamic=False):
         for year in range(2015, 2025):
             e = (year - g) if g and year >= g else -1
             att = (effect + (0.5 * e if dynamic else 0.0)) if e >= 0 else 0.0
-            rows.append({"unit": f"u{i:02d}", "year": year, "first_treated": g,
-                         "value": a + 0.3 * (year - 2015) + att + rng.normal(0, 0.3)})
+            rows.append(
+                {
+                    "unit": f"u{i:02d}",
+                    "year": year,
+                    "first_treated": g,
+                    "value": a + 0.3 * (year - 2015) + att + rng.normal(0, 0.3),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -82,12 +90,14 @@ def test_twfe_refuses_too_few_pre_periods():
 
 def test_callaway_santanna_hand_checkable_cell():
     # cohort 2: unit a; controls b, c (never treated); periods 1..3
-    panel = pd.DataFrame({
-        "unit": list("aaabbbccc"),
-        "year": [1, 2, 3] * 3,
-        "value": [1.0, 5.0, 8.0, 2.0, 3.0, 4.0, 0.0, 2.0, 2.0],
-        "first_treated": [2, 2, 2, 0, 0, 0, 0, 0, 0],
-    })
+    panel = pd.DataFrame(
+        {
+            "unit": list("aaabbbccc"),
+            "year": [1, 2, 3] * 3,
+            "value": [1.0, 5.0, 8.0, 2.0, 3.0, 4.0, 0.0, 2.0, 2.0],
+            "first_treated": [2, 2, 2, 0, 0, 0, 0, 0, 0],
+        }
+    )
     result = did.callaway_santanna(panel, bootstrap=50)
     cells = result.cells.set_index("time")
     # ATT(2,2) = (5-1) - mean(3-2, 2-0) = 4 - 1.5; ATT(2,3) = (8-1) - mean(4-2, 2-0) = 7 - 2
@@ -128,8 +138,9 @@ def test_callaway_santanna_is_deterministic_and_refuses_without_controls():
 
 def test_did_reports_excluded_missing_values():
     panel = two_by_two()
-    extra = pd.DataFrame({"unit": ["d", "d"], "year": [1, 2], "value": [np.nan, 3.0], "treated": 0, "post": [0, 1],
-                          "first_treated": 0})
+    extra = pd.DataFrame(
+        {"unit": ["d", "d"], "year": [1, 2], "value": [np.nan, 3.0], "treated": 0, "post": [0, 1], "first_treated": 0}
+    )
     result = did.twfe_did(pd.concat([panel, extra], ignore_index=True), min_pre=1)
     assert any("d 1" in n for n in result.notes)
 
@@ -210,8 +221,18 @@ def cits_data(treated_level=0.8, comparison_level=1.05, seed=1, n=48, n_pre=24):
     rows = []
     for g, level in ((1, treated_level), (0, comparison_level)):
         eta = np.log(2e5) - 7 + 0.005 * t + post * np.log(level) + 0.2 * g
-        rows.append(pd.DataFrame({"group": g, "time": t, "post": post, "count": rng.poisson(np.exp(eta)),
-                                  "population": 2e5, "month": (t - 1) % 12 + 1}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "time": t,
+                    "post": post,
+                    "count": rng.poisson(np.exp(eta)),
+                    "population": 2e5,
+                    "month": (t - 1) % 12 + 1,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -219,8 +240,9 @@ def test_controlled_its_recovers_the_difference_in_level_change():
     result = cits.controlled_its(cits_data(seed=3))
     truth = 0.8 / 1.05
     assert result.group_level.lower < truth < result.group_level.upper
-    assert result.treated_level.estimate == pytest.approx(result.group_level.estimate *
-                                                          result.comparison_level.estimate, rel=1e-9)
+    assert result.treated_level.estimate == pytest.approx(
+        result.group_level.estimate * result.comparison_level.estimate, rel=1e-9
+    )
     assert len(result.table()) == 6
 
 
@@ -252,8 +274,10 @@ def test_controlled_its_refuses_short_or_misaligned_series():
 # a site's area on real DfE statistics
 
 
-@pytest.mark.parametrize("start, year", [("2019-04-01", 2020), ("2018-12-01", 2020), ("2020-04-01", 2021),
-                                         ("2019-10-01", 2020), ("2019-10-02", 2021)])
+@pytest.mark.parametrize(
+    "start, year",
+    [("2019-04-01", 2020), ("2018-12-01", 2020), ("2020-04-01", 2021), ("2019-10-01", 2020), ("2019-10-02", 2021)],
+)
 def test_first_post_year_needs_half_a_year_of_exposure(start, year):
     assert area.first_post_year(start) == year
 
@@ -308,10 +332,10 @@ def test_site_controlled_its_on_a_contract_shaped_area_series():
     from test_its import area_series_frame
 
     frame = area_series_frame(effect=0.6, seed=8)
-    result = area.site_controlled_its("devon", "efr_referrals", frame=frame)
+    result = area_series.site_controlled_its("devon", "efr_referrals", frame=frame)
     assert result.estimable
     assert result.group_level.lower < 0.6 < result.group_level.upper
-    table = area.area_series_controlled(["devon"], ["efr_referrals"], frame=frame)
+    table = area_series.area_series_controlled(["devon"], ["efr_referrals"], frame=frame)
     assert table.loc[0, "group_level"] == pytest.approx(result.group_level.estimate)
 
 

@@ -11,7 +11,7 @@ the ``python3`` kernel, in the notebook's own folder (``run_in_temp: false``) an
 environment; Sphinx only renders them. ``innovate.claims.execute_for_claims`` does the same
 execution, so two of them are two clean builds as far as the numbers go, at the cost of the
 notebooks alone. That the Sphinx extension writes the same claims as the notebooks hold is
-checked separately (``tests/test_claims.py``).
+checked separately (``tests/gates/test_claims.py``).
 
 The second run uses a different ``PYTHONHASHSEED`` from the first (``make`` fixes it at 0;
 a reader re-running a chapter in Binder does not), so a result that depends on the order
@@ -26,8 +26,8 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from innovate.sphinxext import claims
 
 pytestmark = pytest.mark.book

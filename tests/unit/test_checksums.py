@@ -28,9 +28,20 @@ def test_every_data_file_is_listed():
 
 def test_every_file_the_loaders_read_is_checksummed():
     listed = {f"{r.folder}/{r.file}" for r in checksums.checksums().itertuples()}
-    used = [public.ASSESSMENT_FACTORS_FILE, public.POPULATION_FILE, public.CIN_FILE, public.REFERRALS_FILE,
-            public.CLA_RATES_FILE, public.SN_2021_FILE, public.SN_2025_FILE, public.LTLA_UTLA_FILE,
-            public.LAIT_FILE, public.LAIT_DICTIONARY_FILE, public.HMT_DEFLATORS_FILE, public.ONS_DEFLATOR_FILE]
+    used = [
+        public.ASSESSMENT_FACTORS_FILE,
+        public.POPULATION_FILE,
+        public.CIN_FILE,
+        public.REFERRALS_FILE,
+        public.CLA_RATES_FILE,
+        public.SN_2021_FILE,
+        public.SN_2025_FILE,
+        public.LTLA_UTLA_FILE,
+        public.LAIT_FILE,
+        public.LAIT_DICTIONARY_FILE,
+        public.HMT_DEFLATORS_FILE,
+        public.ONS_DEFLATOR_FILE,
+    ]
     used += [release.file for release in missing.MISSING_RELEASES]
     assert set(used) <= listed
 

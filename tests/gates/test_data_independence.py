@@ -16,8 +16,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, build_book
 
+from conftest import ROOT, build_book
 from innovate.sphinxext import claims
 
 pytestmark = pytest.mark.book
@@ -41,7 +41,10 @@ def test_the_book_builds_from_a_second_synthetic_data_set(tmp_path, built_book):
     data = tmp_path / "data"
     made = subprocess.run(
         [sys.executable, "-m", "innovate", "synthesize", "--seed", str(OTHER_SEED), "--out", str(data)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert made.returncode == 0, made.stdout + made.stderr
     manifest = json.loads((data / "manifest.json").read_text())
@@ -55,7 +58,9 @@ def test_the_book_builds_from_a_second_synthetic_data_set(tmp_path, built_book):
     assert built_book.returncode == 0, built_book.log[-3000:]
     default = claims.load_claims(built_book.html.parent / claims.CLAIMS_FILE)
     second = claims.load_claims(other.html.parent / claims.CLAIMS_FILE)
-    assert set(claims.comparable(second)) == set(claims.comparable(default)), "the book's glued names changed with the data"
+    assert set(claims.comparable(second)) == set(claims.comparable(default)), (
+        "the book's glued names changed with the data"
+    )
     differences = claims.diff_claims(default, second)
     assert differences, "no glued value changed: the build did not read INNOVATE_DATA_DIR"
     described = {c["name"]: c["value"] for c in second}

@@ -87,7 +87,10 @@ def test_one_column_vector():
     assert out["n"].tolist() == [0, C, C, 12]
 
 
-@pytest.mark.parametrize("value,base,expected", [(14, 10, 10), (25, 10, 30), (15, 10, 20), (2.5, 1, 3), (3.5, 1, 4), (12, 5, 10), (13, 5, 15), (0, 10, 0)])
+@pytest.mark.parametrize(
+    "value,base,expected",
+    [(14, 10, 10), (25, 10, 30), (15, 10, 20), (2.5, 1, 3), (3.5, 1, 4), (12, 5, 10), (13, 5, 15), (0, 10, 0)],
+)
 def test_round_half_up(value, base, expected):
     assert disclosure.round_half_up(value, base) == expected
 
@@ -193,7 +196,17 @@ def test_bridge_between_two_cycles_is_caught_by_the_audit():
     # yet the bridging cell is determined by the totals. The audit must withhold more.
     rng = np.random.default_rng(7)
     frame = pd.DataFrame(rng.integers(20, 60, size=(4, 4)), columns=list("abcd"), index=list("pqrs"))
-    pattern = [("p", "a"), ("p", "b"), ("q", "a"), ("q", "b"), ("r", "c"), ("r", "d"), ("s", "c"), ("s", "d"), ("p", "c")]
+    pattern = [
+        ("p", "a"),
+        ("p", "b"),
+        ("q", "a"),
+        ("q", "b"),
+        ("r", "c"),
+        ("r", "d"),
+        ("s", "c"),
+        ("s", "d"),
+        ("p", "c"),
+    ]
     force = [((r,), c) for r, c in pattern]
     naive = disclosure.protect(frame, totals="both", force=force, audit=False)
     assert attack(naive.table, frame, "both") == [("p", "c")]  # the attacker wins without the audit
@@ -221,7 +234,9 @@ def test_random_tables_resist_the_attacker():
     for trial in range(15):
         shape = (int(rng.integers(2, 6)), int(rng.integers(2, 5)))
         values = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 12, 20, 35], size=shape)
-        frame = pd.DataFrame(values, columns=[f"c{j}" for j in range(shape[1])], index=[f"r{i}" for i in range(shape[0])])
+        frame = pd.DataFrame(
+            values, columns=[f"c{j}" for j in range(shape[1])], index=[f"r{i}" for i in range(shape[0])]
+        )
         for totals in ("row", "column", "both"):
             out = disclosure.protect_table(frame, totals=totals)
             assert attack(out, frame, totals) == [], (trial, totals, frame)

@@ -76,8 +76,9 @@ def make_cohort(
         if w > 0:
             lin = dropout + 0.5 * looked_after + dropout_on_outcome * np.log1p(prev_missing)
             observed &= rng.random(n) > 1 / (1 + np.exp(-lin))
-            mu = np.exp(-0.2 + 0.3 * looked_after + 0.04 * (risk - 12) + 0.5 * np.log1p(prior) + u
-                        + count_effect * treated)
+            mu = np.exp(
+                -0.2 + 0.3 * looked_after + 0.04 * (risk - 12) + 0.5 * np.log1p(prior) + u + count_effect * treated
+            )
             missing = rng.poisson(rng.gamma(1 / alpha, alpha * mu))
         else:
             missing = prior
@@ -171,8 +172,15 @@ def test_long_and_wide_frames_agree(toy):
     assert back["observed"].sum() == len(long)
 
 
-@pytest.mark.parametrize("outcome,effect", [("missing_episodes", "post"), ("missing_episodes", "trend"),
-                                            ("swemwbs", "trend"), ("exploitation_risk_score", "post")])
+@pytest.mark.parametrize(
+    "outcome,effect",
+    [
+        ("missing_episodes", "post"),
+        ("missing_episodes", "trend"),
+        ("swemwbs", "trend"),
+        ("exploitation_risk_score", "post"),
+    ],
+)
 def test_design_matrix_equals_patsy(toy_long, outcome, effect):
     covs = cohort_data.model_covariates(outcome)
     formula, _, follow_up = cohort_data.model_formula(outcome, effect, covs)
@@ -237,7 +245,9 @@ def test_nb_alpha_equals_statsmodels(toy_long):
     import statsmodels.api as sm
 
     data = toy_long[toy_long["wave_month"] > 0]
-    y, X, _ = cohort_data._design(data, "missing_episodes ~ treated + looked_after + log_prior_missing + age_at_baseline")
+    y, X, _ = cohort_data._design(
+        data, "missing_episodes ~ treated + looked_after + log_prior_missing + age_at_baseline"
+    )
     ref = sm.NegativeBinomial(y, X).fit(disp=0, maxiter=200)
     assert gee.estimate_nb_alpha(y, X) == pytest.approx(float(ref.params[-1]), rel=1e-4)
 
@@ -586,8 +596,9 @@ def test_meta_table_and_forest_plot():
 @pytest.fixture(scope="module")
 def three_sites():
     parts = [make_cohort(n=250, seed=20 + i, site_id=s, prefix=s[:2].upper()) for i, s in enumerate(SITES)]
-    return cohort.CohortData(pd.concat([p[0] for p in parts], ignore_index=True),
-                             pd.concat([p[1] for p in parts], ignore_index=True))
+    return cohort.CohortData(
+        pd.concat([p[0] for p in parts], ignore_index=True), pd.concat([p[1] for p in parts], ignore_index=True)
+    )
 
 
 def test_site_effects_and_pooled(three_sites):
@@ -647,12 +658,14 @@ def test_delta_sensitivity_moves_with_delta(three_sites):
 
 
 def test_tipping_point_reads_the_delta_table():
-    sens = pd.DataFrame({
-        "delta": np.log([1.0, 1.25, 1.5, 2.0]),
-        "pooled": [0.80, 0.90, 1.02, 1.30],
-        "ci_low": [0.70, 0.78, 0.90, 1.05],
-        "ci_high": [0.92, 0.99, 1.15, 1.60],
-    }).iloc[::-1]  # order of rows must not matter
+    sens = pd.DataFrame(
+        {
+            "delta": np.log([1.0, 1.25, 1.5, 2.0]),
+            "pooled": [0.80, 0.90, 1.02, 1.30],
+            "ci_low": [0.70, 0.78, 0.90, 1.05],
+            "ci_high": [0.92, 0.99, 1.15, 1.60],
+        }
+    ).iloc[::-1]  # order of rows must not matter
     tip = cohort.tipping_point(sens)
     assert tip.largest_factor == pytest.approx(2.0)
     assert tip.last_favourable_factor == pytest.approx(1.25)
@@ -661,8 +674,9 @@ def test_tipping_point_reads_the_delta_table():
 
 
 def test_tipping_point_when_nothing_changes():
-    sens = pd.DataFrame({"delta": np.log([1.0, 1.5]), "pooled": [0.95, 0.97],
-                         "ci_low": [0.8, 0.82], "ci_high": [1.1, 1.12]})
+    sens = pd.DataFrame(
+        {"delta": np.log([1.0, 1.5]), "pooled": [0.95, 0.97], "ci_low": [0.8, 0.82], "ci_high": [1.1, 1.12]}
+    )
     tip = cohort.tipping_point(sens)
     assert tip.last_favourable_factor is None and tip.first_unfavourable_factor is None
     assert tip.point_crosses_one is False
@@ -684,8 +698,9 @@ def test_format_p():
 
 
 def test_manifest_truth_reads_the_generator_effects():
-    manifest = {"sites": {"devon": {"cohort_effects": {"missing_episodes_rate_ratio": 0.8,
-                                                       "swemwbs_slope_per_month": 0.05}}}}
+    manifest = {
+        "sites": {"devon": {"cohort_effects": {"missing_episodes_rate_ratio": 0.8, "swemwbs_slope_per_month": 0.05}}}
+    }
     truth = cohort.manifest_truth(manifest)
     assert truth[("devon", "missing_episodes")] == pytest.approx(np.log(0.8))
     assert truth[("devon", "swemwbs")] == pytest.approx(0.05)

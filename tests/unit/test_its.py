@@ -1,4 +1,5 @@
-"""Tests of innovate.its: the Sicily reproduction, the model's parts, refusals and errors."""
+"""Tests of innovate.stats.its and the site series: the model's parts, refusals, errors and figures
+(the Sicily reproduction is in tests/reference)."""
 
 from __future__ import annotations
 
@@ -16,126 +17,32 @@ from innovate.show import area_display, figures
 from innovate.stats import its
 from innovate.study import area_series, its_validation
 
-# --------------------------------------------------------------------------------------
-# Validation: Lopez Bernal, Cummins and Gasparrini (2017), Sicily smoking ban
-
 
 @pytest.fixture(scope="module")
 def sicily():
     return data_sicily.sicily()
 
 
-@pytest.mark.parametrize(
-    "model, published",
-    [
-        (1, (0.894, 0.865, 0.925)),
-        (2, (0.894, 0.839, 0.953)),
-        (3, (0.885, 0.839, 0.933)),
-    ],
-)
-def test_sicily_models_1_to_3_reproduce_published_values_to_three_decimals(sicily, model, published):
-    result = its_validation.fit_sicily(model, sicily)
-    got = tuple(round(v, 3) for v in result.level)
-    assert got == published
-
-
-def test_sicily_model_4_reproduces_the_published_limits_and_slope(sicily):
-    result = its_validation.fit_sicily(4, sicily)
-    assert round(result.level.lower, 3) == 0.827
-    assert round(result.level.upper, 3) == 0.929
-    assert round(result.slope.estimate, 4) == 1.0015
-    # The published 0.877 is 0.8765 rounded twice (R itself gives 0.876464; see data/peer/README.md).
-    assert round(result.level.estimate, 4) == 0.8765
-
-
-def test_sicily_matches_the_r_rerun_to_six_decimals(sicily):
-    ref = data_sicily.sicily_reference()
-    rerun = ref[ref["source"] != "published"]
-    for row in rerun.itertuples():
-        result = its_validation.fit_sicily(int(row.model), sicily)
-        est = getattr(result, row.term)
-        assert est.estimate == pytest.approx(row.estimate, abs=1e-6)
-        assert est.lower == pytest.approx(row.lower, abs=1e-6)
-        assert est.upper == pytest.approx(row.upper, abs=1e-6)
-
-
-def test_sicily_reproduction_table_flags_only_the_double_rounded_value():
-    table = its_validation.sicily_reproduction()
-    assert len(table) == 13
-    failing = table[~table["agrees"]]
-    assert list(zip(failing["model"], failing["term"], failing["quantity"])) == [(4, "level", "estimate")]
-    assert table["r_difference"].max() < 1e-6
-
-
-def test_sicily_slope_f_test_matches_r_anova(sicily):
-    # R: anova(model3, model4, test="F") gives F = 0.63879, p = 0.42786
-    result = its_validation.fit_sicily(4, sicily)
-    assert result.diagnostics["slope_test"] == "F"
-    assert result.diagnostics["slope_test_stat"] == pytest.approx(0.63879, abs=5e-5)
-    assert result.diagnostics["slope_test_p"] == pytest.approx(0.42786, abs=5e-5)
-
-
-def test_sicily_quasi_poisson_scale_matches_r(sicily):
-    # R: summary(model4)$dispersion = 2.274562545 (IRLS stopping differs in the 6th digit)
-    assert its_validation.fit_sicily(4, sicily).scale == pytest.approx(2.274562545, rel=1e-5)
-
-
-def test_arima_errors_match_r_arima(sicily):
-    # R 4.2.2: arima(log(aces/stdpop), order=c(1,0,0), xreg=X, method="ML")
-    result = its_validation.fit_sicily(4, sicily, method="arima")
-    assert math.log(result.level.estimate) == pytest.approx(-0.136050314635, abs=2e-5)
-    assert result.rho == pytest.approx(-0.235050602818, abs=5e-4)
-    se = (math.log(result.level.upper) - math.log(result.level.lower)) / (2 * 1.959963984540054)
-    assert se == pytest.approx(0.0223464123041, rel=1e-3)  # numerical Hessian, as R
-
-
-def test_negative_binomial_matches_r_glm_nb(sicily):
-    # R 4.2.2: MASS::glm.nb; 1/theta = 0.00116117333, smokban = -0.132669279260
-    result = its_validation.fit_sicily(4, sicily, method="negbin")
-    assert result.alpha == pytest.approx(0.00116117333, rel=1e-4)
-    assert math.log(result.level.estimate) == pytest.approx(-0.132669279260, abs=1e-6)
-    se = (math.log(result.level.upper) - math.log(result.level.lower)) / (2 * 1.959963984540054)
-    assert se == pytest.approx(0.027734195303, rel=1e-3)
-
-
-def test_newey_west_matches_a_hand_computed_sandwich(sicily):
-    result = its_validation.fit_sicily(2, sicily, errors="hac", maxlags=3)
-    X = np.column_stack([np.ones(len(sicily)), sicily["smokban"], sicily["time"]])
-    y = sicily["aces"].to_numpy(float)
-    offset = np.log(sicily["stdpop"].to_numpy(float))
-    beta = np.array([result.params["Intercept"], result.params["level"], result.params["time"]])
-    mu = np.exp(X @ beta + offset)
-    scores = X * (y - mu)[:, None]
-    meat = scores.T @ scores
-    for lag in range(1, 4):
-        w = 1 - lag / 4
-        gamma = scores[lag:].T @ scores[:-lag]
-        meat += w * (gamma + gamma.T)
-    bread = np.linalg.inv(X.T @ (X * mu[:, None]))
-    se = np.sqrt(np.diag(bread @ meat @ bread))
-    assert math.sqrt(result.cov.loc["level", "level"]) == pytest.approx(se[1], rel=1e-6)
-    assert result.maxlags == 3
-
-
-def test_newey_west_default_lag_rule():
-    assert its.newey_west_lags(59) == 3
-    assert its.newey_west_lags(100) == 4
-    assert its.newey_west_lags(8) == 2
-
-
 # --------------------------------------------------------------------------------------
 # The model's parts
 
 
-def simulate(n_pre=36, n_post=36, level=0.8, slope=1.01, trend=1.002, seed=7, pop=250_000.0, base=4e-4,
-             season=0.15, alpha=0.0):
+def simulate(
+    n_pre=36, n_post=36, level=0.8, slope=1.01, trend=1.002, seed=7, pop=250_000.0, base=4e-4, season=0.15, alpha=0.0
+):
     """A monthly Poisson (or NB) series with known level and slope change."""
     rng = np.random.default_rng(seed)
     t = np.arange(1, n_pre + n_post + 1)
     post = (t > n_pre).astype(int)
     month = (t - 1) % 12 + 1
-    eta = (np.log(pop) + np.log(base) + np.log(trend) * t + np.log(level) * post
-           + np.log(slope) * post * (t - n_pre) + season * np.sin(2 * np.pi * month / 12))
+    eta = (
+        np.log(pop)
+        + np.log(base)
+        + np.log(trend) * t
+        + np.log(level) * post
+        + np.log(slope) * post * (t - n_pre)
+        + season * np.sin(2 * np.pi * month / 12)
+    )
     mu = np.exp(eta)
     if alpha > 0:
         mu = rng.gamma(1 / alpha, mu * alpha)
@@ -266,8 +173,14 @@ def test_diagnostics_are_reported():
 def annual(n_pre, n_post, seed=1):
     rng = np.random.default_rng(seed)
     years = np.arange(2015, 2015 + n_pre + n_post)
-    return pd.DataFrame({"year": years, "post": (years >= 2015 + n_pre).astype(int),
-                         "count": rng.poisson(100, len(years)), "population": 1e5})
+    return pd.DataFrame(
+        {
+            "year": years,
+            "post": (years >= 2015 + n_pre).astype(int),
+            "count": rng.poisson(100, len(years)),
+            "population": 1e5,
+        }
+    )
 
 
 def test_annual_series_need_three_points_each_side():
@@ -367,9 +280,20 @@ def area_series_frame(site="devon", effect=0.7, seed=4):
     rows = []
     for code, role, eff in (("878", "site", effect), ("933", "comparator", 1.0), ("893", "comparator", 1.0)):
         mu = 150_000 * 3e-4 * np.exp(0.002 * np.arange(len(months))) * np.where(post == 1, eff, 1.0)
-        rows.append(pd.DataFrame({"site_id": site, "area_code": code, "area_role": role, "month": months,
-                                  "measure": "efr_referrals", "count": rng.poisson(mu),
-                                  "population_0_17": 150_000, "post": post}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "site_id": site,
+                    "area_code": code,
+                    "area_role": role,
+                    "month": months,
+                    "measure": "efr_referrals",
+                    "count": rng.poisson(mu),
+                    "population_0_17": 150_000,
+                    "post": post,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -385,7 +309,9 @@ def test_area_series_builds_a_monthly_series():
 
 
 def test_fit_site_series_on_synthetic_monthly_data_recovers_the_effect():
-    result = area_series.fit_site_series("devon", "efr_referrals", source="synthetic", frame=area_series_frame(effect=0.7))
+    result = area_series.fit_site_series(
+        "devon", "efr_referrals", source="synthetic", frame=area_series_frame(effect=0.7)
+    )
     assert result.estimable and result.harmonics == 2
     se = (math.log(result.level.upper) - math.log(result.level.lower)) / (2 * 1.96)
     assert abs(math.log(result.level.estimate / 0.7)) < 3 * se
@@ -424,8 +350,9 @@ def test_covid_indicator_covers_april_2020_to_march_2021():
 
 
 def test_manifest_truth_converts_to_this_modules_slope_origin():
-    manifest = {"sites": {"devon": {"its": {"efr_referrals": {"level_rate_ratio": 0.9,
-                                                              "slope_change_per_month": -0.002}}}}}
+    manifest = {
+        "sites": {"devon": {"its": {"efr_referrals": {"level_rate_ratio": 0.9, "slope_change_per_month": -0.002}}}}
+    }
     truth = area_series.manifest_truth(manifest)
     assert truth.loc[0, "true_level"] == pytest.approx(0.9 * math.exp(-0.002))
     assert truth.loc[0, "true_slope"] == pytest.approx(math.exp(-0.002))

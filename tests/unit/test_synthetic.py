@@ -97,13 +97,22 @@ def test_manifest_holds_the_true_parameters(small, params):
         site = manifest["sites"][sid]
         for m in schemas.AREA_MEASURES:
             assert site["its"][m]["level_rate_ratio"] == params.sites[sid].its[m].level_rate_ratio
-        assert site["cohort_effects"]["missing_episodes_rate_ratio"] == params.sites[sid].cohort_effects.missing_episodes_rate_ratio
+        assert (
+            site["cohort_effects"]["missing_episodes_rate_ratio"]
+            == params.sites[sid].cohort_effects.missing_episodes_rate_ratio
+        )
     assert set(manifest["attrition_model"]) >= {"attr_intercept", "attr_looked_after", "attr_comparison"}
     assert "proxy" in manifest["calibration"]["north_lanarkshire"]
     effects = synthetic_truth.true_effects(params)
     assert set(effects["site_id"]) == set(schemas.SITE_IDS)
-    assert {"missing_episodes", "swemwbs", "exploitation_risk_score", "school_attendance_pct", "placement_moves",
-            "justice_contact"} <= set(effects.loc[effects["design"] == "cohort", "measure"])
+    assert {
+        "missing_episodes",
+        "swemwbs",
+        "exploitation_risk_score",
+        "school_attendance_pct",
+        "placement_moves",
+        "justice_contact",
+    } <= set(effects.loc[effects["design"] == "cohort", "measure"])
 
 
 def test_effects_vary_by_site(params):
@@ -114,6 +123,7 @@ def test_effects_vary_by_site(params):
 
 
 # --- calibration ---------------------------------------------------------------------------
+
 
 def test_devon_calibrated_to_its_public_magnitudes(params):
     factors = public.assessment_factors()
@@ -143,7 +153,9 @@ def test_comparators_are_statistical_neighbours_or_regions(params):
             neighbours = [n.old_la_code for n in public.statistical_neighbours(sp.areas[0].area_code, model=2021)]
             assert set(comparators) <= set(neighbours)
     assert all(a.area_code.startswith("E12") for a in params.sites["safer_london"].areas)
-    assert [a.area_code for a in params.sites["north_lanarkshire"].areas[1:]] == list(parameters.SCOTTISH_COMPARATOR_CODES)
+    assert [a.area_code for a in params.sites["north_lanarkshire"].areas[1:]] == list(
+        parameters.SCOTTISH_COMPARATOR_CODES
+    )
 
 
 def test_expected_series_matches_the_calibration_and_the_stated_effects(params):
@@ -159,7 +171,7 @@ def test_expected_series_matches_the_calibration_and_the_stated_effects(params):
         flat.sites["reading"].its[m] = parameters.ITSEffect(1.0, 0.0)
     base = generator.area_expected(flat, "reading")
     site = (frame["area_role"] == "site") & (frame["measure"] == "missing_episodes")
-    ratio = (frame.loc[site, "expected"].to_numpy() / base.loc[site, "expected"].to_numpy())
+    ratio = frame.loc[site, "expected"].to_numpy() / base.loc[site, "expected"].to_numpy()
     post = frame.loc[site, "post"].to_numpy()
     t0 = int(np.argmax(post))
     eff = params.sites["reading"].its["missing_episodes"]
@@ -186,6 +198,7 @@ def test_area_counts_are_overdispersed_with_a_covid_dip(tables):
 
 # --- cohort --------------------------------------------------------------------------------
 
+
 def no_attrition(params):
     p = copy.deepcopy(params)
     p.cohort.attr_intercept = -50.0
@@ -194,7 +207,9 @@ def no_attrition(params):
 
 def test_assignment_is_confounded(tables):
     yp = tables["young_people"]
-    means = yp.groupby("arm")[["age_at_baseline", "baseline_risk_score", "looked_after", "prior_missing_episodes"]].mean()
+    means = yp.groupby("arm")[
+        ["age_at_baseline", "baseline_risk_score", "looked_after", "prior_missing_episodes"]
+    ].mean()
     assert (means.loc["innovation"] > means.loc["comparison"]).all()
     share = (yp["arm"] == "innovation").mean()
     assert 0.4 < share < 0.6
@@ -218,8 +233,9 @@ def test_missing_episodes_rate_ratio_is_recovered(params):
     d["innovation"] = (d["arm"] == "innovation").astype(int)
     d["log_prior"] = np.log1p(d["prior_missing_episodes"])
     d["risk5"] = (d["baseline_risk_score"] - 15) / 5
-    fit = smf.poisson("missing_episodes ~ innovation + looked_after + I(age_at_baseline - 14) + log_prior + risk5",
-                      d).fit(disp=0)
+    fit = smf.poisson(
+        "missing_episodes ~ innovation + looked_after + I(age_at_baseline - 14) + log_prior + risk5", d
+    ).fit(disp=0)
     truth = math.log(params.sites["devon"].cohort_effects.missing_episodes_rate_ratio)
     assert fit.params["innovation"] == pytest.approx(truth, abs=0.12)
     # Ignoring the confounders gives a different (biased) answer.
@@ -233,8 +249,11 @@ def test_swemwbs_slope_difference_is_recovered(params):
     d = out.merge(yp, on="person_id")
     d["innovation"] = (d["arm"] == "innovation").astype(int)
     d["age14"] = d["age_at_baseline"] - 14
-    fit = smf.ols("swemwbs ~ innovation * wave_month + age14:wave_month + looked_after * wave_month"
-                  " + baseline_risk_score + I(sex == 'male')", d).fit()
+    fit = smf.ols(
+        "swemwbs ~ innovation * wave_month + age14:wave_month + looked_after * wave_month"
+        " + baseline_risk_score + I(sex == 'male')",
+        d,
+    ).fit()
     truth = params.sites["hackney"].cohort_effects.swemwbs_slope_per_month
     assert fit.params["innovation:wave_month"] == pytest.approx(truth, abs=0.015)
 
@@ -286,7 +305,9 @@ def test_cash_prices_use_the_deflator():
     p = parameters.default_parameters()
     p.costs.noise_sd = 0.0
     costs = generator.simulate_innovation_costs(p, np.random.default_rng(0))
-    row = costs[(costs["site_id"] == "devon") & (costs["item"] == "additional_staff") & (costs["financial_year"] == "2020-21")]
+    row = costs[
+        (costs["site_id"] == "devon") & (costs["item"] == "additional_staff") & (costs["financial_year"] == "2020-21")
+    ]
     real = p.costs.running["additional_staff"] * p.sites["devon"].cost_scale
     assert row["amount_gbp"].iloc[0] == pytest.approx(public.to_price_year(real, "2024-25", "2020-21"), abs=0.01)
 

@@ -13,7 +13,7 @@ import pytest
 from innovate.data import paths, schemas
 from innovate.data.validate import format_problem, validate_folder
 
-CORPUS = Path(__file__).resolve().parent / "bad_files"
+CORPUS = Path(__file__).resolve().parents[1] / "bad_files"
 FAULTS = list(csv.DictReader((CORPUS / "faults.csv").open(encoding="utf-8")))
 
 
@@ -41,10 +41,26 @@ def test_base_of_the_corpus_is_valid():
 
 def test_corpus_covers_every_fault_the_issue_names():
     rules = {f["rule"] for f in FAULTS}
-    required = {"missing-column", "unexpected-column", "type", "range", "allowed-values", "duplicate-key", "foreign-key",
-                "date-order", "empty-file", "no-rows", "encoding", "delimiter", "implausible-value", "missing-file"}
+    required = {
+        "missing-column",
+        "unexpected-column",
+        "type",
+        "range",
+        "allowed-values",
+        "duplicate-key",
+        "foreign-key",
+        "date-order",
+        "empty-file",
+        "no-rows",
+        "encoding",
+        "delimiter",
+        "implausible-value",
+        "missing-file",
+    }
     assert required <= rules
-    assert {f["fault"] for f in FAULTS} == {p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
+    assert {f["fault"] for f in FAULTS} == {
+        p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+    }
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f["fault"] for f in FAULTS])

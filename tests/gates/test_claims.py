@@ -13,8 +13,8 @@ import re
 
 import nbformat
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from innovate.sphinxext import claims
 
 

@@ -36,7 +36,14 @@ def experience(n_per_site=90, seed=1, site_effect=None, partner_shift=-0.8):
             shift = partner_shift if item == "partner_in_decisions" else 0.0
             answers[item] = cumulative_logit(eff + 0.3 * yp + person + shift, rng).astype(float)
         for i in range(n_per_site):
-            rows.append({"site_id": site, "respondent_type": "young_person" if yp[i] else "parent_carer", "wave": int(wave[i]), **{k: v[i] for k, v in answers.items()}})
+            rows.append(
+                {
+                    "site_id": site,
+                    "respondent_type": "young_person" if yp[i] else "parent_carer",
+                    "wave": int(wave[i]),
+                    **{k: v[i] for k, v in answers.items()},
+                }
+            )
     frame = pd.DataFrame(rows)
     frame.insert(0, "respondent_id", [f"R{i + 1:05d}" for i in range(len(frame))])
     return frame
@@ -54,11 +61,26 @@ def network(n=260, seed=2):
             if rng.random() < 0.5:
                 continue
             years = round(float(rng.gamma(2.0, 1.5)), 1)
-            latent = 0.6 * years + (1.5 if fw == "trauma_informed_practice" and nation == "Scotland" else 0.0) + rng.logistic(0, 0.8)
+            latent = (
+                0.6 * years
+                + (1.5 if fw == "trauma_informed_practice" and nation == "Scotland" else 0.0)
+                + rng.logistic(0, 0.8)
+            )
             level = int((latent > np.array([0.8, 2.0, 3.2])).sum())
             trans = int(np.clip(round(2.2 + 0.6 * level + rng.normal(0, 0.7)), 1, 5))
             rows.append((f"ORG{i + 1:04d}", nation, otype, fw, surveys.ENGAGEMENT[level], trans, years))
-    return pd.DataFrame(rows, columns=["organisation_id", "nation", "organisation_type", "framework", "engagement", "perceived_transferability", "years_since_first_contact"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "organisation_id",
+            "nation",
+            "organisation_type",
+            "framework",
+            "engagement",
+            "perceived_transferability",
+            "years_since_first_contact",
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +113,9 @@ def test_standardised_prediction_is_the_average_counterfactual(survey):
     assert pred.loc[0, "probability"] == pytest.approx(manual)
     assert (pred["lower"] < pred["probability"]).all() and (pred["probability"] < pred["upper"]).all()
     assert pred.loc[0, "probability"] > pred.loc[1, "probability"]
-    again = ordinal.standardised_grid(fit, [{"site_id": "hackney"}, {"site_id": "devon"}], top=(4, 5), draws=200, seed=5)
+    again = ordinal.standardised_grid(
+        fit, [{"site_id": "hackney"}, {"site_id": "devon"}], top=(4, 5), draws=200, seed=5
+    )
     pd.testing.assert_frame_equal(pred, again)  # seeded: identical intervals
     full = fit.standardised("site_id")
     assert np.allclose(full.groupby("site_id")["probability"].sum(), 1)
@@ -127,7 +151,11 @@ def test_partnership_rated_below_other_items_within_respondents(survey):
             assert ors.loc[f"item[{item}]", "lower"] > 1
     assert fit.n_clusters == len(survey)
     no_gap = surveys.partnership_fit(experience(partner_shift=0.0, seed=3))
-    assert no_gap.odds_ratios().set_index("term").loc["item[listened_to]", "lower"] < 1 < no_gap.odds_ratios().set_index("term").loc["item[listened_to]", "upper"]
+    assert (
+        no_gap.odds_ratios().set_index("term").loc["item[listened_to]", "lower"]
+        < 1
+        < no_gap.odds_ratios().set_index("term").loc["item[listened_to]", "upper"]
+    )
 
 
 def test_partnership_by_type(survey):
@@ -141,7 +169,9 @@ def test_partnership_by_type(survey):
 def test_respondents_table_is_protected():
     small = experience(n_per_site=20, seed=4)
     small = small[~((small["site_id"] == "devon") & (small["respondent_type"] == "parent_carer"))]
-    small = pd.concat([small, experience(n_per_site=3, seed=9, site_effect={"devon": 0.0}).assign(respondent_type="parent_carer")])
+    small = pd.concat(
+        [small, experience(n_per_site=3, seed=9, site_effect={"devon": 0.0}).assign(respondent_type="parent_carer")]
+    )
     table = surveys.respondents_table(small).table
     assert table.loc["devon", "Parents and carers"] == disclosure.SUPPRESSED
     disclosure.assert_protected(table)
@@ -218,5 +248,9 @@ def test_standardised_within_a_subgroup(survey):
     young = fit.standardised("site_id", top=(4, 5), draws=50, within={"respondent_type": "young_person"})
     parents = fit.standardised("site_id", top=(4, 5), draws=50, within={"respondent_type": "parent_carer"})
     assert (young["probability"].to_numpy() > parents["probability"].to_numpy()).all()
-    manual = fit.probabilities(fit.data[fit.data["respondent_type"] == "young_person"].assign(site_id="devon"))[:, 3:].sum(axis=1).mean()
+    manual = (
+        fit.probabilities(fit.data[fit.data["respondent_type"] == "young_person"].assign(site_id="devon"))[:, 3:]
+        .sum(axis=1)
+        .mean()
+    )
     assert young.loc[0, "probability"] == pytest.approx(manual)

@@ -42,7 +42,11 @@ def test_types_and_dates():
 
 def test_codes_match_the_dfe_files():
     sheffield = sites.site("sheffield")
-    assert (sheffield.old_la_code, sheffield.new_la_code, sheffield.ons_current_code) == ("373", "E08000019", "E08000039")
+    assert (sheffield.old_la_code, sheffield.new_la_code, sheffield.ons_current_code) == (
+        "373",
+        "E08000019",
+        "E08000039",
+    )
     assert sites.site("devon")["old_la_code"] == "878"
     assert sites.site("reading").new_la_code == "E06000038"
     assert sites.site("hackney").area_code == "204"
@@ -143,10 +147,21 @@ def test_codebook_codes_are_unique_and_well_formed():
     assert 20 <= len(frame) <= 30
     assert frame["code"].is_unique
     assert set(frame["domain_hint"]) == {"facilitator", "barrier", "both"}
-    for code in ("leadership_commitment", "practitioner_buy_in", "workforce_turnover", "funding_security",
-                 "partnership_working", "data_systems", "youth_participation", "organisational_culture",
-                 "national_policy", "inspection_pressure", "covid19_disruption", "training_capacity",
-                 "learning_culture"):
+    for code in (
+        "leadership_commitment",
+        "practitioner_buy_in",
+        "workforce_turnover",
+        "funding_security",
+        "partnership_working",
+        "data_systems",
+        "youth_participation",
+        "organisational_culture",
+        "national_policy",
+        "inspection_pressure",
+        "covid19_disruption",
+        "training_capacity",
+        "learning_culture",
+    ):
         assert code in set(frame["code"]), code
 
 

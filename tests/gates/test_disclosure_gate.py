@@ -101,7 +101,9 @@ def table_problems(html: str, page: str) -> list[str]:
                 problems.append(f"{where}: {PEOPLE_COUNTS_ATTRIBUTE}={marker!r} is not a whole-number threshold")
                 continue
             try:
-                disclosure.assert_protected(frame, threshold=threshold, count_columns=count_columns(frame), source=where)
+                disclosure.assert_protected(
+                    frame, threshold=threshold, count_columns=count_columns(frame), source=where
+                )
             except DataError as error:
                 problems += [f"{where}: {p.message} (column {p.column!r})" for p in error.problems]
             continue
@@ -118,13 +120,16 @@ def table_problems(html: str, page: str) -> list[str]:
         caption = table.find("caption")
         head = table.find("thead")
         headers = " ".join(  # the caption and the column headings (row labels name measures, not units)
-            [caption.get_text(" ") if caption else ""] + ([th.get_text(" ") for th in head.find_all("th")] if head else [])
+            [caption.get_text(" ") if caption else ""]
+            + ([th.get_text(" ") for th in head.find_all("th")] if head else [])
         )
         if PEOPLE_WORDS.search(headers):
             try:
                 disclosure.assert_protected(frame, threshold=DEFAULT_THRESHOLD, count_columns=columns, source=where)
             except DataError as error:
-                problems += [f"{where}: unmarked table of people: {p.message} (column {p.column!r})" for p in error.problems]
+                problems += [
+                    f"{where}: unmarked table of people: {p.message} (column {p.column!r})" for p in error.problems
+                ]
     return problems
 
 
@@ -132,7 +137,9 @@ def table_problems(html: str, page: str) -> list[str]:
 # The gate's own tests
 # ---------------------------------------------------------------------------------------
 def page(*tables: str) -> str:
-    return f"<html><body><p>{SYNTHETIC_CAPTION_PREFIX} A figure elsewhere on the page.</p>{''.join(tables)}</body></html>"
+    return (
+        f"<html><body><p>{SYNTHETIC_CAPTION_PREFIX} A figure elsewhere on the page.</p>{''.join(tables)}</body></html>"
+    )
 
 
 def synthetic(table: str, how: str = "caption") -> str:
@@ -188,8 +195,10 @@ def test_gate_flags_small_unmarked_counts_of_people_elsewhere():
 
 
 def test_row_labels_about_people_do_not_make_a_table_of_areas_a_table_of_people():
-    areas = ("<table><thead><tr><th></th><th>site areas</th></tr></thead>"
-             "<tbody><tr><th>Looked-after children who went missing</th><td>4</td></tr></tbody></table>")
+    areas = (
+        "<table><thead><tr><th></th><th>site areas</th></tr></thead>"
+        "<tbody><tr><th>Looked-after children who went missing</th><td>4</td></tr></tbody></table>"
+    )
     assert table_problems(page(areas), "p.html") == []
 
 
@@ -203,7 +212,9 @@ def test_gate_rejects_a_malformed_marker():
 # ---------------------------------------------------------------------------------------
 def book_pages(html_root: Path) -> list[Path]:
     return sorted(
-        p for p in html_root.rglob("*.html") if not {"_static", "_sources", "_images"} & set(p.relative_to(html_root).parts)
+        p
+        for p in html_root.rglob("*.html")
+        if not {"_static", "_sources", "_images"} & set(p.relative_to(html_root).parts)
     )
 
 

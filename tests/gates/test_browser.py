@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+
 from conftest import ROOT
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -65,8 +66,25 @@ MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3(?:\.[\d.]+)
 ALLOWED_MINOR: dict[str, str] = {}
 
 GENERIC_ALT = {
-    "image", "img", "figure", "fig", "picture", "photo", "graph", "chart", "plot", "png", "jpg",
-    "jpeg", "svg", "gif", "icon", "untitled", "alt", "alt text", "placeholder",
+    "image",
+    "img",
+    "figure",
+    "fig",
+    "picture",
+    "photo",
+    "graph",
+    "chart",
+    "plot",
+    "png",
+    "jpg",
+    "jpeg",
+    "svg",
+    "gif",
+    "icon",
+    "untitled",
+    "alt",
+    "alt text",
+    "placeholder",
 }
 FILE_LIKE_ALT = re.compile(r"(?i)\.(png|jpe?g|gif|svg|webp|bmp)\b|(^|\s)(\.\.?/|/|_images|_static|_build)\S*")
 
@@ -145,7 +163,7 @@ class _PageParser(HTMLParser):
                 self.refresh = match.group(1).strip().strip("'\"")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parse_page(path: Path) -> _PageParser:
     parser = _PageParser()
     parser.feed(path.read_text(encoding="utf-8"))
@@ -182,7 +200,9 @@ def link_problems(html_root: Path, pages: list[Path]) -> list[str]:
                 problems.append(f"{where}: {href!r} leaves the book")
                 continue
             if not target.exists():
-                problems.append(f"{where}: {href!r} -> missing file {target.relative_to(root) if str(target).startswith(str(root)) else target}")
+                problems.append(
+                    f"{where}: {href!r} -> missing file {target.relative_to(root) if str(target).startswith(str(root)) else target}"
+                )
                 continue
             fragment = unquote(url.fragment)
             if fragment and target.suffix == ".html" and fragment not in parse_page(target).ids:
@@ -221,12 +241,17 @@ def test_alt_problem():
 
 
 def test_link_problems(tmp_path):
-    (tmp_path / "a.html").write_text('<a href="b.html#there">b</a><a href="b.html#nowhere">x</a><a href="c.html">c</a>'
-                                     '<a href="#top">t</a><a id="top"></a><a href="https://example.org/">e</a>')
+    (tmp_path / "a.html").write_text(
+        '<a href="b.html#there">b</a><a href="b.html#nowhere">x</a><a href="c.html">c</a>'
+        '<a href="#top">t</a><a id="top"></a><a href="https://example.org/">e</a>'
+    )
     (tmp_path / "b.html").write_text('<h1 id="there">B</h1>')
     (tmp_path / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=a.html" />')
     problems = link_problems(tmp_path, book_pages(tmp_path))
-    assert problems == ["a.html: 'b.html#nowhere' -> no id 'nowhere' in b.html", "a.html: 'c.html' -> missing file c.html"]
+    assert problems == [
+        "a.html: 'b.html#nowhere' -> no id 'nowhere' in b.html",
+        "a.html: 'c.html' -> missing file c.html",
+    ]
 
 
 @pytest.mark.book
@@ -309,7 +334,9 @@ def visit(browser, relative: str) -> dict:
     """Load one page and collect everything the checks need."""
     page = browser["context"].new_page()
     console: list[dict] = []
-    page.on("console", lambda m: console.append({"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")}))
+    page.on(
+        "console", lambda m: console.append({"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")})
+    )
     page.on("pageerror", lambda e: console.append({"type": "pageerror", "text": str(e), "url": ""}))
     try:
         page.goto(browser["base"] + relative, wait_until="load")
@@ -341,7 +368,9 @@ def console_errors(report: dict, blocked: set[str]) -> list[str]:
         if message["type"] not in ("error", "pageerror"):
             continue
         if message["url"] in blocked or (
-            "net::ERR_FAILED" in message["text"] and message["url"] and not message["url"].startswith("http://127.0.0.1")
+            "net::ERR_FAILED" in message["text"]
+            and message["url"]
+            and not message["url"].startswith("http://127.0.0.1")
         ):
             continue
         errors.append(f"{message['type']}: {message['text']} ({message['url']})")
@@ -349,7 +378,9 @@ def console_errors(report: dict, blocked: set[str]) -> list[str]:
 
 
 def test_every_page_was_visited(reports, built_book):
-    expected = {p.relative_to(built_book.html).as_posix() for p in book_pages(built_book.html) if not parse_page(p).refresh}
+    expected = {
+        p.relative_to(built_book.html).as_posix() for p in book_pages(built_book.html) if not parse_page(p).refresh
+    }
     assert set(reports) == expected
     assert "book/intro.html" in reports
 

@@ -40,6 +40,7 @@ def _one(frame, **where):
 
 # --- children in need -------------------------------------------------------------------
 
+
 def test_cse_episodes_2018_england_and_devon(factors):
     cse = factors[factors["measure"] == "Child sexual exploitation"]
     assert _one(cse, level="National", year=2018)["value"] == 20000
@@ -129,10 +130,13 @@ def test_children_in_need_and_referrals_read():
     assert set(cin["year"]) == set(range(2013, 2026))
     assert set(refs["year"]) == set(range(2013, 2026))
     assert _one(refs, level="National", year=2025, measure="Referrals")["value"] == 632830
-    assert _one(cin, level="National", year=2025, measure="Children in need at any point in the year")["value"] == 704430
+    assert (
+        _one(cin, level="National", year=2025, measure="Children in need at any point in the year")["value"] == 704430
+    )
 
 
 # --- codes ------------------------------------------------------------------------------
+
 
 def test_sheffield_codes_join_on_the_old_code(factors):
     assert public.to_old_code("E08000039") == "373"  # current ONS code
@@ -160,10 +164,15 @@ def test_abolished_authority_does_not_take_its_successors_code():
 
 # --- rates ------------------------------------------------------------------------------
 
+
 def test_rate_per_10k_by_hand_for_devon():
     cla = public.looked_after_rates()
-    row = _one(public.rate_per_10k(cla), area_code="878", year=2024,
-               measure="Children looked after on 31 March each year per 10,000 children")
+    row = _one(
+        public.rate_per_10k(cla),
+        area_code="878",
+        year=2024,
+        measure="Children looked after on 31 March each year per 10,000 children",
+    )
     # By hand from the files: 873 children looked after at 31 March 2024 (cla_number_and_rate file);
     # ONS mid-2023 estimate of children aged 0-17 in Devon 147,790 (population file).
     assert row["count"] == 873
@@ -211,6 +220,7 @@ def test_rate_refuses_years_before_the_first_estimate(factors):
 
 # --- statistical neighbours ---------------------------------------------------------------
 
+
 def test_statistical_neighbours_both_models():
     devon21 = public.statistical_neighbours("878", model=2021)
     assert len(devon21) == 10
@@ -238,6 +248,7 @@ def test_statistical_neighbours_pre_reorganisation_and_unknown():
 
 # --- missing from care -------------------------------------------------------------------
 
+
 def test_missing_series_covers_2015_to_2024_with_sources(missing):
     assert set(missing["year"]) == set(range(2015, 2025))
     sources = missing.groupby("year")["source"].unique().map(list).to_dict()
@@ -250,8 +261,9 @@ def test_missing_series_covers_2015_to_2024_with_sources(missing):
 
 def test_later_release_wins_where_values_differ(missing, releases):
     # Hampshire (850), missing incidents in 2020: 1,383 in the 2022 release, revised to 1,399 in 2024.
-    both = releases[(releases["area_code"] == "850") & (releases["year"] == 2020)
-                    & (releases["measure_id"] == "missing_incidents")]
+    both = releases[
+        (releases["area_code"] == "850") & (releases["year"] == 2020) & (releases["measure_id"] == "missing_incidents")
+    ]
     by_source = dict(zip(both["source"], both["value"]))
     assert by_source == {"CLA 2022 release": 1383.0, "CLA 2024 release": 1399.0}
     assert dict(zip(both["source"], both["superseded"])) == {"CLA 2022 release": True, "CLA 2024 release": False}
@@ -287,10 +299,13 @@ def test_missing_status_codes_never_zero(missing, releases):
     assert missing.loc[missing["status"] != "", "value"].isna().all()
     raw = public_dir() / data_missing.MISSING_RELEASES[-1].file
     with open(raw, encoding="utf-8-sig", newline="") as handle:
-        c_cells = [(r["old_la_code"], int(r["time_period"]), data_missing._RELEASE_LABELS[r["CLA_group"]])
-                   for r in csv.DictReader(handle)
-                   if r["number"] == "c" and r["geographic_level"] == "Local authority"
-                   and r["CLA_group"] in data_missing._RELEASE_LABELS]
+        c_cells = [
+            (r["old_la_code"], int(r["time_period"]), data_missing._RELEASE_LABELS[r["CLA_group"]])
+            for r in csv.DictReader(handle)
+            if r["number"] == "c"
+            and r["geographic_level"] == "Local authority"
+            and r["CLA_group"] in data_missing._RELEASE_LABELS
+        ]
     assert len(c_cells) > 100
     latest = releases[releases["source"] == "CLA 2024 release"].set_index(["area_code", "year", "measure_id"])
     for cell in c_cells:
@@ -306,6 +321,7 @@ def test_missing_unknown_measure():
 
 
 # --- LAIT ---------------------------------------------------------------------------------
+
 
 def test_lait_section251_and_unit_costs():
     unit = public.section251("unit_costs")
@@ -336,6 +352,7 @@ def test_lait_dash_is_missing_and_hackney_gap_flagged():
 
 
 # --- deflators ----------------------------------------------------------------------------
+
 
 def test_deflator_table():
     table = public.gdp_deflators()
@@ -395,6 +412,7 @@ def test_documented_hackney_gap_in_missing_series(missing, releases):
 
 # --- provenance and the appendix helpers ----------------------------------------------------
 
+
 def test_provenance_covers_every_shipped_file():
     table = checksums.provenance()
     shipped = {f"{r.folder}/{r.file}" for r in checksums.checksums().itertuples()}
@@ -421,8 +439,15 @@ def test_rate_rule_check():
 
 def test_every_status_the_loaders_emit_is_documented(factors, missing):
     documented = set(public.STATUS_CODES) | set(public.BOOK_STATUS_CODES)
-    frames = [factors, missing, public.lait(), public.children_in_need(), public.referrals(), public.child_population(),
-              public.rate_per_10k(missing)]
+    frames = [
+        factors,
+        missing,
+        public.lait(),
+        public.children_in_need(),
+        public.referrals(),
+        public.child_population(),
+        public.rate_per_10k(missing),
+    ]
     for frame in frames:
         assert set(frame["status"]) <= documented
         assert frame.loc[frame["status"] != "", "value"].isna().all()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from innovate.sphinxext import claims
 
 

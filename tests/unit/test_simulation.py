@@ -43,11 +43,18 @@ def test_quick_study_bias_and_coverage_are_sane(quick):
 
 
 def test_summary_by_hand():
-    frame = pd.DataFrame({
-        "estimator": "gee_mi", "replication": [0, 1, 2, 3], "site_id": "x", "truth": 1.0,
-        "estimate": [1.1, 0.9, 1.2, 1.0], "se": [0.1, 0.1, 0.1, 0.1],
-        "ci_low": [0.9, 0.7, 1.05, 0.8], "ci_high": [1.3, 1.1, 1.35, 1.2],
-    })
+    frame = pd.DataFrame(
+        {
+            "estimator": "gee_mi",
+            "replication": [0, 1, 2, 3],
+            "site_id": "x",
+            "truth": 1.0,
+            "estimate": [1.1, 0.9, 1.2, 1.0],
+            "se": [0.1, 0.1, 0.1, 0.1],
+            "ci_low": [0.9, 0.7, 1.05, 0.8],
+            "ci_high": [1.3, 1.1, 1.35, 1.2],
+        }
+    )
     row = simulation.summarise(frame).iloc[0]
     err = np.array([0.1, -0.1, 0.2, 0.0])
     assert row["bias"] == pytest.approx(err.mean())
@@ -115,8 +122,9 @@ def test_its_truth_accounts_for_the_slope_origin():
     fit = simulation.fit_site_its(base, "devon", rows)
     eff = base.params.sites["devon"].its[simulation.ITS_MEASURE]
     assert float(fit.params["slope"]) == pytest.approx(eff.slope_change_per_month, abs=1e-6)
-    assert float(fit.params["level"]) == pytest.approx(math.log(eff.level_rate_ratio) - eff.slope_change_per_month,
-                                                       abs=1e-6)
+    assert float(fit.params["level"]) == pytest.approx(
+        math.log(eff.level_rate_ratio) - eff.slope_change_per_month, abs=1e-6
+    )
 
 
 def test_pooling_study_wald_undercovers_when_sites_differ():

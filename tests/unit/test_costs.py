@@ -118,7 +118,10 @@ def test_ceac_at_zero_is_share_of_replicates_costing_less():
     # a huge willingness to pay: the share with a gain in effect
     assert curve[2] == pytest.approx((de > 0).mean(), abs=1e-3)
     # hand case
-    assert list(cea.ceac([1.0, -1.0, 2.0, 0.5], [10.0, -5.0, 30.0, -1.0], [0.0, 10.0])) == [0.5, 0.25]  # at 10: INB 0 is not > 0
+    assert list(cea.ceac([1.0, -1.0, 2.0, 0.5], [10.0, -5.0, 30.0, -1.0], [0.0, 10.0])) == [
+        0.5,
+        0.25,
+    ]  # at 10: INB 0 is not > 0
 
 
 def test_ceac_is_monotone_for_positive_effects():
@@ -192,33 +195,50 @@ def test_bootstrap_rejects_missing_values_and_tiny_strata():
     with pytest.raises(DataError) as err:
         bootstrap.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=10)
     assert err.value.problems[0].column == "cost" and err.value.problems[0].row == 4
-    tiny = pd.DataFrame({"site_id": ["a", "a", "a"], "arm": ["innovation", "innovation", "comparison"], "cost": [1.0, 2.0, 3.0]})
+    tiny = pd.DataFrame(
+        {"site_id": ["a", "a", "a"], "arm": ["innovation", "innovation", "comparison"], "cost": [1.0, 2.0, 3.0]}
+    )
     with pytest.raises(DataError):
         bootstrap.stratified_bootstrap(tiny, ["cost"], ["site_id", "arm"], reps=10)
 
 
 def test_arm_difference_is_site_weighted():
     frame = _two_arm_frame(np.random.default_rng(9), n_per_arm=(30, 20), sites=("a", "b"))
-    frame = pd.concat([frame, frame[frame["site_id"] == "b"].assign(site_id="b")], ignore_index=True)  # site b twice as big
+    frame = pd.concat(
+        [frame, frame[frame["site_id"] == "b"].assign(site_id="b")], ignore_index=True
+    )  # site b twice as big
     boot = bootstrap.stratified_bootstrap(frame, ["cost", "effect"], ["site_id", "arm"], reps=20, seed=1)
     stat = bootstrap.arm_difference(boot)
     est, reps, jk = boot.apply(stat)
     g = frame.groupby(["site_id", "arm"])["cost"].mean()
-    hand = (1 / 3) * (g["a", "innovation"] - g["a", "comparison"]) + (2 / 3) * (g["b", "innovation"] - g["b", "comparison"])
+    hand = (1 / 3) * (g["a", "innovation"] - g["a", "comparison"]) + (2 / 3) * (
+        g["b", "innovation"] - g["b", "comparison"]
+    )
     assert est[0] == pytest.approx(hand)
     assert reps.shape == (20, 2) and jk.shape == (len(frame), 2)
 
 
 def test_jackknife_values_are_leave_one_out_means():
-    frame = pd.DataFrame({"site_id": "s", "arm": ["innovation"] * 4 + ["comparison"] * 3,
-                          "cost": [1.0, 2.0, 3.0, 6.0, 1.0, 1.0, 4.0]})
+    frame = pd.DataFrame(
+        {"site_id": "s", "arm": ["innovation"] * 4 + ["comparison"] * 3, "cost": [1.0, 2.0, 3.0, 6.0, 1.0, 1.0, 4.0]}
+    )
     boot = bootstrap.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=5, seed=1)
     _, _, jk = boot.apply(bootstrap.arm_difference(boot))
     # strata sorted: comparison first. Leaving out the comparison 4.0: 4 - 1 = 3
-    assert sorted(np.round(jk[:, 0], 10)) == sorted(np.round([
-        3 - (1 + 4) / 2, 3 - (1 + 4) / 2, 3 - 1.0,  # comparison left out (mean of innovation = 3)
-        (2 + 3 + 6) / 3 - 2, (1 + 3 + 6) / 3 - 2, (1 + 2 + 6) / 3 - 2, (1 + 2 + 3) / 3 - 2,
-    ], 10))
+    assert sorted(np.round(jk[:, 0], 10)) == sorted(
+        np.round(
+            [
+                3 - (1 + 4) / 2,
+                3 - (1 + 4) / 2,
+                3 - 1.0,  # comparison left out (mean of innovation = 3)
+                (2 + 3 + 6) / 3 - 2,
+                (1 + 3 + 6) / 3 - 2,
+                (1 + 2 + 6) / 3 - 2,
+                (1 + 2 + 3) / 3 - 2,
+            ],
+            10,
+        )
+    )
 
 
 def test_bca_matches_scipy_on_a_skewed_mean():
@@ -250,11 +270,13 @@ def test_percentile_interval_coverage_on_simulated_data():
     covered = 0
     n_sims = 200
     for sim in range(n_sims):
-        frame = pd.DataFrame({
-            "site_id": "s",
-            "arm": np.repeat(["innovation", "comparison"], 80),
-            "cost": np.concatenate([rng.gamma(2.0, 600.0, 80), rng.gamma(2.0, 500.0, 80)]),
-        })
+        frame = pd.DataFrame(
+            {
+                "site_id": "s",
+                "arm": np.repeat(["innovation", "comparison"], 80),
+                "cost": np.concatenate([rng.gamma(2.0, 600.0, 80), rng.gamma(2.0, 500.0, 80)]),
+            }
+        )
         boot = bootstrap.stratified_bootstrap(frame, ["cost"], ["site_id", "arm"], reps=500, seed=sim, jackknife=False)
         _, reps, _ = boot.apply(bootstrap.arm_difference(boot))
         lo, hi = bootstrap.percentile_interval(reps[:, 0])
@@ -329,7 +351,8 @@ def test_unit_cost_rows_state_source_unit_and_price_year():
     # uprated with the GDP deflator from 2013-14
     table_d = _deflator_rows()
     assert staff.loc["staff_contact_hour:social_worker", "amount_gbp_price_year"] == pytest.approx(
-        55.0 * table_d["2024-25"] / table_d["2013-14"], abs=0.005)
+        55.0 * table_d["2024-25"] / table_d["2013-14"], abs=0.005
+    )
     nao = table[table["item"] == "childrens_home_place"].iloc[0]
     assert nao["amount_gbp"] == 318_400.0 and nao["price_year"] == "2023-24"
     assert nao["citation_key"] == "nao2025residential"
@@ -341,11 +364,17 @@ def test_section_251_rows_match_the_lait_file():
     from innovate.data.paths import public_dir
 
     with open(public_dir() / "dfe_lait" / "lait_bds_selected_indicators_long.csv", encoding="utf-8-sig") as f:
-        raw = [r for r in csv.DictReader(f) if r["Short Desc"] == "RescareFinance" and r["LA and Regions"] == "Reading"
-               and r["Years"].startswith("2022-23")]
+        raw = [
+            r
+            for r in csv.DictReader(f)
+            if r["Short Desc"] == "RescareFinance"
+            and r["LA and Regions"] == "Reading"
+            and r["Years"].startswith("2022-23")
+        ]
     table = unit_costs.unit_costs()
-    row = table[(table["item"] == "residential_care") & (table["area_code"] == "870")
-                & (table["financial_year"] == "2022-23")].iloc[0]
+    row = table[
+        (table["item"] == "residential_care") & (table["area_code"] == "870") & (table["financial_year"] == "2022-23")
+    ].iloc[0]
     assert row["amount_gbp"] == float(raw[0]["Values"])
     assert row["unit"] == "GBP per child per week"
 
@@ -367,8 +396,11 @@ def test_unit_cost_loader_names_file_column_and_row(tmp_path):
 def test_nao_multiplier_hand_computed():
     table = unit_costs.unit_costs()
     nao = table[table["item"] == "childrens_home_place"].iloc[0]["amount_gbp_price_year"]
-    s251 = table[(table["item"] == "residential_care") & (table["area_code"] == unit_costs.ENGLAND_CODE)
-                 & (table["financial_year"] == "2023-24")].iloc[0]["amount_gbp_price_year"]
+    s251 = table[
+        (table["item"] == "residential_care")
+        & (table["area_code"] == unit_costs.ENGLAND_CODE)
+        & (table["financial_year"] == "2023-24")
+    ].iloc[0]["amount_gbp_price_year"]
     assert costs.nao_residential_multiplier(table) == pytest.approx(nao / (365.25 / 7) / s251)
 
 
@@ -379,17 +411,21 @@ def test_nao_multiplier_hand_computed():
 
 def _people(rows):
     return pd.DataFrame(rows, columns=["person_id", "site_id", "arm", "baseline_date"]).assign(
-        baseline_date=lambda f: pd.to_datetime(f["baseline_date"]))
+        baseline_date=lambda f: pd.to_datetime(f["baseline_date"])
+    )
 
 
 def test_activity_components_by_role_and_discount_year():
     people = _people([("YP1", "s", "innovation", "2022-03-15")])
-    activity = pd.DataFrame({
-        "person_id": "YP1", "site_id": "s",
-        "month": pd.to_datetime(["2022-03-01", "2023-02-01", "2023-03-01", "2023-03-01"]),
-        "staff_role": ["social_worker", "social_worker", "social_worker", "youth_worker"],
-        "contact_hours": [2.0, 1.5, 4.0, 1.0],
-    })
+    activity = pd.DataFrame(
+        {
+            "person_id": "YP1",
+            "site_id": "s",
+            "month": pd.to_datetime(["2022-03-01", "2023-02-01", "2023-03-01", "2023-03-01"]),
+            "staff_role": ["social_worker", "social_worker", "social_worker", "youth_worker"],
+            "contact_hours": [2.0, 1.5, 4.0, 1.0],
+        }
+    )
     out = costing.activity_components(activity, people, {"social_worker": 60.0, "youth_worker": 40.0})
     assert out.loc["YP1", "staff:social_worker@y0"] == pytest.approx(3.5 * 60)  # months 0 and 11
     assert out.loc["YP1", "staff:social_worker@y1"] == pytest.approx(4.0 * 60)  # month 12
@@ -404,14 +440,16 @@ def test_activity_components_by_role_and_discount_year():
 
 def test_placement_days_hand_counts():
     people = _people([("YP1", "s", "innovation", "2022-03-15"), ("YP2", "s", "comparison", "2022-01-01")])
-    placements = pd.DataFrame({
-        "placement_id": ["P1", "P2", "P3", "P4"],
-        "person_id": ["YP1", "YP2", "YP2", "YP2"],
-        "site_id": "s",
-        "placement_type": ["residential", "fostering", "fostering", "secure"],
-        "start_date": pd.to_datetime(["2022-03-20", "2021-12-01", "2022-12-25", "2023-06-20"]),
-        "end_date": pd.to_datetime(["2022-04-05", "2022-01-10", "2023-01-05", "2023-08-01"]),
-    })
+    placements = pd.DataFrame(
+        {
+            "placement_id": ["P1", "P2", "P3", "P4"],
+            "person_id": ["YP1", "YP2", "YP2", "YP2"],
+            "site_id": "s",
+            "placement_type": ["residential", "fostering", "fostering", "secure"],
+            "start_date": pd.to_datetime(["2022-03-20", "2021-12-01", "2022-12-25", "2023-06-20"]),
+            "end_date": pd.to_datetime(["2022-04-05", "2022-01-10", "2023-01-05", "2023-08-01"]),
+        }
+    )
     days = costing.placement_days(placements, people)
     got = {(r.person_id, r.placement_type, r.financial_year, r.year): r.days for r in days.itertuples()}
     assert got == {
@@ -434,14 +472,16 @@ def _rate_table():
 
 def test_placement_components_price_each_day_at_its_year_and_type():
     people = _people([("YP1", "s", "innovation", "2022-03-15"), ("YP2", "s", "comparison", "2022-01-01")])
-    placements = pd.DataFrame({
-        "placement_id": ["P1", "P2", "P3"],
-        "person_id": ["YP1", "YP2", "YP2"],
-        "site_id": "s",
-        "placement_type": ["residential", "secure", "supported_accommodation"],
-        "start_date": pd.to_datetime(["2022-03-20", "2022-12-25", "2023-06-20"]),
-        "end_date": pd.to_datetime(["2022-04-05", "2023-01-05", "2023-08-01"]),
-    })
+    placements = pd.DataFrame(
+        {
+            "placement_id": ["P1", "P2", "P3"],
+            "person_id": ["YP1", "YP2", "YP2"],
+            "site_id": "s",
+            "placement_type": ["residential", "secure", "supported_accommodation"],
+            "start_date": pd.to_datetime(["2022-03-20", "2022-12-25", "2023-06-20"]),
+            "end_date": pd.to_datetime(["2022-04-05", "2023-01-05", "2023-08-01"]),
+        }
+    )
     wide, notes = costing.placement_components(placements, people, _rate_table(), {"s": "A"})
     assert wide.loc["YP1", "placement:residential@y0"] == pytest.approx(12 * 7000 / 7 + 5 * 7700 / 7)
     # secure is priced at the residential rate
@@ -453,13 +493,23 @@ def test_placement_components_price_each_day_at_its_year_and_type():
 
 
 def test_innovation_costs_apportioned_per_day_of_follow_up():
-    people = _people([("A1", "s", "innovation", "2024-04-01"), ("A2", "s", "innovation", "2024-04-01"),
-                      ("C1", "s", "comparison", "2024-04-01")])
+    people = _people(
+        [
+            ("A1", "s", "innovation", "2024-04-01"),
+            ("A2", "s", "innovation", "2024-04-01"),
+            ("C1", "s", "comparison", "2024-04-01"),
+        ]
+    )
     start_up = 100_000.0
-    innovation = pd.DataFrame({
-        "site_id": "s", "financial_year": ["2024-25", "2024-25"], "cost_category": ["running", "start_up"],
-        "item": ["additional_staff", "training"], "amount_gbp": [730_000.0, start_up],
-    })
+    innovation = pd.DataFrame(
+        {
+            "site_id": "s",
+            "financial_year": ["2024-25", "2024-25"],
+            "cost_category": ["running", "start_up"],
+            "item": ["additional_staff", "training"],
+            "amount_gbp": [730_000.0, start_up],
+        }
+    )
     wide, summary, notes = costing.innovation_components(innovation, people)
     # 2024-25 has 365 days and 2 innovation-arm young people: 1,000 a day each
     assert wide.loc["A1", "innovation:running@y0"] == pytest.approx(365 * 1000.0)
@@ -479,10 +529,19 @@ def test_person_outcomes_sums_and_completeness():
     rows = []
     for pid, observed, eps in (("YP1", [1, 1, 1, 1], [5, 2, 1, 3]), ("YP2", [1, 1, 0, 0], [4, 3, None, None])):
         for w, o, e in zip((0, 6, 12, 18), observed, eps):
-            rows.append({"person_id": pid, "wave_month": w, "observed": o, "missing_episodes": e,
-                         "exploitation_risk_score": 10.0 + w if o else np.nan, "swemwbs": 20.0 if o else np.nan,
-                         "school_attendance_pct": 90.0 if o else np.nan, "placement_moves": 1 if o else np.nan,
-                         "justice_contact": (1 if w == 12 else 0) if o else np.nan})
+            rows.append(
+                {
+                    "person_id": pid,
+                    "wave_month": w,
+                    "observed": o,
+                    "missing_episodes": e,
+                    "exploitation_risk_score": 10.0 + w if o else np.nan,
+                    "swemwbs": 20.0 if o else np.nan,
+                    "school_attendance_pct": 90.0 if o else np.nan,
+                    "placement_moves": 1 if o else np.nan,
+                    "justice_contact": (1 if w == 12 else 0) if o else np.nan,
+                }
+            )
     out = costs.person_outcomes(pd.DataFrame(rows)).set_index("person_id")
     assert out.loc["YP1", "complete"] == 1 and out.loc["YP2", "complete"] == 0
     assert out.loc["YP1", "missing_episodes_18m"] == 6
@@ -493,8 +552,14 @@ def test_person_outcomes_sums_and_completeness():
 
 
 def test_cost_effect_model_discounts_and_multiplies():
-    columns = ["staff:social_worker@y0", "staff:social_worker@y1", "placement:residential@y1",
-               "effect@y0", "effect@y1", "_w"]
+    columns = [
+        "staff:social_worker@y0",
+        "staff:social_worker@y1",
+        "placement:residential@y1",
+        "effect@y0",
+        "effect@y1",
+        "_w",
+    ]
     model = cea.CostEffectModel(columns, columns[:3], columns[3:5], "_w")
     means = np.array([[[100.0, 103.5, 207.0, 1.0, 1.035, 1.0]]])  # one stratum
     cost, effect = model.evaluate(means)[0, 0]
@@ -593,8 +658,12 @@ def test_plots_return_figures_with_every_series_marked(devon):
     assert len(points) == devon.result.boot.n_replicates
     np.testing.assert_allclose(points[:, 0], devon.result.replicates[:, 1])  # effect on x, cost on y
     acc = devon.acceptability()
-    fig2 = cost_display.plot_ceac({"bootstrap": (acc["wtp"], acc["bootstrap"]), "probabilistic": (acc["wtp"], acc["probabilistic"])})
-    markers = {line.get_marker() for line in fig2.axes[0].get_lines() if line.get_label() in ("bootstrap", "probabilistic")}
+    fig2 = cost_display.plot_ceac(
+        {"bootstrap": (acc["wtp"], acc["bootstrap"]), "probabilistic": (acc["wtp"], acc["probabilistic"])}
+    )
+    markers = {
+        line.get_marker() for line in fig2.axes[0].get_lines() if line.get_label() in ("bootstrap", "probabilistic")
+    }
     assert len(markers) == 2  # never colour alone
     fig3 = cost_display.plot_tornado(devon.tornado)
     assert len(fig3.axes[0].get_yticklabels()) == len(devon.tornado)

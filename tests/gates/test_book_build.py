@@ -6,6 +6,7 @@ import re
 
 import pytest
 import yaml
+
 from conftest import ROOT
 
 pytestmark = pytest.mark.book

@@ -13,7 +13,7 @@ import pytest
 from innovate.data import casedata, paths, schemas
 from innovate.errors import DataError
 
-CORPUS = Path(__file__).resolve().parent / "bad_files"
+CORPUS = Path(__file__).resolve().parents[1] / "bad_files"
 
 
 def test_round_trip_of_the_committed_data():
