@@ -18,6 +18,7 @@ from pathlib import Path
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # Deferred, here and below: pandas and the data layer load only for the command run.
     from innovate.data.validate import format_problem, validate_folder
 
     report = validate_folder(Path(args.dir))
