@@ -36,7 +36,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from innovate import buildinfo, claims
+from innovate.sphinxext import buildinfo, claims
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "build.json"
@@ -45,8 +45,18 @@ RESULTS = ROOT / "benchmarks" / "results" / "build.json"
 def build_command(path_output: Path) -> list[str]:
     """The ``make book`` command, writing into ``path_output``."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    return [str(jupyter_book), "build", str(ROOT), "--builder", "html", "-W", "-n", "--keep-going",
-            "--path-output", str(path_output)]
+    return [
+        str(jupyter_book),
+        "build",
+        str(ROOT),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+        "--keep-going",
+        "--path-output",
+        str(path_output),
+    ]
 
 
 def build_env() -> dict[str, str]:
@@ -115,7 +125,9 @@ def measure(keep: Path | None = None) -> dict:
     finally:
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)
-    notebook_seconds = {doc: round(float(rec["runtime"]), 3) for doc, rec in execution.items() if rec.get("runtime") is not None}
+    notebook_seconds = {
+        doc: round(float(rec["runtime"]), 3) for doc, rec in execution.items() if rec.get("runtime") is not None
+    }
     methods = sorted({rec.get("method") for rec in execution.values()})
     heaviest = max(pages, key=lambda d: pages[d]["html_bytes"] + pages[d]["image_bytes"])
     commit = buildinfo.git_commit(ROOT)
@@ -128,7 +140,7 @@ def measure(keep: Path | None = None) -> dict:
         "max_page_bytes": pages[heaviest]["html_bytes"] + pages[heaviest]["image_bytes"],
     }
     return {
-        "measured_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
+        "measured_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d"),
         "commit": None if commit is None else {"commit": commit["commit"], "modified": commit["modified"]},
         "machine": {
             "cpu_count": os.cpu_count(),

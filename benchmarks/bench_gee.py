@@ -37,19 +37,22 @@ def _timed(fn):
 
 
 def run(per_arm: int = PER_ARM, statsmodels_reference: bool = True) -> dict[str, float]:
-    from innovate import cohort, synthetic
+    from innovate.stats import gee
+    from innovate.study import cohort_data, cohort_models
+    from innovate.synthetic import generator, parameters
 
-    params = synthetic.default_parameters(SEED)
-    (yp, out), sim_s, sim_c = _timed(lambda: synthetic.simulate_cohort(params, np.random.default_rng(SEED),
-                                                                       per_arm=per_arm))
-    long, frame_s, frame_c = _timed(lambda: cohort.long_frame(yp, out))
-    covs = cohort.model_covariates("missing_episodes")
-    data = cohort._model_rows(long, "missing_episodes", follow_up_only=True)
-    y, X, names = cohort.design_matrix(data, "missing_episodes", "post", covs)
-    alpha, alpha_s, alpha_c = _timed(lambda: cohort.estimate_nb_alpha(y, X))
-    fast, fast_s, fast_c = _timed(lambda: cohort.fit_gee(long, alpha=alpha))
-    br, br_s, br_c = _timed(lambda: cohort.fit_gee(long, alpha=alpha, cov_type="bias_reduced"))
-    mixed, mixed_s, mixed_c = _timed(lambda: cohort.fit_mixed(long, "swemwbs"))
+    params = parameters.default_parameters(SEED)
+    (yp, out), sim_s, sim_c = _timed(
+        lambda: generator.simulate_cohort(params, np.random.default_rng(SEED), per_arm=per_arm)
+    )
+    long, frame_s, frame_c = _timed(lambda: cohort_data.long_frame(yp, out))
+    covs = cohort_data.model_covariates("missing_episodes")
+    data = cohort_data._model_rows(long, "missing_episodes", follow_up_only=True)
+    y, X, names = cohort_data.design_matrix(data, "missing_episodes", "post", covs)
+    alpha, alpha_s, alpha_c = _timed(lambda: gee.estimate_nb_alpha(y, X))
+    fast, fast_s, fast_c = _timed(lambda: cohort_models.fit_gee(long, alpha=alpha))
+    br, br_s, br_c = _timed(lambda: cohort_models.fit_gee(long, alpha=alpha, cov_type="bias_reduced"))
+    mixed, mixed_s, mixed_c = _timed(lambda: cohort_models.fit_mixed(long, "swemwbs"))
     if fast.n_obs < 100_000 and per_arm == PER_ARM:
         raise RuntimeError(f"only {fast.n_obs} person-waves: raise PER_ARM")
     figures = {
@@ -69,15 +72,18 @@ def run(per_arm: int = PER_ARM, statsmodels_reference: bool = True) -> dict[str,
         "working correlation": float(fast.working_correlation),
     }
     if statsmodels_reference:
-        ref, ref_s, ref_c = _timed(lambda: cohort.fit_gee(long, alpha=alpha, engine="statsmodels"))
-        figures.update({
-            "GEE statsmodels, exchangeable, robust, s": ref_s,
-            "GEE statsmodels, cpu s": ref_c,
-            "speed-up of the fast engine (wall)": ref_s / fast_s,
-            "max |coefficient difference| fast vs statsmodels": float(np.max(np.abs(fast.params.to_numpy()
-                                                                                    - ref.params.to_numpy()))),
-            "|SE difference| fast vs statsmodels (effect)": abs(fast.effect.se - ref.effect.se),
-        })
+        ref, ref_s, ref_c = _timed(lambda: cohort_models.fit_gee(long, alpha=alpha, engine="statsmodels"))
+        figures.update(
+            {
+                "GEE statsmodels, exchangeable, robust, s": ref_s,
+                "GEE statsmodels, cpu s": ref_c,
+                "speed-up of the fast engine (wall)": ref_s / fast_s,
+                "max |coefficient difference| fast vs statsmodels": float(
+                    np.max(np.abs(fast.params.to_numpy() - ref.params.to_numpy()))
+                ),
+                "|SE difference| fast vs statsmodels (effect)": abs(fast.effect.se - ref.effect.se),
+            }
+        )
     return figures
 
 

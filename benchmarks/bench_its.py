@@ -40,7 +40,8 @@ def _annual_series(rates: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
 
 
 def bench_public(errors: str = "model") -> dict[str, float]:
-    from innovate import its, public
+    from innovate.data import public
+    from innovate.stats import its
 
     t0 = time.perf_counter()
     rates = public.rate_per_10k(public.assessment_factors())
@@ -51,9 +52,18 @@ def bench_public(errors: str = "model") -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _code, _measure, data in series:
-            result = its.fit_its(data, count="count", post="post", time="year", offset="population",
-                                 frequency="annual", method="quasipoisson", errors=errors, missing="drop",
-                                 rate_per=10_000)
+            result = its.fit_its(
+                data,
+                count="count",
+                post="post",
+                time="year",
+                offset="population",
+                frequency="annual",
+                method="quasipoisson",
+                errors=errors,
+                missing="drop",
+                rate_per=10_000,
+            )
             if result.estimable:
                 fitted += 1
             else:
@@ -74,28 +84,36 @@ def bench_public(errors: str = "model") -> dict[str, float]:
 
 
 def bench_synthetic(repeats: int = 20) -> dict[str, float]:
-    from innovate import casedata, comparative, its, sites
+    from innovate.data import casedata, sites
+    from innovate.study import area_series
 
     frame = casedata.load("area_series")
     t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     for _ in range(repeats):
         for site_id in sites.SITE_IDS:
-            for measure in its.AREA_SERIES_MEASURES:
-                its.fit_site_series(site_id, measure, source="synthetic", frame=frame)
+            for measure in area_series.AREA_SERIES_MEASURES:
+                area_series.fit_site_series(site_id, measure, source="synthetic", frame=frame)
                 n += 1
     single, single_cpu = time.perf_counter() - t0, time.process_time() - c0
     t1, c1 = time.perf_counter(), time.process_time()
     m = 0
     for _ in range(repeats):
         for site_id in sites.SITE_IDS:
-            for measure in its.AREA_SERIES_MEASURES:
-                comparative.site_controlled_its(site_id, measure, frame=frame)
+            for measure in area_series.AREA_SERIES_MEASURES:
+                area_series.site_controlled_its(site_id, measure, frame=frame)
                 m += 1
     controlled, controlled_cpu = time.perf_counter() - t1, time.process_time() - c1
-    return {"fits": n, "seconds": single, "cpu_seconds": single_cpu, "ms_per_fit": 1000 * single / n,
-            "controlled_fits": m, "controlled_seconds": controlled, "controlled_cpu_seconds": controlled_cpu,
-            "ms_per_controlled_fit": 1000 * controlled / m}
+    return {
+        "fits": n,
+        "seconds": single,
+        "cpu_seconds": single_cpu,
+        "ms_per_fit": 1000 * single / n,
+        "controlled_fits": m,
+        "controlled_seconds": controlled,
+        "controlled_cpu_seconds": controlled_cpu,
+        "ms_per_controlled_fit": 1000 * controlled / m,
+    }
 
 
 def run() -> dict[str, float]:

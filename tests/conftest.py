@@ -20,7 +20,9 @@ class BuiltBook:
     returncode: int
 
 
-def build_book(root: Path = ROOT, extra_env: dict[str, str] | None = None, path_output: Path | None = None) -> BuiltBook:
+def build_book(
+    root: Path = ROOT, extra_env: dict[str, str] | None = None, path_output: Path | None = None
+) -> BuiltBook:
     """Run the same strict build as `make book` and capture its log."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(root), "--builder", "html", "-W", "-n", "--keep-going"]

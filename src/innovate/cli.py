@@ -18,7 +18,8 @@ from pathlib import Path
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validate import format_problem, validate_folder
+    # Deferred, here and below: pandas and the data layer load only for the command run.
+    from innovate.data.validate import format_problem, validate_folder
 
     report = validate_folder(Path(args.dir))
     for problem in report.problems:
@@ -35,18 +36,18 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _synthesize(args: argparse.Namespace) -> int:
-    from . import synthetic
+    from innovate.synthetic import generator
 
-    paths = synthetic.write(Path(args.out), seed=args.seed, per_arm=args.per_arm)
+    paths = generator.write(Path(args.out), seed=args.seed, per_arm=args.per_arm)
     for name, path in sorted(paths.items()):
         print(f"wrote {path}")
     return 0
 
 
 def _dictionary(args: argparse.Namespace) -> int:
-    from . import schemas
+    from innovate.data import dictionary
 
-    schemas.dictionary().to_csv(sys.stdout, index=False, lineterminator="\n")
+    dictionary.dictionary().to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 
@@ -56,21 +57,29 @@ DEFAULT_SEED = 20240601
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m innovate",
-                                     description="Tools of the Innovate book: check a case-level data folder, "
-                                                 "regenerate the synthetic data.")
+    parser = argparse.ArgumentParser(
+        prog="python -m innovate",
+        description="Tools of the Innovate book: check a case-level data folder, regenerate the synthetic data.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("validate", help="check every case-level file in DIR (exit 0 only when all pass)",
-                       description="Check every case-level file in DIR against its schema and the keys across tables. "
-                                   "Prints every problem as 'file, column, row, value, rule: message'. Reads only.")
+    p = sub.add_parser(
+        "validate",
+        help="check every case-level file in DIR (exit 0 only when all pass)",
+        description="Check every case-level file in DIR against its schema and the keys across tables. "
+        "Prints every problem as 'file, column, row, value, rule: message'. Reads only.",
+    )
     p.add_argument("dir", metavar="DIR", help="folder holding the case-level CSV files")
     p.set_defaults(run=_validate)
-    p = sub.add_parser("synthesize", help="write the synthetic data set and its manifest into DIR",
-                       description="Generate every case-level table for the six sites, deterministically by seed.")
+    p = sub.add_parser(
+        "synthesize",
+        help="write the synthetic data set and its manifest into DIR",
+        description="Generate every case-level table for the six sites, deterministically by seed.",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
-    p.add_argument("--per-arm", type=int, default=None, metavar="N",
-                   help="expected young people per arm and site (default 300)")
+    p.add_argument(
+        "--per-arm", type=int, default=None, metavar="N", help="expected young people per arm and site (default 300)"
+    )
     p.set_defaults(run=_synthesize)
     p = sub.add_parser("dictionary", help="print the data dictionary of the case-level tables as CSV")
     p.set_defaults(run=_dictionary)

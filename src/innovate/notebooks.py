@@ -13,15 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import project_root
+from innovate.data.paths import project_root
 
 
 def notebook_paths(root: Path | None = None) -> list[Path]:
     """Every notebook of the book, in a stable order (checkpoints excluded)."""
     root = project_root() if root is None else root
-    return sorted(
-        p for p in (root / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-    )
+    return sorted(p for p in (root / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
 def execute_in_place(path: Path, timeout: int = 600) -> float:

@@ -18,17 +18,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from innovate import schemas, synthetic
+from innovate.data import schemas
+from innovate.synthetic import generator, parameters
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "_base"
 
 
 def base_tables() -> dict[str, pd.DataFrame]:
-    t = synthetic.generate(seed=synthetic.DEFAULT_SEED, per_arm=3)
+    t = generator.generate(seed=parameters.DEFAULT_SEED, per_arm=3)
     a = t["area_series"]
-    a = a[(a["site_id"] == "devon") & a["area_code"].isin(["878", "933"]) & (a["measure"] == "efr_referrals")
-          & (a["month"] >= "2019-01-01") & (a["month"] <= "2019-06-01")]
+    a = a[
+        (a["site_id"] == "devon")
+        & a["area_code"].isin(["878", "933"])
+        & (a["measure"] == "efr_referrals")
+        & (a["month"] >= "2019-01-01")
+        & (a["month"] <= "2019-06-01")
+    ]
     yp = t["young_people"]
     o = t["outcomes"]
     devon = yp[yp["site_id"] == "devon"]
@@ -78,8 +84,17 @@ def cell_edit(name: str, row: int, column: str, value: str) -> str:
 FAULTS: list[dict] = []
 
 
-def fault(name: str, file: str, rule: str, column: str = "", row: str = "", content: str | bytes | None = None,
-          remove: bool = False, extra: dict[str, str] | None = None, note: str = "") -> None:
+def fault(
+    name: str,
+    file: str,
+    rule: str,
+    column: str = "",
+    row: str = "",
+    content: str | bytes | None = None,
+    remove: bool = False,
+    extra: dict[str, str] | None = None,
+    note: str = "",
+) -> None:
     folder = HERE / name
     folder.mkdir()
     if remove:
@@ -103,62 +118,168 @@ def main() -> None:
     yp = "young_people.csv"
     header = lines("young_people")[0].split(",")
     keep = [i for i, h in enumerate(header) if h != "ethnicity"]
-    fault("missing_column", yp, "missing-column", "ethnicity",
-          content="".join(",".join(c for i, c in enumerate(r) if i in keep) + "\n" for r in csv.reader(lines("young_people"))),
-          note="the ethnicity column is absent")
-    fault("unexpected_column", "outcomes.csv", "unexpected-column", "notes",
-          content="".join(line + (",notes\n" if i == 0 else ",\n") for i, line in enumerate(lines("outcomes"))))
+    fault(
+        "missing_column",
+        yp,
+        "missing-column",
+        "ethnicity",
+        content="".join(
+            ",".join(c for i, c in enumerate(r) if i in keep) + "\n" for r in csv.reader(lines("young_people"))
+        ),
+        note="the ethnicity column is absent",
+    )
+    fault(
+        "unexpected_column",
+        "outcomes.csv",
+        "unexpected-column",
+        "notes",
+        content="".join(line + (",notes\n" if i == 0 else ",\n") for i, line in enumerate(lines("outcomes"))),
+    )
     fault("wrong_type", yp, "type", "age_at_baseline", "2", cell_edit("young_people", 2, "age_at_baseline", "fifteen"))
-    fault("wrong_type_date", "placements.csv", "type", "start_date", "1",
-          cell_edit("placements", 1, "start_date", "13/02/2022"))
+    fault(
+        "wrong_type_date",
+        "placements.csv",
+        "type",
+        "start_date",
+        "1",
+        cell_edit("placements", 1, "start_date", "13/02/2022"),
+    )
     fault("negative_count", "area_series.csv", "range", "count", "3", cell_edit("area_series", 3, "count", "-3"))
     fault("out_of_range_score", "outcomes.csv", "range", "swemwbs", "1", cell_edit("outcomes", 1, "swemwbs", "41.50"))
-    fault("unknown_site", "stage_events.csv", "allowed-values", "site_id", "2",
-          cell_edit("stage_events", 2, "site_id", "bristol"))
-    fault("unknown_category", "placements.csv", "allowed-values", "placement_type", "1",
-          cell_edit("placements", 1, "placement_type", "hotel"))
+    fault(
+        "unknown_site",
+        "stage_events.csv",
+        "allowed-values",
+        "site_id",
+        "2",
+        cell_edit("stage_events", 2, "site_id", "bristol"),
+    )
+    fault(
+        "unknown_category",
+        "placements.csv",
+        "allowed-values",
+        "placement_type",
+        "1",
+        cell_edit("placements", 1, "placement_type", "hotel"),
+    )
     seg = lines("coded_segments")
     first_id = seg[1].split(",")[0]
-    fault("duplicate_key", "coded_segments.csv", "duplicate-key", "segment_id", "2",
-          cell_edit("coded_segments", 2, "segment_id", first_id))
+    fault(
+        "duplicate_key",
+        "coded_segments.csv",
+        "duplicate-key",
+        "segment_id",
+        "2",
+        cell_edit("coded_segments", 2, "segment_id", first_id),
+    )
     out = lines("outcomes")
     orphan = [out[1 + k].replace(out[1].split(",")[0], "YP99999", 1) for k in range(4)]
-    fault("orphan_key", "outcomes.csv", "foreign-key", "person_id", str(len(out)),
-          content="\n".join(out + orphan) + "\n", note="YP99999 is not in young_people.csv")
+    fault(
+        "orphan_key",
+        "outcomes.csv",
+        "foreign-key",
+        "person_id",
+        str(len(out)),
+        content="\n".join(out + orphan) + "\n",
+        note="YP99999 is not in young_people.csv",
+    )
     sa_first = lines("service_activity")[1].split(",")
-    fault("site_mismatch", "service_activity.csv", "foreign-key", "person_id, site_id", "1",
-          cell_edit("service_activity", 1, "site_id", "sheffield"),
-          note="the young person belongs to devon, the activity row says sheffield")
+    fault(
+        "site_mismatch",
+        "service_activity.csv",
+        "foreign-key",
+        "person_id, site_id",
+        "1",
+        cell_edit("service_activity", 1, "site_id", "sheffield"),
+        note="the young person belongs to devon, the activity row says sheffield",
+    )
     pl = list(csv.reader(lines("placements")))
-    fault("dates_out_of_order", "placements.csv", "date-order", "end_date", "1",
-          cell_edit("placements", 1, "end_date",
-                    (pd.Timestamp(pl[1][pl[0].index("start_date")]) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")),
-          note="end_date the day before start_date")
-    fault("events_out_of_order", "stage_events.csv", "date-order", "event_date", "3",
-          cell_edit("stage_events", 3, "event_date", "2018-01-01"))
+    fault(
+        "dates_out_of_order",
+        "placements.csv",
+        "date-order",
+        "end_date",
+        "1",
+        cell_edit(
+            "placements",
+            1,
+            "end_date",
+            (pd.Timestamp(pl[1][pl[0].index("start_date")]) - pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+        ),
+        note="end_date the day before start_date",
+    )
+    fault(
+        "events_out_of_order",
+        "stage_events.csv",
+        "date-order",
+        "event_date",
+        "3",
+        cell_edit("stage_events", 3, "event_date", "2018-01-01"),
+    )
     fault("empty_file", "network_survey.csv", "empty-file", content=b"")
     fault("header_only", "experience_survey.csv", "no-rows", content=lines("experience_survey")[0] + "\n")
     seg_text = "\n".join(seg) + "\n"
-    fault("non_utf8", "coded_segments.csv", "encoding",
-          content=seg_text.replace("devon", "d\u00e9von", 1).encode("latin-1"), note="a latin-1 byte 0xe9")
-    fault("wrong_delimiter", "innovation_costs.csv", "delimiter",
-          content="".join(line.replace(",", ";") + "\n" for line in lines("innovation_costs")))
-    fault("absurd_count", "area_series.csv", "implausible-value", "count", "2", cell_edit("area_series", 2, "count", "1e300"))
-    fault("absurd_amount", "innovation_costs.csv", "implausible-value", "amount_gbp", "1",
-          cell_edit("innovation_costs", 1, "amount_gbp", "1e300"))
-    fault("not_finite", "service_activity.csv", "not-finite", "contact_hours", "2",
-          cell_edit("service_activity", 2, "contact_hours", "inf"))
+    fault(
+        "non_utf8",
+        "coded_segments.csv",
+        "encoding",
+        content=seg_text.replace("devon", "d\u00e9von", 1).encode("latin-1"),
+        note="a latin-1 byte 0xe9",
+    )
+    fault(
+        "wrong_delimiter",
+        "innovation_costs.csv",
+        "delimiter",
+        content="".join(line.replace(",", ";") + "\n" for line in lines("innovation_costs")),
+    )
+    fault(
+        "absurd_count",
+        "area_series.csv",
+        "implausible-value",
+        "count",
+        "2",
+        cell_edit("area_series", 2, "count", "1e300"),
+    )
+    fault(
+        "absurd_amount",
+        "innovation_costs.csv",
+        "implausible-value",
+        "amount_gbp",
+        "1",
+        cell_edit("innovation_costs", 1, "amount_gbp", "1e300"),
+    )
+    fault(
+        "not_finite",
+        "service_activity.csv",
+        "not-finite",
+        "contact_hours",
+        "2",
+        cell_edit("service_activity", 2, "contact_hours", "inf"),
+    )
     fault("missing_file", "young_people.csv", "missing-file", remove=True)
     rows = list(csv.reader(out))
     person = rows[1][0]
-    fault("missing_wave", "outcomes.csv", "all-waves", "wave_month", "1",
-          content="\n".join(line for i, line in enumerate(out) if i != 4) + "\n", note=f"{person} has no wave 18 row")
+    fault(
+        "missing_wave",
+        "outcomes.csv",
+        "all-waves",
+        "wave_month",
+        "1",
+        content="\n".join(line for i, line in enumerate(out) if i != 4) + "\n",
+        note=f"{person} has no wave 18 row",
+    )
     lost = [i for i, r in enumerate(rows) if i > 0 and r[2] == "0"]
     if not lost:
         raise SystemExit("base has nobody lost to follow-up: pick other young people")
     i = lost[-1]
-    fault("outcome_when_unobserved", "outcomes.csv", "empty-iff-unobserved", "swemwbs", str(i),
-          cell_edit("outcomes", i, "swemwbs", "20.00"))
+    fault(
+        "outcome_when_unobserved",
+        "outcomes.csv",
+        "empty-iff-unobserved",
+        "swemwbs",
+        str(i),
+        cell_edit("outcomes", i, "swemwbs", "20.00"),
+    )
     prev = [k for k in range(1, len(rows)) if rows[k][0] == rows[i][0] and rows[k][1] == str(int(rows[i][1]) - 6)][0]
     if rows[prev][2] == "1":
         # Make the previous wave unobserved and this one observed: a return after loss.
@@ -166,32 +287,91 @@ def main() -> None:
         edited[prev] = edited[prev][:2] + ["0"] + [""] * (len(rows[0]) - 3)
         edited[i] = rows[prev][:2] + ["1"] + rows[prev][3:]
         edited[i][1] = rows[i][1]
-        fault("attrition_not_monotone", "outcomes.csv", "monotone-attrition", "observed", str(i),
-              content="".join(",".join(r) + "\n" for r in edited))
+        fault(
+            "attrition_not_monotone",
+            "outcomes.csv",
+            "monotone-attrition",
+            "observed",
+            str(i),
+            content="".join(",".join(r) + "\n" for r in edited),
+        )
     else:
         edited = [list(r) for r in rows]
         edited[i] = [rows[i][0], rows[i][1], "1"] + rows[1][3:]
-        fault("attrition_not_monotone", "outcomes.csv", "monotone-attrition", "observed", str(i),
-              content="".join(",".join(r) + "\n" for r in edited))
-    fault("ragged_row", "experience_survey.csv", "field-count", "", "2",
-          content="\n".join(line + (",5" if k == 2 else "") for k, line in enumerate(lines("experience_survey"))) + "\n")
-    fault("unknown_code", "coded_segments.csv", "codebook", "code", "1", cell_edit("coded_segments", 1, "code", "magic_wand"))
+        fault(
+            "attrition_not_monotone",
+            "outcomes.csv",
+            "monotone-attrition",
+            "observed",
+            str(i),
+            content="".join(",".join(r) + "\n" for r in edited),
+        )
+    fault(
+        "ragged_row",
+        "experience_survey.csv",
+        "field-count",
+        "",
+        "2",
+        content="\n".join(line + (",5" if k == 2 else "") for k, line in enumerate(lines("experience_survey"))) + "\n",
+    )
+    fault(
+        "unknown_code",
+        "coded_segments.csv",
+        "codebook",
+        "code",
+        "1",
+        cell_edit("coded_segments", 1, "code", "magic_wand"),
+    )
     area = list(csv.reader(lines("area_series")))
     post_col = area[0].index("post")
     last_post = max(k for k in range(1, len(area)) if area[k][post_col] == "1" and area[k][2] == "site")
-    fault("post_not_monotone", "area_series.csv", "post-monotone", "post", str(last_post),
-          cell_edit("area_series", last_post, "post", "0"))
-    fault("bad_financial_year", "innovation_costs.csv", "financial-year", "financial_year", "1",
-          cell_edit("innovation_costs", 1, "financial_year", "2019-21"))
-    fault("not_first_of_month", "service_activity.csv", "first-of-month", "month", "1",
-          cell_edit("service_activity", 1, "month", sa_first[2][:8] + "15"))
-    fault("bad_manifest_checksum", "manifest.json", "checksum", "files", "",
-          content=json.dumps({"generator": "innovate.synthetic", "generator_version": "x", "seed": 1,
-                              "sites": {s: {} for s in schemas.SITE_IDS},
-                              "files": {"young_people.csv": {"sha256": hashlib.sha256(b"other").hexdigest(), "rows": 4}}},
-                             indent=2, sort_keys=True) + "\n")
+    fault(
+        "post_not_monotone",
+        "area_series.csv",
+        "post-monotone",
+        "post",
+        str(last_post),
+        cell_edit("area_series", last_post, "post", "0"),
+    )
+    fault(
+        "bad_financial_year",
+        "innovation_costs.csv",
+        "financial-year",
+        "financial_year",
+        "1",
+        cell_edit("innovation_costs", 1, "financial_year", "2019-21"),
+    )
+    fault(
+        "not_first_of_month",
+        "service_activity.csv",
+        "first-of-month",
+        "month",
+        "1",
+        cell_edit("service_activity", 1, "month", sa_first[2][:8] + "15"),
+    )
+    fault(
+        "bad_manifest_checksum",
+        "manifest.json",
+        "checksum",
+        "files",
+        "",
+        content=json.dumps(
+            {
+                "generator": "innovate.synthetic",
+                "generator_version": "x",
+                "seed": 1,
+                "sites": {s: {} for s in schemas.SITE_IDS},
+                "files": {"young_people.csv": {"sha256": hashlib.sha256(b"other").hexdigest(), "rows": 4}},
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n",
+    )
     with (HERE / "faults.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["fault", "file", "rule", "column", "row", "note"], lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, fieldnames=["fault", "file", "rule", "column", "row", "note"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(FAULTS)
     print(f"wrote _base and {len(FAULTS)} fault folders in {HERE}")

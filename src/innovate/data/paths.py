@@ -1,0 +1,54 @@
+"""Where the book's data live.
+
+Everything that reads a file asks this module for the folder, so that a research team
+holding the study's confidential extract can point the whole book at it with one
+setting (``INNOVATE_DATA_DIR``) and no code change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Environment variable naming the folder of case-level data (default: the synthetic set).
+DATA_DIR_VARIABLE = "INNOVATE_DATA_DIR"
+#: Environment variable overriding the project root (used by tests that copy the book).
+ROOT_VARIABLE = "INNOVATE_ROOT"
+
+
+def project_root() -> Path:
+    """The repository root, which is also the book root."""
+    override = os.environ.get(ROOT_VARIABLE)
+    if override:
+        return Path(override).resolve()
+    # src/innovate/data/paths.py -> the repository root is three levels up.
+    return Path(__file__).resolve().parents[3]
+
+
+def public_dir() -> Path:
+    """Real public statistics, shipped read-only with provenance and checksums."""
+    return project_root() / "data" / "public"
+
+
+def reference_dir() -> Path:
+    """Curated reference facts with their sources (site register, stages, unit costs)."""
+    return project_root() / "data" / "reference"
+
+
+def synthetic_dir() -> Path:
+    """The committed synthetic case-level data set."""
+    return project_root() / "data" / "synthetic"
+
+
+def case_data_dir() -> Path:
+    """The case-level data the book runs on: ``$INNOVATE_DATA_DIR`` or the synthetic set."""
+    override = os.environ.get(DATA_DIR_VARIABLE)
+    if override:
+        return Path(override).resolve()
+    return synthetic_dir()
+
+
+def is_synthetic(folder: Path | None = None) -> bool:
+    """Whether a case-level folder holds synthetic data (it carries a generator manifest)."""
+    folder = case_data_dir() if folder is None else Path(folder)
+    return (folder / "manifest.json").exists()

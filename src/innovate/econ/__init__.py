@@ -1,0 +1,1 @@
+"""Economics layer: prices and price years, unit costs, bottom-up costing, cost-effectiveness."""

@@ -1,0 +1,448 @@
+"""Display tables and figures for costs and value for money; every money figure names its price year."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from innovate.econ.cea import DISCOUNT_RANGE, PARAMETERS, QUADRANT_LABELS
+from innovate.econ.prices import PRICE_YEAR, fy_start
+from innovate.econ.unit_costs import S251_INDICATORS, STAFF_ROLES, UNIT_COST_AREAS
+from innovate.show import figures
+from innovate.stats import disclosure
+from innovate.study.costs import (
+    COMPONENT_GROUPS,
+    DISCLOSURE_THRESHOLD,
+    WTP_REFERENCE,
+    CeaResult,
+    SiteCostSummary,
+)
+
+# ---------------------------------------------------------------------------------------
+# Display helpers (tables)
+# ---------------------------------------------------------------------------------------
+
+
+def money(value: float, decimals: int = 0) -> str:
+    """'£12,345' (or '-£1,234'); NaN shows as 'not estimable'."""
+    if value is None or not np.isfinite(value):
+        return "not estimable"
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.{decimals}f}"
+
+
+def interval_text(low: float, high: float, fmt: Callable[[float], str]) -> str:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "not estimable"
+    return f"{fmt(low)} to {fmt(high)}"
+
+
+def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The cost-consequence table as text, every money figure marked with its price year."""
+    rows = []
+    for _, r in table.iterrows():
+        is_money = r["unit"].startswith("GBP")
+        is_prop = r["unit"] == "proportion"
+        if is_money:
+            fmt = money
+        elif is_prop:
+            fmt = lambda v: f"{v:.2f}"  # noqa: E731
+        else:
+            fmt = lambda v: f"{v:,.2f}"  # noqa: E731
+        rows.append(
+            {
+                "Measure": r["measure"],
+                "Unit": r["unit"],
+                "Innovation arm": fmt(r["innovation"]),
+                "Comparison arm": fmt(r["comparison"]),
+                "Difference": fmt(r["difference"]),
+                "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt),
+                "Reading": r["direction"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def cost_table_display(table: pd.DataFrame, site_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Cost per young person by site and arm, as text, with the count of young people
+    protected by ``innovate.disclosure.protect_table``."""
+    counts = table[["site_id", "arm", "n"]].copy()
+    counts["site_id"] = counts["site_id"].map(lambda s: (site_labels or {}).get(s, s))
+    protected = disclosure.protect_table(
+        counts.rename(columns={"n": "Young people"}), count_columns=["Young people"], threshold=DISCLOSURE_THRESHOLD
+    )
+    out = pd.DataFrame(
+        {
+            "Site": protected["site_id"].to_numpy(),
+            "Arm": protected["arm"].to_numpy(),
+            "Young people": protected["Young people"].to_numpy(),
+        }
+    )
+    for label in COMPONENT_GROUPS.values():
+        out[label] = table[label].map(money).to_numpy()
+    out["Total"] = table["Total"].map(money).to_numpy()
+    out["95% interval (BCa)"] = [interval_text(lo, hi, money) for lo, hi in zip(table["ci_low"], table["ci_high"])]
+    out.attrs["disclosure"] = protected.attrs.get("disclosure")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Figures (house style from innovate.figures; colour never the only cue)
+# ---------------------------------------------------------------------------------------
+
+_HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+
+
+def _gbp_axis(decimals: int = 0, thousands: bool = True):
+    """Axis tick formatter: '-£2.5k' / '£40k' / '£1,234' (sign before the pound sign)."""
+
+    def fmt(v, _pos=None):
+        sign = "-" if v < 0 else ""
+        if thousands:
+            return f"{sign}£{abs(v) / 1000:,.{decimals}f}k"
+        return f"{sign}£{abs(v):,.{decimals}f}"
+
+    return fmt
+
+
+ITEM_LABELS = {
+    "residential_care": "Residential care",
+    "fostering": "Fostering",
+    "looked_after_all": "All looked-after children",
+}
+
+
+def plot_unit_cost_trends(
+    table: pd.DataFrame, items: Sequence[str] = ("residential_care", "fostering"), areas: Sequence[str] | None = None
+):
+    """Section 251 weekly unit costs by area and year at ``PRICE_YEAR`` prices (real data)."""
+    areas = list(areas or UNIT_COST_AREAS)
+    fig, axes = figures.new_figure("wide", aspect=0.42, ncols=len(items), sharex=True)
+    axes = np.atleast_1d(axes)
+    colours = figures.colours(len(areas))
+    for ax, item in zip(axes, items):
+        part = table[(table["item"] == item) & table["area_code"].isin(areas)]
+        for i, code in enumerate(areas):
+            series = part[part["area_code"] == code].sort_values("financial_year")
+            ax.plot(
+                series["financial_year"],
+                series["amount_gbp_price_year"],
+                marker=figures.MARKERS[i % 8],
+                color=colours[i],
+                linestyle=("-", "--", ":", "-.")[i % 4],
+                label=UNIT_COST_AREAS[code][1],
+            )
+        ax.set_title(ITEM_LABELS.get(item, item))
+        ax.set_ylabel(f"GBP per child per week ({PRICE_YEAR} prices)")
+        ax.tick_params(axis="x", rotation=45)
+        ax.yaxis.set_major_formatter(_gbp_axis(thousands=False))
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    return fig
+
+
+def plot_cost_components(table: pd.DataFrame, site_labels: Mapping[str, str] | None = None):
+    """Mean cost per young person by site and arm, stacked by component (hatched)."""
+    labels = list(COMPONENT_GROUPS.values())
+    rows = table.iloc[::-1].reset_index(drop=True)
+    names = [f"{(site_labels or {}).get(s, s)} - {a}" for s, a in zip(rows["site_id"], rows["arm"])]
+    fig, ax = figures.new_figure("wide", aspect=0.6, layout="constrained")
+    left = np.zeros(len(rows))
+    colours = figures.colours(len(labels))
+    for i, label in enumerate(labels):
+        values = rows[label].to_numpy(dtype=float)
+        ax.barh(names, values, left=left, color=colours[i], hatch=_HATCHES[i], edgecolor="white", label=label)
+        left += values
+    ax.errorbar(
+        rows["Total"],
+        names,
+        xerr=[rows["Total"] - rows["ci_low"], rows["ci_high"] - rows["Total"]],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        label="95% interval of the total",
+    )
+    ax.set_xlabel(f"Mean cost per young person (GBP, {PRICE_YEAR} prices, discounted)")
+    ax.xaxis.set_major_formatter(_gbp_axis())
+    handles, texts = ax.get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside upper center", ncol=3, fontsize=8)
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # room for the footer of a watermark
+    return fig
+
+
+def plot_ce_plane(results: Mapping[str, CeaResult], wtp: float = WTP_REFERENCE, max_points: int = 2000):
+    """Bootstrap replicates of incremental effect (x) and cost (y), one panel per result."""
+    n = len(results)
+    ncols = min(n, 3)
+    nrows = int(math.ceil(n / ncols))
+    fig, axes = figures.new_figure(
+        "wide" if n > 1 else "text",
+        aspect=0.62 * nrows / max(ncols, 1) * (1.6 if n > 1 else 1),
+        nrows=nrows,
+        ncols=ncols,
+        squeeze=False,
+        layout="constrained",
+    )
+    colours = figures.colours(2)
+    for ax, (label, res) in zip(axes.ravel(), results.items()):
+        rep = res.replicates[:max_points]
+        ax.scatter(rep[:, 1], rep[:, 0], s=4, alpha=0.25, color=colours[0], marker="o", label="bootstrap replicates")
+        ax.scatter(
+            [res.delta_effect],
+            [res.delta_cost],
+            s=60,
+            color=colours[1],
+            marker="D",
+            edgecolor="black",
+            zorder=5,
+            label="estimate",
+        )
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.axvline(0, color="black", linewidth=0.8)
+        xmax = np.nanmax(np.abs(rep[:, 1])) * 1.05
+        xs = np.linspace(-xmax, xmax, 2)
+        ax.plot(xs, wtp * xs, linestyle="--", color="black", linewidth=1, label=f"£{wtp:,.0f} per episode averted")
+        ax.set_title(label)
+        if n == 1:
+            ax.set_xlabel("Missing episodes averted per young person")
+            ax.set_ylabel(f"Incremental cost (GBP, {PRICE_YEAR} prices)")
+        ax.yaxis.set_major_formatter(_gbp_axis(thousands=n > 1))
+        ymax = np.nanmax(np.abs(rep[:, 0])) * 1.05
+        ax.set_ylim(-ymax, ymax)
+        ax.set_xlim(-xmax, xmax)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    if n > 1:
+        fig.supxlabel("Missing episodes averted per young person (innovation minus comparison)", fontsize=10)
+        fig.supylabel(f"Incremental cost per young person (GBP, {PRICE_YEAR} prices)", fontsize=10)
+    handles, texts = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside upper center", ncol=3, fontsize=8)
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # room for the footer of a watermark
+    return fig
+
+
+def plot_ceac(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], wtp_reference: float | None = WTP_REFERENCE):
+    """Acceptability curves: probability the innovation is cost-effective by willingness to pay."""
+    fig, ax = figures.new_figure("text", aspect=0.6)
+    colours = figures.colours(len(curves))
+    styles = ("-", "--", ":", "-.")
+    for i, (label, (x, y)) in enumerate(curves.items()):
+        every = max(1, len(x) // 10)
+        ax.plot(
+            x, y, color=colours[i], linestyle=styles[i % 4], marker=figures.MARKERS[i % 8], markevery=every, label=label
+        )
+    if wtp_reference is not None:
+        ax.axvline(wtp_reference, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(f"Willingness to pay per missing episode averted (GBP, {PRICE_YEAR} prices)")
+    ax.set_ylabel("Probability cost-effective")
+    ax.xaxis.set_major_formatter(_gbp_axis(thousands=False))
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def plot_tornado(tornado: pd.DataFrame, wtp: float = WTP_REFERENCE):
+    """One-way sensitivity: net benefit at ``wtp`` as each input moves (widest at the top)."""
+    t = tornado.iloc[::-1].reset_index(drop=True)
+    base = float(t["base_inb"].iloc[0])
+    fig, ax = figures.new_figure("wide", aspect=0.5)
+    colours = figures.colours(3)
+    y = np.arange(len(t))
+    scenario = (t["low_value"] == t["high_value"]).to_numpy()
+    ax.barh(
+        y[~scenario],
+        (t["inb_low"] - base)[~scenario],
+        left=base,
+        color=colours[0],
+        hatch="//",
+        edgecolor="white",
+        label="input at its low value",
+    )
+    ax.barh(
+        y[~scenario],
+        (t["inb_high"] - base)[~scenario],
+        left=base,
+        color=colours[1],
+        hatch="..",
+        edgecolor="white",
+        label="input at its high value",
+        alpha=0.85,
+    )
+    if scenario.any():
+        ax.barh(
+            y[scenario],
+            (t["inb_high"] - base)[scenario],
+            left=base,
+            color=colours[2],
+            hatch="xx",
+            edgecolor="white",
+            label="alternative source (one value)",
+        )
+    ax.axvline(base, color="black", linewidth=1, label="base case")
+    ax.set_yticks(y, t["label"])
+    ax.set_xlabel(
+        f"Incremental net benefit per young person at £{wtp:,.0f} per episode averted (GBP, {PRICE_YEAR} prices)"
+    )
+    ax.xaxis.set_major_formatter(_gbp_axis(decimals=1))
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Display helpers for the chapters (text tables; every money figure names its price year)
+# ---------------------------------------------------------------------------------------
+
+
+def signed_money_text(value: float, more: str = "more", less: str = "less") -> str:
+    """'£1,234 more' / '£1,234 less' (the sign carried by the words, not by a minus)."""
+    return f"{money(abs(value))} {more if value >= 0 else less}"
+
+
+def unit_cost_display(table: pd.DataFrame, year: str | None = None) -> pd.DataFrame:
+    """The unit costs a chapter shows: staff time, the NAO figure, and the Section 251 rates of
+    each area in ``year`` (default: the latest published), each with source and price years."""
+    s251 = table[table["item"].isin([i for i, _ in S251_INDICATORS.values()])]
+    year = year or max(s251["financial_year"], key=fy_start)
+    rows = pd.concat(
+        [
+            table[table["item"].str.startswith("staff_")],
+            table[table["item"] == "childrens_home_place"],
+            s251[s251["financial_year"] == year]
+            .assign(_o=lambda f: f["area_code"].map({c: i for i, c in enumerate(UNIT_COST_AREAS)}))
+            .sort_values(["item", "_o"], ascending=[False, True])
+            .drop(columns="_o"),
+        ]
+    )
+    hourly = rows["unit"].str.contains("hour").to_numpy()
+    names = {
+        **{f"staff_contact_hour:{r}": f"{r.replace('_', ' ').capitalize()}, per contact hour" for r in STAFF_ROLES},
+        "staff_hour:social_worker": "Social worker, per hour of working time",
+        "childrens_home_place": "Children's home place (NAO)",
+        **{i: f"{ITEM_LABELS[i]} (Section 251)" for i in ITEM_LABELS},
+    }
+    return pd.DataFrame(
+        {
+            "Unit cost": rows["item"].map(names).to_numpy(),
+            "Area": rows["area_name"].to_numpy(),
+            "Unit": rows["unit"].to_numpy(),
+            "Amount as published": [money(v, 2 if h else 0) for v, h in zip(rows["amount_gbp"], hourly)],
+            "Price year": rows["price_year"].to_numpy(),
+            f"At {PRICE_YEAR} prices": [money(v, 2 if h else 0) for v, h in zip(rows["amount_gbp_price_year"], hourly)],
+            "Assumption": np.where(rows["is_assumption"].to_numpy() == 1, "yes (stated ratio)", "no"),
+        }
+    )
+
+
+def intervals_display(intervals: pd.DataFrame) -> pd.DataFrame:
+    """Incremental cost, effect and net benefit with percentile and BCa intervals, as text."""
+    rows = []
+    for _, r in intervals.iterrows():
+        fmt = (lambda v: f"{v:,.2f}") if "effect (" in r["measure"] else money
+        rows.append(
+            {
+                "Measure": r["measure"],
+                "Estimate": fmt(r["estimate"]),
+                "95% interval (percentile)": interval_text(r["percentile_low"], r["percentile_high"], fmt),
+                "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def parameter_table() -> pd.DataFrame:
+    """The inputs varied in the sensitivity analyses: one-way range and PSA distribution."""
+    rows = [
+        {"Input": p.label, "One-way range": p.range_reason, "Probabilistic distribution": p.psa_reason}
+        for p in PARAMETERS.values()
+    ]
+    rows.append(
+        {
+            "Input": "Residential rate at the NAO (2025) average",
+            "One-way range": "one alternative value (NAO children's home place cost per week)",
+            "Probabilistic distribution": "-",
+        }
+    )
+    rows.append(
+        {
+            "Input": "Discount rate",
+            "One-way range": f"flat {DISCOUNT_RANGE[0]:.1%} to {DISCOUNT_RANGE[1]:.1%}",
+            "Probabilistic distribution": "fixed at the Green Book schedule",
+        }
+    )
+    rows.append(
+        {
+            "Input": "Incremental effect",
+            "One-way range": "its 95% bootstrap interval (BCa)",
+            "Probabilistic distribution": "the bootstrap replicate paired with each draw",
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def tornado_display(tornado: pd.DataFrame) -> pd.DataFrame:
+    def value(v, name):
+        if name == "discount_rate":
+            return f"{v:.1%}"
+        if name == "effect":
+            return f"{v:.2f} episodes"
+        return f"x {v:.2f}"
+
+    return pd.DataFrame(
+        {
+            "Input": tornado["label"].to_numpy(),
+            "Range": tornado["range"].to_numpy(),
+            "Low value": [value(v, n) for v, n in zip(tornado["low_value"], tornado["parameter"])],
+            "High value": [value(v, n) for v, n in zip(tornado["high_value"], tornado["parameter"])],
+            "Net benefit at low": tornado["inb_low"].map(money).to_numpy(),
+            "Net benefit at high": tornado["inb_high"].map(money).to_numpy(),
+        }
+    )
+
+
+def consequences_by_site(
+    summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Per-site cost-consequence differences (innovation minus comparison) with BCa 95% intervals,
+    one column per site, one row per measure: costs beside every outcome."""
+    columns = {}
+    measures = None
+    for site_id, summary in summaries.items():
+        table = summary.consequences
+        measures = table["measure"].tolist() if measures is None else measures
+        cells = []
+        for _, r in table.iterrows():
+            fmt = money if r["unit"].startswith("GBP") else (lambda v: f"{v:,.2f}")
+            cells.append(f"{fmt(r['difference'])} ({interval_text(r['bca_low'], r['bca_high'], fmt)})")
+        columns[(labels or {}).get(site_id, site_id)] = cells
+    return pd.DataFrame({"Measure (innovation minus comparison)": measures, **columns})
+
+
+def site_summary_table(
+    summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per site: incremental cost and effect with intervals, the quadrant and ICER,
+    net benefit and the probability of cost-effectiveness at the reference willingness to pay."""
+    rows = []
+    for site_id, s in summaries.items():
+        k = s.numbers()
+        rows.append(
+            {
+                "Site": (labels or {}).get(site_id, site_id),
+                "Young people analysed": k["n_innovation"] + k["n_comparison"],
+                "Incremental cost": f"{money(k['delta_cost'])} ({interval_text(k['delta_cost_low'], k['delta_cost_high'], money)})",
+                "Episodes averted": f"{k['delta_effect']:.2f} ({interval_text(k['delta_effect_low'], k['delta_effect_high'], lambda v: f'{v:.2f}')})",
+                "Quadrant": QUADRANT_LABELS[s.icer.quadrant],
+                "ICER (GBP per episode averted)": money(s.icer.value) if s.icer.reported else "not reported",
+                f"Net benefit at {money(s.wtp)}": money(k["inb"]),
+                "P(cost-effective)": f"{k['p_cost_effective']:.2f}",
+            }
+        )
+    out = pd.DataFrame(rows)
+    protected = disclosure.protect_table(
+        out[["Site", "Young people analysed"]], count_columns=["Young people analysed"], threshold=DISCLOSURE_THRESHOLD
+    )
+    out["Young people analysed"] = protected["Young people analysed"].to_numpy()
+    out.attrs["disclosure"] = protected.attrs.get("disclosure")
+    return out

@@ -1,0 +1,1 @@
+"""Sphinx extensions of the book (claims, build information, page fixes): not analysis."""

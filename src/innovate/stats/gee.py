@@ -1,0 +1,240 @@
+"""Negative binomial GEE for clustered counts: a fast IRLS engine on arrays, with robust and bias-reduced errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from innovate.stats.results import Estimate, _effect_row
+
+
+def _clusters(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row index (n, T) of each cluster's rows padded with 0, the mask of real rows, and
+    cluster sizes. Rows of a cluster must be contiguous."""
+    groups = np.asarray(groups)
+    if len(groups) == 0:
+        raise ValueError("no rows to fit")
+    change = np.r_[True, groups[1:] != groups[:-1]]
+    starts = np.flatnonzero(change)
+    sizes = np.diff(np.r_[starts, len(groups)])
+    if len(np.unique(groups)) != len(starts):
+        raise ValueError("rows of a young person must be contiguous (sort by person and wave)")
+    T = int(sizes.max())
+    idx = starts[:, None] + np.arange(T)[None, :]
+    mask = np.arange(T)[None, :] < sizes[:, None]
+    return np.where(mask, idx, 0), mask, sizes
+
+
+# ======================================================================================
+# GEE for counts
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class GEEResult:
+    """A negative binomial GEE effect (a rate ratio)."""
+
+    outcome: str
+    effect: Estimate
+    term: str
+    alpha: float
+    cov_struct: str
+    cov_type: str
+    working_correlation: float
+    n_people: int
+    n_obs: int
+    converged: bool
+    params: pd.Series
+    engine: str
+    site_id: str | None = None
+    note: str = ""
+
+    def table(self) -> pd.DataFrame:
+        row = _effect_row(self.effect, site_id=self.site_id, outcome=self.outcome, method="GEE (NB)", term=self.term)
+        row.update(
+            alpha=self.alpha,
+            working_correlation=self.working_correlation,
+            cov_struct=self.cov_struct,
+            cov_type=self.cov_type,
+            n_people=self.n_people,
+            n_obs=self.n_obs,
+            note=self.note,
+        )
+        return pd.DataFrame([row])
+
+
+def _nb2_irls(
+    y: np.ndarray, X: np.ndarray, alpha: float, beta: np.ndarray | None = None, tol: float = 1e-10, maxiter: int = 100
+) -> np.ndarray:
+    """Maximum likelihood coefficients of an NB2 log-linear model with ``alpha`` fixed
+    (iteratively reweighted least squares)."""
+    if beta is None:
+        beta = np.zeros(X.shape[1])
+        beta[0] = np.log(max(y.mean(), 1e-8))
+    for _ in range(maxiter):
+        mu = np.exp(np.clip(X @ beta, -700, 700))
+        w = mu / (1 + alpha * mu)
+        score = X.T @ (w * (y - mu) / mu)
+        step = _solve((X * w[:, None]).T @ X, score)
+        beta = beta + step
+        if np.max(np.abs(step)) < tol:
+            break
+    return beta
+
+
+def _nb2_loglike(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    from scipy.special import gammaln
+
+    r = 1 / alpha
+    return float(
+        np.sum(gammaln(y + r) - gammaln(r) - gammaln(y + 1) + r * np.log(r / (r + mu)) + y * np.log(mu / (r + mu)))
+    )
+
+
+def estimate_nb_alpha(y: np.ndarray, X: np.ndarray) -> float:
+    """NB2 dispersion (``Var = mu + alpha mu^2``) of the marginal mean model by maximum
+    likelihood (profile likelihood over log alpha, coefficients by IRLS); GEE then holds
+    it fixed. The same estimate as statsmodels' discrete ``NegativeBinomial`` (tested),
+    at a fraction of the time. With no overdispersion it returns a floor of 1e-8."""
+    y = np.asarray(y, float)
+    state = {"beta": None}
+
+    def negll(log_alpha: float) -> float:
+        alpha = float(np.exp(log_alpha))
+        state["beta"] = _nb2_irls(y, X, alpha, state["beta"])
+        return -_nb2_loglike(y, np.exp(X @ state["beta"]), alpha)
+
+    res = optimize.minimize_scalar(negll, bounds=(np.log(1e-8), np.log(1e3)), method="bounded", options={"xatol": 1e-6})
+    return float(np.exp(res.x))
+
+
+@dataclass(frozen=True)
+class _GEEFit:
+    params: np.ndarray
+    cov: np.ndarray
+    rho: float
+    converged: bool
+    iterations: int
+
+
+def gee_nb_fast(
+    y: np.ndarray,
+    X: np.ndarray,
+    groups: np.ndarray,
+    alpha: float,
+    cov_struct: str = "exchangeable",
+    cov_type: str = "robust",
+    maxiter: int = 60,
+    ctol: float = 1e-6,
+) -> _GEEFit:
+    """Negative binomial (log link) GEE in vectorised numpy, following statsmodels' GEE
+    step by step: independence start, one Fisher-scoring step then one update of the
+    exchangeable correlation per iteration, convergence when the score norm < ``ctol``,
+    robust / naive / Mancl-DeRouen bias-reduced covariance. Rows of a cluster contiguous."""
+    if cov_struct not in ("exchangeable", "independence"):
+        raise ValueError("the fast GEE engine takes 'exchangeable' or 'independence'")
+    idx, mask, sizes = _clusters(groups)
+    M = mask.astype(float)
+    Yp = y[idx] * M
+    Xp = X[idx] * M[..., None]
+    n, T, p = Xp.shape
+    N = len(y)
+
+    def parts(beta: np.ndarray, rho: float):
+        mu = np.where(mask, np.exp(np.clip(Xp @ beta, -700, 700)), 1.0)
+        sd = np.sqrt(mu + alpha * mu**2)
+        D = mu[..., None] * Xp
+        r = (Yp - mu) * M
+        c = rho / (1 - rho) / (1 + rho * (sizes - 1))
+        return mu, sd, D, r, c
+
+    def vinv(x: np.ndarray, sd: np.ndarray, rho: float, c: np.ndarray) -> np.ndarray:
+        if x.ndim == 3:
+            x1 = x / sd[..., None]
+            out = x1 / (1 - rho) - c[:, None, None] * x1.sum(axis=1, keepdims=True)
+            return out / sd[..., None] * M[..., None]
+        x1 = x / sd * M
+        out = x1 / (1 - rho) - c[:, None] * x1.sum(axis=1, keepdims=True)
+        return out / sd * M
+
+    def step(beta: np.ndarray, rho: float):
+        mu, sd, D, r, c = parts(beta, rho)
+        VD = vinv(D, sd, rho, c)
+        Vr = vinv(r, sd, rho, c)
+        bmat = np.einsum("ntp,ntq->pq", D, VD)
+        score = np.einsum("ntp,nt->p", D, Vr)
+        return bmat, score
+
+    def update_rho(beta: np.ndarray) -> float:
+        mu, sd, _, r, _ = parts(beta, 0.0)
+        res = r / sd * M
+        ssr = (res**2).sum(axis=1)
+        scale = ssr.sum() / (N - p)
+        pairs = ((res.sum(axis=1) ** 2 - ssr) / 2).sum() / scale
+        n_pairs = float((sizes * (sizes - 1) / 2).sum())
+        return float(pairs / (n_pairs - p)) if n_pairs > p else 0.0
+
+    # independence start (the GLM solution), as statsmodels starts from a GLM fit
+    beta = np.zeros(p)
+    beta[0] = np.log(max(y.mean(), 1e-8)) if np.allclose(X[:, 0], 1) else 0.0
+    for _ in range(100):
+        bmat, score = step(beta, 0.0)
+        upd = _solve(bmat, score)
+        beta = beta + upd
+        if np.sqrt(np.sum(score**2)) < 1e-10:
+            break
+    rho = 0.0
+    n_assoc = 0
+    del_params = np.inf
+    iterations = 0
+    for iterations in range(1, maxiter + 1):
+        bmat, score = step(beta, rho)
+        beta = beta + _solve(bmat, score)
+        del_params = float(np.sqrt(np.sum(score**2)))
+        if del_params < ctol and n_assoc > 0:
+            break
+        if cov_struct == "exchangeable":
+            rho = update_rho(beta)
+        n_assoc += 1
+    converged = del_params < ctol
+    mu, sd, D, r, c = parts(beta, rho)
+    VD = vinv(D, sd, rho, c)
+    Vr = vinv(r, sd, rho, c)
+    bmat = np.einsum("ntp,ntq->pq", D, VD)
+    bmati = _inv(bmat)
+    naive = bmati  # the NB family has scale 1
+    if cov_type == "naive":
+        cov = naive
+    elif cov_type == "robust":
+        u = np.einsum("ntp,nt->np", D, Vr)
+        cov = bmati @ (u.T @ u) @ bmati
+    elif cov_type == "bias_reduced":
+        eye = np.eye(T)
+        # V^-1 as explicit (n, T, T) matrices, zero outside the real rows
+        Vinv = (eye[None] / (1 - rho) - c[:, None, None]) * (M[:, :, None] * M[:, None, :])
+        Vinv = Vinv / (sd[:, :, None] * sd[:, None, :])
+        H = np.einsum("ntp,pq,nsq->nts", D, naive, D) @ Vinv
+        I_H = eye[None] - H
+        aresid = np.linalg.solve(I_H, r[..., None])[..., 0]
+        srt = np.einsum("ntp,nt->np", D, np.einsum("nts,ns->nt", Vinv, aresid))
+        cov = naive @ (srt.T @ srt) @ naive
+    else:
+        raise ValueError(f"cov_type must be 'robust', 'bias_reduced' or 'naive', not {cov_type!r}")
+    return _GEEFit(beta, cov, float(rho), bool(converged), iterations)
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a) @ b
+
+
+def _inv(a: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a)

@@ -1,0 +1,87 @@
+"""Result types shared by the estimators: an effect with its standard error and interval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special, stats
+
+Z95 = float(stats.norm.ppf(0.975))
+
+
+# ======================================================================================
+# Estimates and their tidy rows
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One effect with its 95% interval, on the model's scale (log for counts).
+
+    ``df`` is None for a normal-theory interval, else the t degrees of freedom used.
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    scale: str = "identity"  # 'log' -> exponentiate for a ratio
+    df: float | None = None
+
+    @classmethod
+    def from_se(cls, estimate: float, se: float, scale: str = "identity", df: float | None = None) -> Estimate:
+        finite_df = df is not None and np.isfinite(df)
+        q = float(special.stdtrit(df, 0.975)) if finite_df else Z95
+        stat = estimate / se if se > 0 else np.nan
+        p = 2 * (special.stdtr(df, -abs(stat)) if finite_df else special.ndtr(-abs(stat)))
+        return cls(
+            float(estimate),
+            float(se),
+            float(estimate - q * se),
+            float(estimate + q * se),
+            float(p),
+            scale,
+            float(df) if finite_df else None,
+        )
+
+    def natural(self) -> tuple[float, float, float]:
+        """(estimate, lower, upper) on the natural scale: ratios for log-scale effects."""
+        if self.scale == "log":
+            return float(np.exp(self.estimate)), float(np.exp(self.ci_low)), float(np.exp(self.ci_high))
+        return self.estimate, self.ci_low, self.ci_high
+
+    def covers(self, truth: float) -> bool:
+        """Whether the 95% interval contains ``truth`` (on the model's scale)."""
+        return bool(self.ci_low <= truth <= self.ci_high)
+
+    def scaled(self, factor: float) -> Estimate:
+        """The estimate in other units (e.g. a slope per month times 18 = the difference
+        over 18 months); the p-value is unchanged. Identity scale only."""
+        if self.scale != "identity" or factor <= 0:
+            raise ValueError("only an identity-scale estimate can be rescaled, by a positive factor")
+        return Estimate(
+            self.estimate * factor,
+            self.se * factor,
+            self.ci_low * factor,
+            self.ci_high * factor,
+            self.p_value,
+            self.scale,
+            self.df,
+        )
+
+
+def _effect_row(est: Estimate, **labels) -> dict:
+    value, low, high = est.natural()
+    return {
+        **labels,
+        "measure": "rate ratio" if est.scale == "log" else "difference",
+        "estimate": value,
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": est.p_value,
+        "model_estimate": est.estimate,
+        "se": est.se,
+        "scale": est.scale,
+    }

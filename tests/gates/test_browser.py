@@ -1,0 +1,453 @@
+"""The built book in a real browser: console, images, accessibility, links, screenshots.
+
+Headless Chromium from Debian (``/usr/bin/chromium``; never a downloaded browser) is driven
+by Playwright over EVERY page of the built book, served from ``_build/html`` by a local
+HTTP server on 127.0.0.1. Each page is visited once and checked for:
+
+* **console errors** and uncaught exceptions. The network is closed: every request that
+  does not go to the local server is aborted. Aborted external loads are not counted as
+  failures (they are what a reader without a network would see, not a fault of the
+  book); anything else that fails (a missing local file, a script error) is;
+* **alternative text**: every ``<img>`` has an ``alt`` that is meaningful (not empty on a
+  content image, not a file name or path, not a generic word such as "png");
+* **axe-core** (``node_modules/axe-core``, pinned in ``package.json``/``package-lock.json``)
+  reports no serious or critical violation; any minor or moderate one must be in
+  ``ALLOWED_MINOR`` with the reason it cannot be fixed;
+* **mathematics**: MathJax is what makes formulae readable by screen readers (it adds
+  assistive MathML), so it must work offline: its CDN address is answered from the pinned
+  ``node_modules/mathjax`` copy, and every page with mathematics must end up typeset.
+
+Internal links and anchors are checked statically over the same pages, and screenshots of
+the home page and one chapter are saved to ``test-artifacts/`` (kept by CI as artifacts).
+
+If Chromium, Playwright or axe-core is missing the tests FAIL; a developer may set
+``INNOVATE_SKIP_BROWSER=1`` to skip them locally, which is refused when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import threading
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from conftest import ROOT
+
+os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM = Path(os.environ.get("INNOVATE_CHROMIUM", "/usr/bin/chromium"))
+NODE_MODULES = ROOT / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+MATHJAX = NODE_MODULES / "mathjax"
+ARTIFACTS = ROOT / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: MathJax 3 as Sphinx loads it; answered from node_modules/mathjax (same major version).
+MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3(?:\.[\d.]+)?/(?P<path>[^?#]+)")
+
+#: axe-core violations below "serious" that cannot be fixed in the book, with the reason.
+#: (Serious and critical ones are never allowed.) Empty: everything found has been fixed.
+ALLOWED_MINOR: dict[str, str] = {}
+
+GENERIC_ALT = {
+    "image",
+    "img",
+    "figure",
+    "fig",
+    "picture",
+    "photo",
+    "graph",
+    "chart",
+    "plot",
+    "png",
+    "jpg",
+    "jpeg",
+    "svg",
+    "gif",
+    "icon",
+    "untitled",
+    "alt",
+    "alt text",
+    "placeholder",
+}
+FILE_LIKE_ALT = re.compile(r"(?i)\.(png|jpe?g|gif|svg|webp|bmp)\b|(^|\s)(\.\.?/|/|_images|_static|_build)\S*")
+
+
+# ---------------------------------------------------------------------------------------
+# Whether the browser tests can run
+# ---------------------------------------------------------------------------------------
+def browser_decision(missing: list[str], environ: dict) -> str:
+    """'run', 'skip' (local opt-out) or 'fail' given what is missing and the environment."""
+    if not missing:
+        return "run"
+    if environ.get("INNOVATE_SKIP_BROWSER") == "1" and not environ.get("CI"):
+        return "skip"
+    return "fail"
+
+
+def missing_browser_tools() -> list[str]:
+    missing = []
+    if not (CHROMIUM.exists() or shutil.which(str(CHROMIUM))):
+        missing.append(f"Chromium at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)")
+    if not AXE.exists():
+        missing.append(f"{AXE.relative_to(ROOT)} (run `npm ci`)")
+    if not (MATHJAX / "es5").exists():
+        missing.append(f"{MATHJAX.relative_to(ROOT)} (run `npm ci`)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the Python package playwright (requirements.txt)")
+    return missing
+
+
+def require_browser_tools() -> None:
+    missing = missing_browser_tools()
+    decision = browser_decision(missing, dict(os.environ))
+    if decision == "skip":
+        pytest.skip("INNOVATE_SKIP_BROWSER=1: browser tests skipped locally; missing: " + "; ".join(missing))
+    if decision == "fail":
+        pytest.fail(
+            "browser tests cannot run (set INNOVATE_SKIP_BROWSER=1 to skip locally; never on CI); missing: "
+            + "; ".join(missing),
+            pytrace=False,
+        )
+
+
+def test_browser_decision():
+    assert browser_decision([], {}) == "run"
+    assert browser_decision(["chromium"], {}) == "fail"
+    assert browser_decision(["chromium"], {"INNOVATE_SKIP_BROWSER": "1"}) == "skip"
+    assert browser_decision(["chromium"], {"INNOVATE_SKIP_BROWSER": "1", "CI": "true"}) == "fail"
+    assert browser_decision([], {"INNOVATE_SKIP_BROWSER": "1", "CI": "true"}) == "run"
+
+
+# ---------------------------------------------------------------------------------------
+# Pages of the built book
+# ---------------------------------------------------------------------------------------
+class _PageParser(HTMLParser):
+    """Ids, links and a meta refresh of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.refresh: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        if tag == "a" and attrs.get("href") is not None:
+            self.links.append(attrs["href"])
+        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
+            match = re.search(r"url=(.+)$", attrs.get("content") or "", re.IGNORECASE)
+            if match:
+                self.refresh = match.group(1).strip().strip("'\"")
+
+
+@functools.cache
+def parse_page(path: Path) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def book_pages(html_root: Path) -> list[Path]:
+    """Every HTML page of the book (theme assets and dot-folders left out)."""
+    pages = []
+    for path in sorted(html_root.rglob("*.html")):
+        parts = path.relative_to(html_root).parts
+        if any(part.startswith(("_", ".")) for part in parts[:-1]):
+            continue
+        pages.append(path)
+    return pages
+
+
+def link_problems(html_root: Path, pages: list[Path]) -> list[str]:
+    """Internal links (``<a href>`` and meta refresh) whose file or #fragment is missing."""
+    problems = []
+    root = html_root.resolve()
+    for page in pages:
+        parsed = parse_page(page)
+        where = page.relative_to(html_root).as_posix()
+        targets = parsed.links + ([parsed.refresh] if parsed.refresh else [])
+        for href in targets:
+            url = urlparse(href)
+            if url.scheme or url.netloc or href.startswith(("mailto:", "javascript:", "data:")):
+                continue
+            target = page if not url.path else (page.parent / unquote(url.path)).resolve()
+            if url.path.endswith("/") or (target.exists() and target.is_dir()):
+                target = target / "index.html"
+            if not str(target.resolve()).startswith(str(root)):
+                problems.append(f"{where}: {href!r} leaves the book")
+                continue
+            if not target.exists():
+                problems.append(
+                    f"{where}: {href!r} -> missing file {target.relative_to(root) if str(target).startswith(str(root)) else target}"
+                )
+                continue
+            fragment = unquote(url.fragment)
+            if fragment and target.suffix == ".html" and fragment not in parse_page(target).ids:
+                problems.append(f"{where}: {href!r} -> no id {fragment!r} in {target.relative_to(root).as_posix()}")
+    return problems
+
+
+def alt_problem(image: dict) -> str | None:
+    """Why an image's alt text is not meaningful, or None when it is."""
+    alt = image.get("alt")
+    decorative = (image.get("role") or "") in ("presentation", "none") or bool(image.get("hidden"))
+    if alt is None:
+        return "no alt attribute"
+    text = " ".join(alt.split())
+    if not text:
+        return None if decorative else "empty alt on a content image"
+    source = (image.get("src") or "").split("?")[0]
+    if FILE_LIKE_ALT.search(text) or (source and text == source.rsplit("/", 1)[-1]):
+        return f"alt text {text!r} is a file name or path"
+    if text.lower() in GENERIC_ALT:
+        return f"alt text {text!r} says nothing about the image"
+    if len(text) < 4:
+        return f"alt text {text!r} is too short to describe the image"
+    return None
+
+
+def test_alt_problem():
+    assert alt_problem({"alt": "Line chart of referrals per 10,000 children, 2015 to 2024", "src": "a.png"}) is None
+    assert alt_problem({"alt": "Binder logo", "src": "_static/images/logo_binder.svg"}) is None
+    assert alt_problem({"alt": "", "src": "x.png", "role": "presentation"}) is None
+    assert alt_problem({"alt": None, "src": "x.png"}) == "no alt attribute"
+    assert alt_problem({"alt": "  ", "src": "x.png"}) == "empty alt on a content image"
+    assert "file name" in alt_problem({"alt": "../_images/abc123.png", "src": "../_images/abc123.png"})
+    assert "file name" in alt_problem({"alt": "fig-1.png", "src": "x"})
+    assert "says nothing" in alt_problem({"alt": "PNG", "src": "x.png"})
+
+
+def test_link_problems(tmp_path):
+    (tmp_path / "a.html").write_text(
+        '<a href="b.html#there">b</a><a href="b.html#nowhere">x</a><a href="c.html">c</a>'
+        '<a href="#top">t</a><a id="top"></a><a href="https://example.org/">e</a>'
+    )
+    (tmp_path / "b.html").write_text('<h1 id="there">B</h1>')
+    (tmp_path / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=a.html" />')
+    problems = link_problems(tmp_path, book_pages(tmp_path))
+    assert problems == [
+        "a.html: 'b.html#nowhere' -> no id 'nowhere' in b.html",
+        "a.html: 'c.html' -> missing file c.html",
+    ]
+
+
+@pytest.mark.book
+def test_internal_links_and_anchors_resolve(built_book):
+    assert built_book.returncode == 0, built_book.log[-3000:]
+    pages = book_pages(built_book.html)
+    assert len(pages) >= 3
+    problems = link_problems(built_book.html, pages)
+    assert problems == [], "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------
+# The browser pass
+# ---------------------------------------------------------------------------------------
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_book(built_book):
+    assert built_book.returncode == 0, built_book.log[-3000:]
+    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield built_book.html, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(served_book):
+    require_browser_tools()
+    from playwright.sync_api import sync_playwright
+
+    html_root, base = served_book
+    blocked: set[str] = set()
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(base):
+            request_route.continue_()
+            return
+        match = MATHJAX_CDN.match(url)
+        if match and (MATHJAX / match.group("path")).is_file():
+            request_route.fulfill(path=str(MATHJAX / match.group("path")))
+            return
+        blocked.add(url)
+        request_route.abort()
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", route)
+        try:
+            yield {"context": context, "base": base, "html": html_root, "blocked": blocked}
+        finally:
+            context.close()
+            chromium.close()
+
+
+IMAGES_JS = """els => els.map(e => ({
+    src: e.getAttribute('src'), alt: e.getAttribute('alt'), role: e.getAttribute('role'),
+    hidden: e.closest('[aria-hidden="true"]') !== null}))"""
+MATHJAX_READY_JS = """async () => {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+    return {math: document.querySelectorAll('.math').length,
+            typeset: document.querySelectorAll('mjx-container').length,
+            mathjax: !!(window.MathJax && MathJax.version)};
+}"""
+AXE_JS = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+    targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"""
+
+
+def visit(browser, relative: str) -> dict:
+    """Load one page and collect everything the checks need."""
+    page = browser["context"].new_page()
+    console: list[dict] = []
+    page.on(
+        "console", lambda m: console.append({"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")})
+    )
+    page.on("pageerror", lambda e: console.append({"type": "pageerror", "text": str(e), "url": ""}))
+    try:
+        page.goto(browser["base"] + relative, wait_until="load")
+        math = page.evaluate(MATHJAX_READY_JS)
+        images = page.eval_on_selector_all("img", IMAGES_JS)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(AXE_JS)
+    finally:
+        page.close()
+    return {"console": console, "images": images, "violations": violations, "math": math}
+
+
+@pytest.fixture(scope="module")
+def reports(browser):
+    html_root = browser["html"]
+    out = {}
+    for path in book_pages(html_root):
+        if parse_page(path).refresh:  # a redirect (index.html): its target is visited itself
+            continue
+        relative = path.relative_to(html_root).as_posix()
+        out[relative] = visit(browser, relative)
+    return out
+
+
+def console_errors(report: dict, blocked: set[str]) -> list[str]:
+    """Console errors, except the failed loads of external requests the test aborted."""
+    errors = []
+    for message in report["console"]:
+        if message["type"] not in ("error", "pageerror"):
+            continue
+        if message["url"] in blocked or (
+            "net::ERR_FAILED" in message["text"]
+            and message["url"]
+            and not message["url"].startswith("http://127.0.0.1")
+        ):
+            continue
+        errors.append(f"{message['type']}: {message['text']} ({message['url']})")
+    return errors
+
+
+def test_every_page_was_visited(reports, built_book):
+    expected = {
+        p.relative_to(built_book.html).as_posix() for p in book_pages(built_book.html) if not parse_page(p).refresh
+    }
+    assert set(reports) == expected
+    assert "book/intro.html" in reports
+
+
+def test_no_console_errors(reports, browser):
+    problems = {page: errs for page, report in reports.items() if (errs := console_errors(report, browser["blocked"]))}
+    assert problems == {}, "\n".join(f"{page}: {e}" for page, errs in problems.items() for e in errs)
+
+
+def test_every_image_has_meaningful_alt_text(reports):
+    problems = [
+        f"{page}: {image['src']}: {why}"
+        for page, report in reports.items()
+        for image in report["images"]
+        if (why := alt_problem(image))
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_serious_or_critical_accessibility_violations(reports):
+    problems = [
+        f"{page}: {v['id']} ({v['impact']}, {v['count']} elements: {v['help']}) e.g. {v['targets']}"
+        for page, report in reports.items()
+        for v in report["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_other_accessibility_violations_are_allow_listed(reports):
+    problems = [
+        f"{page}: {v['id']} ({v['impact']}: {v['help']}) e.g. {v['targets']}"
+        for page, report in reports.items()
+        for v in report["violations"]
+        if v["impact"] not in ("serious", "critical") and v["id"] not in ALLOWED_MINOR
+    ]
+    assert problems == [], "\n".join(problems)
+
+
+def test_mathematics_is_typeset_offline(reports):
+    untypeset = [page for page, r in reports.items() if r["math"]["math"] and not r["math"]["typeset"]]
+    assert untypeset == []
+
+
+def chapter_for_screenshot(pages: list[str]) -> str:
+    """A site chapter when there is one, else the first executable chapter."""
+    for prefix in ("notebooks/sites/", "notebooks/themes/", "notebooks/"):
+        found = sorted(p for p in pages if p.startswith(prefix))
+        if found:
+            return found[0]
+    return "book/about.html"
+
+
+def test_screenshots_of_the_home_page_and_a_chapter(browser, reports):
+    ARTIFACTS.mkdir(exist_ok=True)
+    shots = {"home": "index.html", "chapter": chapter_for_screenshot(sorted(reports))}
+    page = browser["context"].new_page()
+    saved = []
+    try:
+        for name, relative in shots.items():
+            page.goto(browser["base"] + relative, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # what a reader first sees
+            page.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
+            saved += [ARTIFACTS / f"{name}.png", ARTIFACTS / f"{name}-full.png"]
+    finally:
+        page.close()
+    for path in saved:
+        assert path.stat().st_size > 10_000, f"{path} looks blank"
+    (ARTIFACTS / "screenshots.txt").write_text("".join(f"{n}: {r}\n" for n, r in shots.items()))

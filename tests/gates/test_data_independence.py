@@ -1,0 +1,67 @@
+"""The whole book builds from another data set through the data-folder setting alone.
+
+A second synthetic data set is generated with another seed (``python -m innovate
+synthesize``) and the book is built from it, strictly, into a temporary output folder with
+``INNOVATE_DATA_DIR`` pointing at it: no code change, no edit to the book. The build must
+succeed without a warning, and the glued values must differ from those of the default
+build (so the new data were really read), while the book keeps the same chapters and the
+same glued names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, build_book
+from innovate.sphinxext import claims
+
+pytestmark = pytest.mark.book
+
+#: Any seed other than the committed data set's.
+OTHER_SEED = 7
+SPHINX_PROBLEM = re.compile(r"(WARNING|ERROR|CRITICAL|SEVERE):")
+
+
+def sphinx_problems(log: str) -> list[str]:
+    """Sphinx warnings and errors in a build log ("path:line: WARNING: ...")."""
+    return [line for line in log.splitlines() if SPHINX_PROBLEM.search(line)]
+
+
+def test_sphinx_problems_ignores_kernel_chatter():
+    log = "[IPKernelApp] WARNING | Kernel is running over TCP\nbook/x.md:3: WARNING: undefined label\n"
+    assert sphinx_problems(log) == ["book/x.md:3: WARNING: undefined label"]
+
+
+def test_the_book_builds_from_a_second_synthetic_data_set(tmp_path, built_book):
+    data = tmp_path / "data"
+    made = subprocess.run(
+        [sys.executable, "-m", "innovate", "synthesize", "--seed", str(OTHER_SEED), "--out", str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    manifest = json.loads((data / "manifest.json").read_text())
+    default_manifest = json.loads((ROOT / "data" / "synthetic" / "manifest.json").read_text())
+    assert manifest["seed"] == OTHER_SEED != default_manifest["seed"]
+
+    other = build_book(ROOT, extra_env={"INNOVATE_DATA_DIR": str(data)}, path_output=tmp_path / "out")
+    assert other.returncode == 0, other.log[-4000:]
+    assert sphinx_problems(other.log) == []
+
+    assert built_book.returncode == 0, built_book.log[-3000:]
+    default = claims.load_claims(built_book.html.parent / claims.CLAIMS_FILE)
+    second = claims.load_claims(other.html.parent / claims.CLAIMS_FILE)
+    assert set(claims.comparable(second)) == set(claims.comparable(default)), (
+        "the book's glued names changed with the data"
+    )
+    differences = claims.diff_claims(default, second)
+    assert differences, "no glued value changed: the build did not read INNOVATE_DATA_DIR"
+    described = {c["name"]: c["value"] for c in second}
+    assert f"seed {OTHER_SEED}" in described["case_data"]

@@ -1,0 +1,130 @@
+"""Same inputs, same numbers: two clean executions of the book give identical claims.
+
+Every notebook of the table of contents is executed twice from its committed source with
+the outputs cleared (nothing from an execution cache), in two separate processes running
+side by side, and the glued values of the two runs are compared (``innovate.claims``;
+values glued as ``volatile_*``, such as the commit, are left out by design).
+
+Why executions and not two full Sphinx builds: the claims are exactly the glue outputs of
+the executed notebooks. MyST-NB obtains them by running each notebook with nbclient, with
+the ``python3`` kernel, in the notebook's own folder (``run_in_temp: false``) and the same
+environment; Sphinx only renders them. ``innovate.claims.execute_for_claims`` does the same
+execution, so two of them are two clean builds as far as the numbers go, at the cost of the
+notebooks alone. That the Sphinx extension writes the same claims as the notebooks hold is
+checked separately (``tests/gates/test_claims.py``).
+
+The second run differs from the first in two ways a reader's machine may differ from the
+build machine: another ``PYTHONHASHSEED`` (``make`` fixes it at 0; a reader re-running a
+chapter in Binder does not), so a result that depends on the order of a set or dict of
+strings is caught; and another floating-point configuration, ``OPENBLAS_NUM_THREADS=1``
+against the default thread count, which changes the order in which BLAS sums, so a result
+that depends on the last bits of a sum (an optimiser's path, a tie, a factorisation of a
+singular matrix) is caught. The CPU's kernel choice (``OPENBLAS_CORETYPE``) is left as the
+machine sets it. Both the claims and every visible output of every cell (text and tables;
+figures by their fingerprint) must agree.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from innovate.sphinxext import claims
+
+pytestmark = pytest.mark.book
+
+
+def execute(notebooks, out, executed, hash_seed: str, blas_threads: str | None = None) -> subprocess.Popen:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": hash_seed, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if blas_threads is not None:
+        env["OPENBLAS_NUM_THREADS"] = blas_threads
+    env.pop("INNOVATE_DATA_DIR", None)
+    command = [
+        sys.executable,
+        "-m",
+        "innovate.sphinxext.claims",
+        "execute",
+        "--out",
+        str(out),
+        "--executed",
+        str(executed),
+    ]
+    return subprocess.Popen(
+        command + [str(p) for p in notebooks],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_two_clean_executions_give_identical_claims(tmp_path):
+    notebooks = claims.book_notebooks(ROOT)
+    assert notebooks, "the book has no notebooks"
+    runs = {
+        "first": execute(notebooks, tmp_path / "first.json", tmp_path / "first", "0"),
+        "second": execute(notebooks, tmp_path / "second.json", tmp_path / "second", "4021", blas_threads="1"),
+    }
+    for name, process in runs.items():
+        output, _ = process.communicate(timeout=1800)
+        assert process.returncode == 0, f"{name} execution failed:\n{output[-4000:]}"
+    first = claims.load_claims(tmp_path / "first.json")
+    second = claims.load_claims(tmp_path / "second.json")
+    assert len(claims.comparable(first)) > 0
+    assert {c["notebook"] for c in first} >= {
+        p.relative_to(ROOT).as_posix() for p in notebooks if claims.glue_outputs(nbformat.read(p, as_version=4))
+    }
+    differences = claims.diff_claims(first, second)
+    assert differences == [], "claims differ between two clean executions:\n" + "\n".join(differences)
+    outputs = []
+    for path in notebooks:
+        relative = path.relative_to(ROOT)
+        outputs += visible_output_differences(
+            nbformat.read(tmp_path / "first" / relative, as_version=4),
+            nbformat.read(tmp_path / "second" / relative, as_version=4),
+            relative.as_posix(),
+        )
+    assert outputs == [], "visible outputs differ between two clean executions:\n" + "\n".join(outputs[:20])
+
+
+def sanitize_patterns() -> list[tuple[re.Pattern, str]]:
+    """The patterns nbval applies (tests/nbval-sanitize.cfg): volatile text, PNG bytes."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "tests" / "nbval-sanitize.cfg")
+    return [(re.compile(config[section]["regex"]), config[section]["replace"]) for section in config.sections()]
+
+
+def visible_output_differences(first, second, notebook: str) -> list[str]:
+    """Cells whose outputs differ as nbval would see them (images by their fingerprint)."""
+    patterns = sanitize_patterns()
+
+    def shown(cell) -> list:
+        out = []
+        for output in cell.get("outputs", []):
+            for mime, payload in sorted((output.get("data") or {}).items()):
+                if mime.endswith(("image/png", "image/jpeg")):
+                    continue
+                text = "".join(payload) if isinstance(payload, list) else str(payload)
+                for pattern, replacement in patterns:
+                    text = pattern.sub(replacement, text)
+                out.append((mime, text))
+            if output.get("output_type") == "stream":
+                out.append(("stream", "".join(output.get("text", ""))))
+        return out
+
+    # Cells tagged nbval-ignore-output hold only volatile_* values (the commit, timings),
+    # which differ between runs by design; nbval skips them for the same reason.
+    return [
+        f"{notebook}: cell {i}"
+        for i, (a, b) in enumerate(zip(first.cells, second.cells))
+        if a.cell_type == "code" and "nbval-ignore-output" not in a.metadata.get("tags", []) and shown(a) != shown(b)
+    ]

@@ -1,0 +1,73 @@
+"""The pins for make/CI (requirements.txt) and for Binder (environment.yml) agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, version = line.partition("==")
+        assert sep, f"requirements.txt: {line!r} is not pinned exactly with =="
+        pins[_normalise(name)] = version.strip()
+    return pins
+
+
+def environment_pins() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pins = {}
+    for item in env["dependencies"]:
+        if isinstance(item, dict):  # the pip: section installs the package itself
+            continue
+        name, _, version = item.partition("=")
+        if _normalise(name) in {"python", "pip"}:
+            continue
+        assert version, f"environment.yml: {item!r} is not pinned"
+        pins[_normalise(name)] = version.lstrip("=")
+    return pins
+
+
+def test_requirements_and_environment_pin_the_same_packages():
+    assert set(requirement_pins()) == set(environment_pins())
+
+
+def test_requirements_and_environment_pin_the_same_versions():
+    req, env = requirement_pins(), environment_pins()
+    differ = {name: (req[name], env[name]) for name in req if req[name] != env.get(name)}
+    assert differ == {}
+
+
+def test_environment_targets_python_311_on_conda_forge_and_installs_the_package():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    assert "python=3.11" in env["dependencies"]
+    pip_items = [i for i in env["dependencies"] if isinstance(i, dict)]
+    assert pip_items and "-e ." in pip_items[0]["pip"]
+
+
+def test_constraints_agree_with_requirements():
+    """constraints.txt (the full lock) must not contradict a direct pin."""
+    locked = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        name, sep, version = line.strip().partition("==")
+        if sep:
+            locked[_normalise(name)] = version
+    for name, version in requirement_pins().items():
+        assert locked.get(name) == version, f"{name}: requirements {version}, constraints {locked.get(name)}"
+
+
+def test_jupyter_book_is_version_1():
+    assert requirement_pins()["jupyter-book"].startswith("1.")
