@@ -15,6 +15,7 @@ code in current ONS products (Sheffield differs: E08000039).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -217,6 +218,47 @@ def framework_of(site_id: str) -> str:
         if site_id in pair:
             return framework
     raise KeyError(f"unknown site_id {site_id!r}")
+
+
+#: Short readable names of the sites (real names: for real evidence only, see :func:`label`).
+SHORT_NAMES: dict[str, str] = {
+    "devon": "Devon",
+    "safer_london": "Safer London",
+    "reading": "Reading",
+    "north_lanarkshire": "North Lanarkshire",
+    "hackney": "Hackney",
+    "sheffield": "Sheffield",
+}
+
+
+def framework_initials(framework: str) -> str:
+    """Initials of a framework's readable name: 'Trauma-Informed Practice' -> 'TIP'."""
+    if framework not in FRAMEWORK_LABELS:
+        raise KeyError(f"unknown framework {framework!r}; known: {', '.join(FRAMEWORK_LABELS)}")
+    return "".join(word[0] for word in re.split(r"[\s-]+", FRAMEWORK_LABELS[framework]) if word)
+
+
+def pseudonym(site_id: str) -> str:
+    """The site's pseudonym for results from case-level data: '<framework initials> site <n>',
+    ``n`` the site's place among its framework's two sites in the book's order
+    (``devon`` -> 'CS site 1', ``north_lanarkshire`` -> 'TIP site 2').
+
+    Derived from the fixed register order rather than stored in ``sites.csv``, so it is
+    stable across the book and the register's published checksum does not move.
+    """
+    for framework, pair in FRAMEWORKS.items():
+        if site_id in pair:
+            return f"{framework_initials(framework)} site {pair.index(site_id) + 1}"
+    raise KeyError(f"unknown site_id {site_id!r}; known: {', '.join(SITE_IDS)}")
+
+
+def label(site_id: str, real: bool) -> str:
+    """The name to print for a site on a result: its short real name when the evidence is
+    real (public statistics, or case-level data from the study's own extract), its
+    :func:`pseudonym` when the evidence is synthetic. Never the real name on synthetic data."""
+    if site_id not in SITE_IDS:
+        raise KeyError(f"unknown site_id {site_id!r}; known: {', '.join(SITE_IDS)}")
+    return SHORT_NAMES[site_id] if real else pseudonym(site_id)
 
 
 def english_la_sites(folder: Path | None = None) -> list[Site]:

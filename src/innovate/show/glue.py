@@ -16,19 +16,16 @@ import math
 
 import numpy as np
 
+from innovate.stats.results import at_precision
+
+__all__ = ["at_precision", "glue", "glue_many", "glue_numbers", "plain", "styled"]
+
 
 def plain(value):
     """A numpy scalar as the Python int or float it stands for; other values unchanged."""
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def at_precision(value: float, digits: int) -> float:
-    """``value`` rounded to ``digits`` decimals (negative zero becomes zero: noise around
-    zero must not print a minus sign on one machine and not on another)."""
-    rounded = round(float(value), int(digits))
-    return 0.0 if rounded == 0 else rounded
 
 
 def glue(name: str, value, digits: int | None = None, display: bool = False):
@@ -82,3 +79,19 @@ def styled(
     if people_threshold is not None:
         styler = styler.set_table_attributes(f'{PEOPLE_COUNTS_ATTRIBUTE}="{int(people_threshold)}"')
     return styler
+
+
+def glue_numbers(prefix: str, result, digits: dict | None = None, display: bool = False) -> dict:
+    """Glue a whole section with one call: every item of ``result.numbers()`` under
+    ``prefix + name``, each float at the decimals the section declared for it
+    (``result.digits``), so the chapter never restates a precision. ``result`` may also be
+    a plain mapping, with ``digits`` giving the decimals of its floats. Returns the stored values.
+    """
+    if hasattr(result, "numbers"):
+        values = result.numbers()
+        declared = dict(getattr(result, "digits", {}) or {})
+    else:
+        values = dict(result)
+        declared = {}
+    declared.update(digits or {})
+    return {f"{prefix}{k}": glue(f"{prefix}{k}", v, digits=declared.get(k), display=display) for k, v in values.items()}

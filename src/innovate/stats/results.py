@@ -7,6 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
+
+def at_precision(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` decimals (negative zero becomes zero: noise around
+    zero must not print a minus sign on one machine and not on another). The one rounding
+    rule of the book: glue (``innovate.show.glue``) and the site facade's ``numbers()`` use it."""
+    rounded = round(float(value), int(digits))
+    return 0.0 if rounded == 0 else rounded
+
+
 Z95 = float(stats.norm.ppf(0.975))
 
 
