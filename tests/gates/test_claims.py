@@ -213,13 +213,7 @@ def test_claims_file_agrees_with_the_committed_notebooks(built_claims):
 def test_every_glue_reference_in_the_prose_is_a_claim(built_claims):
     names = {c["name"] for c in built_claims}
     missing = []
-    for doc in claims.toc_documents(ROOT):
-        source = claims.document_source(ROOT, doc)
-        if source.suffix == ".ipynb":
-            nb = nbformat.read(source, as_version=4)
-            text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-        else:
-            text = source.read_text(encoding="utf-8")
+    for doc, text in book_texts().items():
         missing += [f"{doc}: {name}" for name in sorted(glue_references(text) - names)]
     assert missing == []
 
@@ -276,16 +270,16 @@ def test_precision_problems_flag_hidden_digits():
     assert "bare" in found[1] and "without a number format" in found[1]
 
 
-def book_texts() -> list[str]:
-    """The MyST text of every document of the book (Markdown cells of notebooks)."""
-    texts = []
+def book_texts() -> dict[str, str]:
+    """The MyST text of every document of the book, by docname (Markdown cells of notebooks)."""
+    texts = {}
     for doc in claims.toc_documents(ROOT):
         source = claims.document_source(ROOT, doc)
         if source.suffix == ".ipynb":
             nb = nbformat.read(source, as_version=4)
-            texts.append("\n".join(c.source for c in nb.cells if c.cell_type == "markdown"))
+            texts[doc] = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         else:
-            texts.append(source.read_text(encoding="utf-8"))
+            texts[doc] = source.read_text(encoding="utf-8")
     return texts
 
 
@@ -296,4 +290,4 @@ def test_every_glued_float_is_stored_at_the_precision_the_reader_sees():
     for path in claims.book_notebooks(ROOT):
         committed += claims.claims_from_notebook(nbformat.read(path, as_version=4), path.relative_to(ROOT).as_posix())
     assert committed
-    assert claims.precision_problems(committed, claims.displayed_formats(book_texts())) == []
+    assert claims.precision_problems(committed, claims.displayed_formats(book_texts().values())) == []
