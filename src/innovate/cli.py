@@ -8,6 +8,9 @@ Commands:
 * ``synthesize --seed N --out DIR [--per-arm N]`` - write the synthetic data set and its
   manifest into DIR (the committed set is ``--seed 20240601 --out data/synthetic``).
 * ``dictionary`` - print the data dictionary of the case-level tables as CSV.
+* ``data-package --out FILE`` - write the synthetic case-level tables, the public statistics
+  and a Frictionless ``datapackage.json`` (generated from the schemas) into one zip. Refuses
+  a case-level folder that is not synthetic: the study's extract is never packaged.
 """
 
 from __future__ import annotations
@@ -51,6 +54,22 @@ def _dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_package(args: argparse.Namespace) -> int:
+    from innovate.data import datapackage, paths
+
+    case = Path(args.data_dir) if args.data_dir else paths.case_data_dir()
+    if not paths.is_synthetic(case):
+        print(
+            f"refused: {case.name}/ is not a synthetic data set (no synthetic manifest); "
+            "the study's case-level extract is never packaged for download",
+            file=sys.stderr,
+        )
+        return 1
+    out = datapackage.write_archive(case, paths.public_dir(), Path(args.out))
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
 #: The seed of the committed synthetic set (kept equal to innovate.synthetic.DEFAULT_SEED by a test;
 #: not imported from there so that ``--help`` does not load the generator).
 DEFAULT_SEED = 20240601
@@ -83,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_synthesize)
     p = sub.add_parser("dictionary", help="print the data dictionary of the case-level tables as CSV")
     p.set_defaults(run=_dictionary)
+    p = sub.add_parser(
+        "data-package",
+        help="write the synthetic and public data with a Frictionless datapackage.json into one zip",
+        description="Package the synthetic case-level tables (never the study's extract), the public "
+        "statistics and a Frictionless Data Package descriptor generated from the schemas.",
+    )
+    p.add_argument("--out", required=True, metavar="FILE", help="the zip to write")
+    p.add_argument("--data-dir", default=None, metavar="DIR", help="synthetic folder (default: the book's)")
+    p.set_defaults(run=_data_package)
     return parser
 
 
