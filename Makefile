@@ -11,10 +11,11 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test notebooks install clean benchmarks validate synthetic help
+.PHONY: book pdf test notebooks install clean benchmarks validate synthetic help
 
 help:
 	@echo "make book        execute every notebook and build the HTML book into _build/html"
+	@echo "make pdf         the print edition: _build/pdf/innovation-in-complex-safeguarding.pdf (needs chromium)"
 	@echo "make test        unit tests, notebook tests (nbval) and the book-build and browser gates"
 	@echo "make notebooks   re-execute the notebooks in place to refresh their committed outputs"
 	@echo "make benchmarks  run the performance measurements in benchmarks/"
@@ -40,6 +41,13 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo ""
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+# The print edition: the single-page build (from the same execution cache as `make book`)
+# printed by headless Chromium with a title page, contents and page numbers (innovate.pdf).
+PDF := _build/pdf/innovation-in-complex-safeguarding.pdf
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python -m innovate.pdf _build/singlehtml $(PDF)
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest

@@ -25,7 +25,7 @@ def test_the_workflow_tests_with_ci_then_builds_with_make_book_then_deploys():
     jobs = _workflow()["jobs"]
     assert ".ci/run" in _runs(jobs["test"])
     assert jobs["build"]["needs"] == "test" and jobs["deploy"]["needs"] == "build"
-    assert "make book" in _runs(jobs["build"])
+    assert "make book" in _runs(jobs["build"]) and "make pdf" in _runs(jobs["build"])
     upload = [s for s in jobs["build"]["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact")]
     assert upload and upload[0]["with"]["path"] == "_build/html"
     assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in jobs["deploy"]["steps"])
