@@ -459,7 +459,7 @@ def execution_records(nb_metadata: Mapping[str, Mapping]) -> dict[str, dict]:
 
 
 def _write_execution(app, exception) -> None:
-    if exception is not None:
+    if exception is not None or app.builder.name != "html":  # not the PDF's single-page build
         return
     records = execution_records(getattr(app.env, "nb_metadata", {}) or {})
     path = Path(app.outdir).parent / EXECUTION_FILE

@@ -310,7 +310,9 @@ def collect_from_build(glue_folder: Path, docs: Mapping[str, tuple[str, str]]) -
 
 
 def _write_build_claims(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
+    # Only the HTML build writes the claims: the single-page build for the PDF reads the same
+    # cache and must not overwrite them mid-test.
+    if exception is not None or app.builder.name != "html":
         return
     env = app.env
     root = Path(app.srcdir)
