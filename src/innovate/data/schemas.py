@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innovate.config import FOLLOW_UP_MONTHS, NETWORK_NATIONS, WAVE_MONTHS
 from innovate.data import public, sites
 from innovate.data.schema_engine import Check, Column, Table, _parse_column, read_text
 from innovate.errors import Problem
@@ -79,7 +80,6 @@ SURVEY_ITEMS: tuple[str, ...] = (
     "help_fitted_needs",
     "overall_experience",
 )
-NATIONS: tuple[str, ...] = ("England", "Scotland", "Wales", "Northern Ireland", "Overseas")
 ORGANISATION_TYPES: tuple[str, ...] = (
     "local_authority",
     "voluntary_sector",
@@ -89,8 +89,7 @@ ORGANISATION_TYPES: tuple[str, ...] = (
     "other",
 )
 ENGAGEMENT_LEVELS: tuple[str, ...] = ("aware", "exploring", "adopting", "embedded")
-WAVE_MONTHS: tuple[int, ...] = (0, 6, 12, 18)
-OUTCOME_COLUMNS: tuple[str, ...] = (
+OUTCOME_MEASURES: tuple[str, ...] = (
     "missing_episodes",
     "exploitation_risk_score",
     "swemwbs",
@@ -99,7 +98,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "justice_contact",
 )
 #: Status codes allowed in the public tidy frames ('' = a published number): the DfE and ONS
-#: codes plus the codes the book assigns (innovate.public is the single truth for both).
+#: codes plus the codes the book assigns (innovate.data.public is the single truth for both).
 PUBLIC_STATUS_CODES: tuple[str, ...] = tuple(dict.fromkeys(["", *public.STATUS_CODES, *public.BOOK_STATUS_CODES]))
 
 
@@ -299,7 +298,7 @@ def _area_post_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
 def _outcomes_empty_iff_unobserved(frame: pd.DataFrame, file: str) -> list[Problem]:
     problems = []
     observed = frame["observed"].to_numpy()
-    for name in OUTCOME_COLUMNS:
+    for name in OUTCOME_MEASURES:
         empty = frame[name].isna().to_numpy()
         for i in _rows((observed == 0) & ~empty):
             problems.append(
@@ -621,7 +620,7 @@ _register(
         "to follow-up.",
         columns=(
             _PERSON,
-            Column("wave_month", "int", "Months since baseline", "months", min=0, max=18),
+            Column("wave_month", "int", "Months since baseline", "months", min=0, max=FOLLOW_UP_MONTHS),
             Column(
                 "observed", "bool01", "1 if seen at this wave; 0 if lost to follow-up (then every outcome is empty)"
             ),
@@ -855,7 +854,7 @@ _register(
         description="Learning-network survey: organisations' engagement with each framework they know.",
         columns=(
             Column("organisation_id", "str", "Organisation identifier", pattern=r"ORG\d{4}"),
-            Column("nation", "str", "Where the organisation works", allowed=NATIONS),
+            Column("nation", "str", "Where the organisation works", allowed=NETWORK_NATIONS),
             Column("organisation_type", "str", "Kind of organisation", allowed=ORGANISATION_TYPES),
             _FRAMEWORK,
             Column(
@@ -892,7 +891,7 @@ _register(
     Table(
         name="public_tidy",
         file="(public tidy frame)",
-        description="The tidy long frame every innovate.public loader returns (real DfE / ONS statistics).",
+        description="The tidy long frame every innovate.data.public loader returns (real DfE / ONS statistics).",
         columns=(
             Column("area_code", "str", "DfE old LA code for local authorities; GSS code for regions and England"),
             Column(
@@ -946,7 +945,7 @@ def get(name: str) -> Table:
 
 
 def validate_public(frame: pd.DataFrame, file: str = "(public tidy frame)") -> list[Problem]:
-    """Check a tidy frame from :mod:`innovate.public` (extra columns allowed)."""
+    """Check a tidy frame from :mod:`innovate.data.public` (extra columns allowed)."""
     text = pd.DataFrame({c: frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in frame.columns})
     _, problems = validate_frame("public_tidy", text, file, strict_columns=False)
     return problems

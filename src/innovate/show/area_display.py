@@ -183,6 +183,7 @@ def plot_its_panels(
 
 def plot_residual_acf(result: ITSResult, lags: int | None = None, ax=None, title: str | None = None):
     """Autocorrelation of the model's residuals with approximate 95% limits (+-1.96/sqrt(n))."""
+    # Deferred (kernel start-up): statsmodels loads only when the residual plot is drawn.
     from statsmodels.tsa.stattools import acf
 
     resid = np.asarray(result.diagnostics["residuals"], float)

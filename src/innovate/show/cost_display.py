@@ -68,7 +68,7 @@ def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def cost_table_display(table: pd.DataFrame, site_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Cost per young person by site and arm, as text, with the count of young people
-    protected by ``innovate.disclosure.protect_table``."""
+    protected by ``innovate.stats.disclosure.protect_table``."""
     counts = table[["site_id", "arm", "n"]].copy()
     counts["site_id"] = counts["site_id"].map(lambda s: (site_labels or {}).get(s, s))
     protected = disclosure.protect_table(
@@ -90,7 +90,7 @@ def cost_table_display(table: pd.DataFrame, site_labels: Mapping[str, str] | Non
 
 
 # ---------------------------------------------------------------------------------------
-# Figures (house style from innovate.figures; colour never the only cue)
+# Figures (house style from innovate.show.figures; colour never the only cue)
 # ---------------------------------------------------------------------------------------
 
 _HATCHES = ("", "//", "..", "xx", "\\\\", "++")

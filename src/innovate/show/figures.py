@@ -8,6 +8,8 @@ figure is placed.
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Iterable
 
 import matplotlib
@@ -16,7 +18,12 @@ import numpy as np
 matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import Collection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.image import AxesImage  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 #: Okabe-Ito palette, distinguishable under the common colour-vision deficiencies.
 PALETTE: dict[str, str] = {
@@ -126,14 +133,6 @@ def figure_fingerprint(fig: Figure) -> str:
     the CPU's BLAS kernel changes), although not one pixel a reader could notice moves;
     this digest does not. Tests and the claims file compare figures by it, not by bytes.
     """
-    import hashlib
-
-    from matplotlib.collections import Collection
-    from matplotlib.image import AxesImage
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-    from matplotlib.text import Text
-
     fig.canvas.draw()  # tick labels and layout exist only once the figure is drawn
     renderer = fig.canvas.get_renderer()
     digest = hashlib.sha256()
@@ -179,8 +178,6 @@ class RenderedFigure:
     """
 
     def __init__(self, fig: Figure, dpi: int = 110):
-        import io
-
         self.fingerprint = figure_fingerprint(fig)
         buffer = io.BytesIO()
         # No timestamps or software versions in the file: the same figure gives the same bytes.
@@ -204,6 +201,7 @@ def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> None:
     ``synthetic=True`` adds the watermark, so the label cannot be forgotten. The figure is
     closed afterwards; nothing is displayed where the code runs.
     """
+    # Deferred: myst_nb (and Sphinx with it) loads only when a notebook glues a figure.
     from myst_nb import glue
 
     if synthetic and not is_watermarked(fig):

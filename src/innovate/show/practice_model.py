@@ -10,7 +10,7 @@ tests check those keys and question ids against the files, so the model cannot c
 what the book does not hold.
 
 Both figures are **conceptual**: they draw no data, real or synthetic, and carry no
-synthetic-data watermark. Colours are the Okabe-Ito palette of :mod:`innovate.figures`,
+synthetic-data watermark. Colours are the Okabe-Ito palette of :mod:`innovate.show.figures`,
 and every colour is paired with a text label, so colour is never the only cue.
 """
 

@@ -286,6 +286,7 @@ def plot_share_heatmap(matrix: FrameworkMatrix, labels: dict[str, str] | None = 
     reached) are blank and marked '-'; the number in each cell carries the value, so the
     colour scale is never the only cue.
     """
+    # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     import matplotlib as mpl
 
     labels = labels or site_labels()
@@ -384,6 +385,7 @@ def plot_audit_heatmap(
     Uses a colour-blind-safe sequential map; digits carry the values so the colour is
     never the only cue.
     """
+    # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     import matplotlib as mpl
 
     values = matrix.to_numpy(dtype=float)

@@ -12,9 +12,9 @@ from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, require_columns
 from innovate.stats import its
-from innovate.stats.checks import _numeric, _require
+from innovate.stats.checks import _numeric
 from innovate.stats.its import Estimate, NotEstimable
 
 # --------------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def controlled_its(
         raise ValueError(f"method must be poisson, quasipoisson, negbin or prais_winsten, got {method!r}")
     covariates = list(covariates)
     needed = [group, count, post, time] + ([offset] if offset else []) + ([season] if harmonics else []) + covariates
-    _require(data, needed, source)
+    require_columns(data, needed, source)
     g = _numeric(data, group, source, allow_missing=False)
     bad = ~g.isin([0.0, 1.0])
     if bad.any():

@@ -86,6 +86,7 @@ def _nb2_irls(
 
 
 def _nb2_loglike(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    # Deferred (kernel start-up): only the dispersion estimate needs scipy.special.
     from scipy.special import gammaln
 
     r = 1 / alpha

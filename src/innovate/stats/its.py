@@ -53,7 +53,7 @@ from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, require_columns
 
 METHODS = ("poisson", "quasipoisson", "negbin", "prais_winsten", "arima")
 GLM_METHODS = ("poisson", "quasipoisson", "negbin")
@@ -273,9 +273,7 @@ def _check_input(
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Validate and return the rows to fit (sorted by time) and the rows dropped."""
     needed = [c for c in (count, post, time, offset, season if harmonics else None) if c is not None]
-    absent = [c for c in needed if c not in data.columns]
-    if absent:
-        raise DataError([Problem(source, "required-column", "column not in the data", column=c) for c in absent])
+    require_columns(data, needed, source)
     problems: list[Problem] = []
     frame = data.reset_index(drop=True).copy()
     frame["_row"] = np.arange(1, len(frame) + 1)
@@ -559,9 +557,7 @@ def fit_its(
     if method not in GLM_METHODS and errors != "model":
         raise ValueError(f"errors={errors!r} applies to the GLM methods; {method} models the autocorrelation itself")
     covariates = list(covariates)
-    absent = [c for c in covariates if c not in data.columns]
-    if absent:
-        raise DataError([Problem(source, "required-column", "covariate not in the data", column=c) for c in absent])
+    require_columns(data, covariates, source, "covariate not in the data")
     frame, dropped = _check_input(
         data,
         count=count,
@@ -679,6 +675,7 @@ def fit_its(
                 crit = dist.ppf(0.5 + confidence / 2)
                 scale = float(resid @ resid / pw["df_resid"])
             else:
+                # Deferred: the state-space module is slow to import and only this fallback needs it.
                 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
                 arima = SARIMAX(log_rate, exog=exog_frame.to_numpy(float), order=(1, 0, 0), trend="n")

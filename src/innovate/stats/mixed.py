@@ -256,6 +256,7 @@ def lmm_reml_fast(
 def _fit_mixedlm_statsmodels(formula: str, data: pd.DataFrame, re_formula: str):
     """The first converged REML fit over BFGS, L-BFGS and Powell (statsmodels' L-BFGS can
     stall on a singular random-effects covariance), or the last fit and the problems."""
+    # Deferred: the formula API (patsy) loads only when the statsmodels engine is used.
     import statsmodels.formula.api as smf
 
     messages: list[str] = []

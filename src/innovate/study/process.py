@@ -20,7 +20,7 @@ stall, an event after the end of the study) raise :class:`DataError` naming the 
 segments by site, stage and domain, as counts and as the facilitator share of each
 site-stage cell; both are built from one protected base table (site x stage rows,
 facilitator and barrier columns, row totals) so that the published counts and shares
-cannot be differenced (:mod:`innovate.disclosure`). :func:`cross_case` compares sites
+cannot be differenced (:mod:`innovate.stats.disclosure`). :func:`cross_case` compares sites
 whose innovation was sustained or grew with those that stalled or fell back, code by
 code, with an exact permutation test over the site labels: with six cases it is
 exploratory and the smallest attainable p-value is reported beside the results.
@@ -50,7 +50,7 @@ import pandas as pd
 from innovate.data.paths import reference_dir
 from innovate.data.schemas import PARTICIPANT_ROLES
 from innovate.data.sites import SITE_IDS, STAGE_IDS, codebook, register
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, missing_columns
 from innovate.stats import disclosure
 from innovate.stats.permutation import permutation_p, smallest_p
 
@@ -408,9 +408,7 @@ def context_events(folder=None) -> pd.DataFrame:
     path = (folder or reference_dir()) / CONTEXT_FILE
     file = f"data/reference/{CONTEXT_FILE}"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
-    problems = [
-        Problem(file, "required-column", "column missing", column=c) for c in CONTEXT_COLUMNS if c not in frame.columns
-    ]
+    problems = missing_columns(frame, CONTEXT_COLUMNS, file)
     if not problems:
         for i, r in frame.iterrows():
             row = int(i) + 1
@@ -659,9 +657,7 @@ def audit_questions(folder=None, codes: Iterable[str] | None = None) -> pd.DataF
     path = (folder or reference_dir()) / AUDIT_FILE
     file = f"data/reference/{AUDIT_FILE}"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
-    problems = [
-        Problem(file, "required-column", "column missing", column=c) for c in AUDIT_COLUMNS if c not in frame.columns
-    ]
+    problems = missing_columns(frame, AUDIT_COLUMNS, file)
     if problems:
         raise DataError(problems)
     known = set(codes) if codes is not None else set(codebook()["code"])
