@@ -331,7 +331,7 @@ def missing_release_summary(folder: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def rate_rule_check(folder: Path | None = None) -> dict[str, int]:
+def rate_rule_check(folder: Path | None = None) -> dict[str, int | str]:
     """How many of DfE's published LA rates per 10,000 this module's rule reproduces exactly
     (after DfE's rounding to whole numbers)."""
     rates = rate_per_10k(looked_after_rates(folder))

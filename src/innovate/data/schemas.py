@@ -26,6 +26,7 @@ import io
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -508,7 +509,9 @@ _SITE = Column("site_id", "str", "Case-study site", allowed=SITE_IDS)
 _PERSON = Column("person_id", "str", "Young person's study identifier (pseudonymous)", pattern=r"YP\d{5}")
 _STAGE = Column("stage", "str", "Innovation stage (Lefevre, Hampson and Goldsmith 2023)", allowed=STAGES)
 _FRAMEWORK = Column("framework", "str", "Practice framework", allowed=FRAMEWORKS)
-_LIKERT = dict(kind="int", nullable=True, min=1, max=5, unit="1-5 (strongly disagree .. strongly agree)")
+_LIKERT: dict[str, Any] = dict(
+    kind="int", nullable=True, min=1, max=5, unit="1-5 (strongly disagree .. strongly agree)"
+)
 
 TABLES: dict[str, Table] = {}
 
@@ -535,7 +538,7 @@ _register(
             Column(
                 "area_role", "str", "Whether the area is the site's own or a comparator", allowed=("site", "comparator")
             ),
-            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2024-12-01"),  # type: ignore[arg-type]
+            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2024-12-01"),
             Column(
                 "measure",
                 "str",
@@ -605,7 +608,7 @@ _register(
                 max=30,
                 decimals=1,
             ),
-            Column("baseline_date", "date", "Date of the baseline assessment", min="2015-01-01", max="2030-12-31"),  # type: ignore[arg-type]
+            Column("baseline_date", "date", "Date of the baseline assessment", min="2015-01-01", max="2030-12-31"),
         ),
         key=("person_id",),
         sort_by=("person_id",),
@@ -698,7 +701,7 @@ _register(
         columns=(
             _PERSON,
             _SITE,
-            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2030-12-01"),  # type: ignore[arg-type]
+            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2030-12-01"),
             Column("staff_role", "str", "Role of the worker", allowed=STAFF_ROLES),
             Column(
                 "contact_hours",
@@ -727,14 +730,14 @@ _register(
             _PERSON,
             _SITE,
             Column("placement_type", "str", "Type of placement", allowed=PLACEMENT_TYPES),
-            Column("start_date", "date", "First day of the placement", min="2005-01-01", max="2030-12-31"),  # type: ignore[arg-type]
+            Column("start_date", "date", "First day of the placement", min="2005-01-01", max="2030-12-31"),
             Column(
                 "end_date",
                 "date",
                 "Last day of the placement (or of the observation period)",
                 min="2005-01-01",
                 max="2030-12-31",
-            ),  # type: ignore[arg-type]
+            ),
         ),
         key=("placement_id",),
         foreign_keys=((("person_id", "site_id"), "young_people", ("person_id", "site_id")),),
@@ -782,7 +785,7 @@ _register(
         columns=(
             Column("event_id", "str", "Event identifier", pattern=r"EV\d{4}"),
             _SITE,
-            Column("event_date", "date", "Date of the event", min="2010-01-01", max="2030-12-31"),  # type: ignore[arg-type]
+            Column("event_date", "date", "Date of the event", min="2010-01-01", max="2030-12-31"),
             Column("stage", "str", "Stage entered, stalled in, restarted or regressed to", allowed=STAGES),
             Column(
                 "event_type",
@@ -832,14 +835,14 @@ _register(
             _SITE,
             Column("respondent_type", "str", "Who answered", allowed=("young_person", "parent_carer")),
             Column("wave", "int", "Survey wave", min=1, max=2),
-            Column("listened_to", description="I felt listened to", **_LIKERT),  # type: ignore[arg-type]
-            Column("trusted_worker", description="I trusted my worker", **_LIKERT),  # type: ignore[arg-type]
-            Column("felt_safer", description="I (or my child) felt safer", **_LIKERT),  # type: ignore[arg-type]
+            Column("listened_to", description="I felt listened to", **_LIKERT),
+            Column("trusted_worker", description="I trusted my worker", **_LIKERT),
+            Column("felt_safer", description="I (or my child) felt safer", **_LIKERT),
             Column(
                 "partner_in_decisions", description="I was a partner in decisions about me (or my child)", **_LIKERT
-            ),  # type: ignore[arg-type]
-            Column("help_fitted_needs", description="The help fitted my (or my child's) needs", **_LIKERT),  # type: ignore[arg-type]
-            Column("overall_experience", description="Overall, my experience was good", **_LIKERT),  # type: ignore[arg-type]
+            ),
+            Column("help_fitted_needs", description="The help fitted my (or my child's) needs", **_LIKERT),
+            Column("overall_experience", description="Overall, my experience was good", **_LIKERT),
         ),
         key=("respondent_id",),
         checks=(("empty-response", "at least one item is answered", _survey_answered),),

@@ -360,7 +360,8 @@ def plot_synthetic_control(
     left.set_ylim(bottom=0)
     left.legend(fontsize=8, loc="best")
     right.axhline(0, color="black", linewidth=0.8)
-    for i, (_unit, row) in enumerate(result.placebo_gaps.iterrows()):
+    gaps = result.placebo_gaps if result.placebo_gaps is not None else pd.DataFrame()
+    for i, (_unit, row) in enumerate(gaps.iterrows()):
         right.plot(
             s["time"],
             row.to_numpy(float),

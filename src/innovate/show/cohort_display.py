@@ -119,7 +119,7 @@ def attrition_display(data: CohortData) -> pd.DataFrame:
         table = attrition_table(data.young_people, data.outcomes, site_id)
         for arm in ARMS:
             part = table[table["arm"] == arm].set_index("wave_month")
-            row = {"Site": site_label(site_id), "Arm": arm}
+            row: dict[str, object] = {"Site": site_label(site_id), "Arm": arm}
             row.update({f"Month {w}": int(part.at[w, "observed"]) for w in WAVE_MONTHS})
             rows.append(row)
     return pd.DataFrame(rows)

@@ -46,6 +46,7 @@ def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
     for _, r in table.iterrows():
         is_money = r["unit"].startswith("GBP")
         is_prop = r["unit"] == "proportion"
+        fmt: Callable[..., str]
         if is_money:
             fmt = money
         elif is_prop:

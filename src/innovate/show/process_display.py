@@ -169,7 +169,7 @@ def plot_swimlanes(
     lane = {s: len(site_ids) - 1 - i for i, s in enumerate(site_ids)}
     eps = episodes[episodes["site_id"].isin(site_ids)]
     for _, e in eps.iterrows():
-        y = lane[e["site_id"]]
+        y: float = lane[e["site_id"]]
         start = pd.Timestamp(e["start"])
         width = pd.Timestamp(e["end"]) - start
         ax.barh(
@@ -220,7 +220,7 @@ def plot_swimlanes(
                 zorder=5,
                 clip_on=False,
             )
-    handles = [
+    handles: list = [
         Patch(
             facecolor=colours[s],
             hatch=STAGE_HATCH[s],

@@ -65,7 +65,7 @@ def plot_likert(survey: pd.DataFrame, items: Sequence[str] = ITEMS, by: str = "r
     hatches = ["xx", "//", "", "\\\\", ".."]
     fig, ax = figures.new_figure("wide", aspect=0.55, layout="constrained")
     labels = []
-    y = 0
+    y: float = 0
     yticks = []
     for item in items:
         for g in groups:

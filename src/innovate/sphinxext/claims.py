@@ -287,14 +287,15 @@ def precision_problems(claims: Iterable[dict], formats: Mapping[str, set]) -> li
         where = f"{claim['notebook']}: {claim['name']} = {value!r}"
         specs = formats.get(claim["name"], set())
         shown = [format_decimals(s) for s in specs]
+        places = [p for p in shown if p is not None]
         if not specs:
             continue  # stored at the digits its glue call gave; no page shows more
         if None in shown:
             problems.append(f"{where} is shown without a number format")
         elif "d" in specs or ",d" in specs:
             problems.append(f"{where} is a float shown with an integer format")
-        elif round(value, max(shown)) != value:
-            problems.append(f"{where} holds digits beyond the {max(shown)} decimals the prose shows")
+        elif round(value, max(places)) != value:
+            problems.append(f"{where} holds digits beyond the {max(places)} decimals the prose shows")
     return problems
 
 
@@ -649,7 +650,9 @@ def execute_for_claims(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m innovate.sphinxext.claims execute --out claims.json NOTEBOOK ...``."""
-    parser = argparse.ArgumentParser(prog="python -m innovate.sphinxext.claims", description="Collect the book's glued values.")
+    parser = argparse.ArgumentParser(
+        prog="python -m innovate.sphinxext.claims", description="Collect the book's glued values."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute", help="execute notebooks afresh and write their claims")
     run.add_argument("notebooks", nargs="+", type=Path)

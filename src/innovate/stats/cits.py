@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,7 @@ class ControlledITSResult:
     diagnostics: dict
     fitted: pd.DataFrame
     notes: tuple[str, ...] = ()
-    estimable: bool = field(default=True, init=False)
+    estimable: Literal[True] = field(default=True, init=False)
 
     def table(self) -> pd.DataFrame:
         labels = {
@@ -115,7 +116,7 @@ def controlled_its(
     if method not in ("poisson", "quasipoisson", "negbin", "prais_winsten"):
         raise ValueError(f"method must be poisson, quasipoisson, negbin or prais_winsten, got {method!r}")
     covariates = list(covariates)
-    needed = [group, count, post, time] + ([offset] if offset else []) + ([season] if harmonics else []) + covariates
+    needed = [c for c in [group, count, post, time, offset, season if harmonics else None, *covariates] if c]
     require_columns(data, needed, source)
     g = _numeric(data, group, source, allow_missing=False)
     bad = ~g.isin([0.0, 1.0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ class DiDResult:
     cells: pd.DataFrame | None = None
     inference: str = ""
     placebos: pd.DataFrame | None = None
-    estimable: bool = field(default=True, init=False)
+    estimable: Literal[True] = field(default=True, init=False)
 
     @property
     def n_post(self) -> int:

@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,7 @@ class NotEstimable:
     n_pre: int = 0
     n_post: int = 0
     method: str = ""
-    estimable: bool = field(default=False, init=False)
+    estimable: Literal[False] = field(default=False, init=False)
 
     def table(self) -> pd.DataFrame:
         """One row saying the model was not estimable and why."""
@@ -184,7 +185,7 @@ class ITSResult:
     confidence: float
     notes: tuple[str, ...] = ()
     dropped: tuple = ()
-    estimable: bool = field(default=True, init=False)
+    estimable: Literal[True] = field(default=True, init=False)
 
     @property
     def level_rr(self) -> float:
@@ -243,7 +244,7 @@ class ITSResult:
                 slope_lower=self.slope.lower,
                 slope_upper=self.slope.upper,
                 slope_p=self.slope.p_value,
-                post_trend=self.post_trend.estimate,
+                post_trend=np.nan if self.post_trend is None else self.post_trend.estimate,
             )
         return {k: float(v) for k, v in out.items()}
 
@@ -310,6 +311,8 @@ def _check_input(
     else:
         frame["_offset"] = 1.0
     if harmonics:
+        if season is None:
+            raise ValueError("seasonal harmonics need a season column (season=...)")
         s = numeric(season)
         for i in frame.index[~s.between(1, period).fillna(False)]:
             problems.append(

@@ -153,7 +153,11 @@ def _lmm_patterns(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarra
             b[:k, :k] = np.einsum("ntp,ns->tsp", Xs, ys)
             c = np.zeros((T, T))
             c[:k, :k] = np.einsum("nt,ns->ts", ys, ys)
-            zs.append(zp), ns.append(len(sel)), sxx.append(a), sxy.append(b), syy.append(c)
+            zs.append(zp)
+            ns.append(len(sel))
+            sxx.append(a)
+            sxy.append(b)
+            syy.append(c)
     return np.array(zs), np.array(ns, float), np.array(sxx), np.array(sxy), np.array(syy)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ class OrdinalFit:
     n_missing: int
     n_clusters: int | None
     converged: bool
-    model: object = field(repr=False)
+    model: Any = field(repr=False)  # a fitted statsmodels OrderedModel
 
     @property
     def n_thresholds(self) -> int:

@@ -280,9 +280,9 @@ class SiteAnalyses:
 
     site_id: str
     measure: str
-    its: object
-    did: object
-    synthetic: object
+    its: its.ITSResult | NotEstimable
+    did: DiDResult | NotEstimable
+    synthetic: SyntheticControlResult | NotEstimable
 
     def table(self) -> pd.DataFrame:
         """One row per design: estimate, interval, p-value, periods, and the reason when not estimable."""
@@ -469,7 +469,10 @@ def staggered_table(measures: list[str], controls: tuple[str, ...] = ("never", "
     for measure in measures:
         for control in controls:
             r = staggered_sites(measure, control=control, **kwargs)
-            row = {"measure": measure, "control": {"never": "never treated", "notyet": "not yet treated"}[control]}
+            row: dict[str, object] = {
+                "measure": measure,
+                "control": {"never": "never treated", "notyet": "not yet treated"}[control],
+            }
             if r.estimable:
                 row.update(
                     att=r.estimate,

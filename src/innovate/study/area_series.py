@@ -127,9 +127,9 @@ def area_series_results(site_ids, measures=None, frame: pd.DataFrame | None = No
                     level=r.level.estimate,
                     level_lower=r.level.lower,
                     level_upper=r.level.upper,
-                    slope=r.slope.estimate,
-                    slope_lower=r.slope.lower,
-                    slope_upper=r.slope.upper,
+                    slope=np.nan if r.slope is None else r.slope.estimate,
+                    slope_lower=np.nan if r.slope is None else r.slope.lower,
+                    slope_upper=np.nan if r.slope is None else r.slope.upper,
                     note="; ".join(r.notes),
                 )
             else:

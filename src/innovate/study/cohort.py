@@ -195,6 +195,7 @@ def site_effects(
     long = long_frame(data.young_people, data.outcomes, site_id)
     completed = impute_cohort(wide, outcome, m=m, seed=seed, auxiliary=aux)
     primary = mi_from_wide(wide, outcome, analysis, effect=effect, site_id=site_id, completed=completed)
+    available: GEEResult | MixedResult
     if analysis == "gee":
         available = fit_gee(long, outcome, effect=effect, engine=engine, site_id=site_id)
     else:

@@ -396,7 +396,7 @@ class _Prepared:
             t = data["time"].to_numpy(float)
             self.Z = np.column_stack([np.ones_like(t), t])
             self.t_max = float(np.abs(t).max())
-            self.theta = None
+            self.theta: np.ndarray | None = None
 
     def fit(self, values: np.ndarray) -> Estimate:
         """Fit to one completed (persons x waves) array of the outcome, rows in the wide
@@ -414,16 +414,16 @@ class _Prepared:
                 self.options.get("cov_type", "robust"),
             )
             return Estimate.from_se(float(fit.params[self.k]), float(np.sqrt(fit.cov[self.k, self.k])), scale="log")
-        fit = lmm_reml_fast(y, self.X, self.Z, self.groups, theta0=self.theta)
-        if fit.converged:
-            self.theta = fit.theta
+        lmm = lmm_reml_fast(y, self.X, self.Z, self.groups, theta0=self.theta)
+        if lmm.converged:
+            self.theta = lmm.theta
         if (
-            not fit.converged
-            or fit.psi[1, 1] * self.t_max**2 < SLOPE_VARIANCE_TOLERANCE * fit.sigma2
-            or abs(_correlation(fit.psi)) > SINGULAR_CORRELATION
+            not lmm.converged
+            or lmm.psi[1, 1] * self.t_max**2 < SLOPE_VARIANCE_TOLERANCE * lmm.sigma2
+            or abs(_correlation(lmm.psi)) > SINGULAR_CORRELATION
         ):
-            fit = lmm_reml_fast(y, self.X, self.Z[:, :1], self.groups)
-        return Estimate.from_se(float(fit.params[self.k]), float(np.sqrt(fit.cov[self.k, self.k])))
+            lmm = lmm_reml_fast(y, self.X, self.Z[:, :1], self.groups)
+        return Estimate.from_se(float(lmm.params[self.k]), float(np.sqrt(lmm.cov[self.k, self.k])))
 
 
 @dataclass(frozen=True)
@@ -754,7 +754,10 @@ def weighted_from_wide(
         y, t, xp = (y18 - y0)[keep], t_all[keep], X_all[keep]
         xo = np.column_stack([xp, y0[keep]])
         a, b = ipw_effect(y, t, xp), aipw_effect(y, t, xp, xo)
-        q_ipw.append(a.estimate), u_ipw.append(a.se**2), q_dr.append(b.estimate), u_dr.append(b.se**2)
+        q_ipw.append(a.estimate)
+        u_ipw.append(a.se**2)
+        q_dr.append(b.estimate)
+        u_dr.append(b.se**2)
     if len(sets) > 1:
         dfc = len(wide) - X_all.shape[1]
         ipw, dr = rubin(q_ipw, u_ipw, df_complete=dfc).effect, rubin(q_dr, u_dr, df_complete=dfc).effect

@@ -455,7 +455,7 @@ class CeaResult:
     boot: StratifiedBootstrap
     model: CostEffectModel
     outcome_columns: list[str]
-    schedule: tuple
+    schedule: tuple | float  # discounting steps, or a flat rate
     effect_tolerance: float
     notes: list[str]
 
@@ -470,6 +470,7 @@ class CeaResult:
     def arm_values(self, means: np.ndarray) -> np.ndarray:
         """(…, S, 2 + n_outcomes): weighted cost, effect and outcome means per stratum."""
         ce = self.model.evaluate(means, None, self.schedule)
+        assert self.model.weight_idx is not None  # built with a weight column (_w)
         w = means[..., [self.model.weight_idx]]
         outs = means[..., [self.boot.column(c) for c in self.outcome_columns]] / w
         return np.concatenate([ce, outs], axis=-1)

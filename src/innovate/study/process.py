@@ -41,8 +41,9 @@ Scotland and Safer London is a charity, so neither has an Ofsted judgement of an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,10 +131,12 @@ def stage_episodes(events: pd.DataFrame, study_end, site_id: str | None = None) 
     study_end = pd.Timestamp(study_end)
     frame = events if site_id is None else events[events["site_id"] == site_id]
     problems: list[Problem] = []
-    rows = []
+    rows: list[dict] = []
     for sid, part in frame.groupby("site_id", sort=False):
         part = part.sort_values("event_date", kind="stable")
-        current = None  # dict of the running episode
+        # The running episode (None before the first 'enter'; the checks below skip any
+        # other event until then, which the type checker cannot follow).
+        current: Any = None
         visits: dict[str, int] = {}
         stalled_since = None
         episode_no = 0
@@ -736,7 +739,7 @@ def audit_scores(
     questions: pd.DataFrame,
     min_segments: int = 3,
     cuts: tuple[float, float] = (40.0, 70.0),
-    reached: dict[str, Iterable[str]] | None = None,
+    reached: Mapping[str, Iterable[str]] | None = None,
 ) -> pd.DataFrame:
     """Score every question for every site and stage it applies to (see :func:`score_from_share`).
 

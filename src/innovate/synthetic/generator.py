@@ -42,6 +42,7 @@ import io
 import json
 import math
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -162,6 +163,27 @@ def simulate_area_series(params: Parameters, rng: np.random.Generator, sites: li
 
 def _solve_intercept(lin: np.ndarray, target: float = 0.5) -> float:
     return float(brentq(lambda a: float(np.mean(expit(a + lin))) - target, -30, 30))
+
+
+@overload
+def simulate_cohort(
+    params: Parameters,
+    rng: np.random.Generator,
+    sites: list[str] | None = None,
+    per_arm: int | None = None,
+    return_latent: Literal[False] = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+@overload
+def simulate_cohort(
+    params: Parameters,
+    rng: np.random.Generator,
+    sites: list[str] | None = None,
+    per_arm: int | None = None,
+    *,
+    return_latent: Literal[True],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]: ...
 
 
 def simulate_cohort(

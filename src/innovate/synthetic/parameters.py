@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -337,7 +338,7 @@ def _annual_mean(frame: pd.DataFrame, measures: list[str], years: tuple[int, ...
     return sums.groupby(level="area_code").mean()
 
 
-def _missing_incidents() -> pd.DataFrame | None:
+def _missing_incidents() -> pd.DataFrame:
     """Looked-after children's missing incidents by area and year (:mod:`innovate.data.missing`), if available."""
     frame = data_missing.missing_from_care(["missing_incidents"])
     # A zero can be a recording gap (Hackney's 2021 return), so zero years are skipped.
@@ -349,7 +350,7 @@ def _statistical_neighbours(old_la_code: str) -> list[str]:
     return [str(n.old_la_code) for n in public.statistical_neighbours(old_la_code, model=2021)]
 
 
-def calibration_targets() -> dict[str, object]:
+def calibration_targets() -> dict[str, Any]:
     """Real public magnitudes the generator is calibrated to (DfE, ONS; OGL v3).
 
     Returns per area code: ``efr`` (monthly episodes with an extra-familial factor),
@@ -441,7 +442,7 @@ def default_parameters(seed: int = SEED, per_arm: int = 300) -> Parameters:
     series_trend = {"efr_referrals": 0.06, "missing_episodes": -0.01, "exploitation_identifications": 0.08}
     other_sites = {str(c) for c in register["area_code"]}
 
-    framework_means = {
+    framework_means: dict[str, Any] = {
         # ITS level change (log rate ratio) per measure, and slope change per month (log scale)
         "its_log_level": {
             "contextual_safeguarding": {

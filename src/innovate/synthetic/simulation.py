@@ -106,7 +106,7 @@ class Settings:
 
 @dataclass
 class _Base:
-    params: object
+    params: parameters.Parameters
     sites: list[str]
     mu: float
     tau: float
@@ -502,7 +502,7 @@ def pooling_study(
         for ci in intervals:
             covered = widths = 0.0
             for row in y:
-                pooled = stats_meta.meta_analysis(row, v, ci=ci).pooled
+                pooled = stats_meta.meta_analysis(row, list(v), ci=ci).pooled
                 covered += pooled.ci_low <= mu <= pooled.ci_high
                 widths += pooled.ci_high - pooled.ci_low
             cov = covered / replications
