@@ -19,6 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from innovate.config import SEED
+
 
 def _validate(args: argparse.Namespace) -> int:
     # Deferred, here and below: pandas and the data layer load only for the command run.
@@ -70,11 +72,6 @@ def _data_package(args: argparse.Namespace) -> int:
     return 0
 
 
-#: The seed of the committed synthetic set (kept equal to innovate.synthetic.DEFAULT_SEED by a test;
-#: not imported from there so that ``--help`` does not load the generator).
-DEFAULT_SEED = 20240601
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m innovate",
@@ -94,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the synthetic data set and its manifest into DIR",
         description="Generate every case-level table for the six sites, deterministically by seed.",
     )
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     p.add_argument(
         "--per-arm", type=int, default=None, metavar="N", help="expected young people per arm and site (default 300)"

@@ -34,3 +34,25 @@ class DataError(ValueError):
         head = "\n".join(str(p) for p in self.problems[:20])
         more = "" if len(self.problems) <= 20 else f"\n... and {len(self.problems) - 20} more"
         super().__init__(f"{len(self.problems)} problem(s):\n{head}{more}")
+
+
+#: The rule a missing column breaks, wherever it is found (schema checks, loaders, estimators).
+MISSING_COLUMN = "missing-column"
+
+
+def missing_columns(
+    frame, columns: list[str] | tuple[str, ...], file: str, message: str = "required column not in the data"
+) -> list[Problem]:
+    """One ``missing-column`` problem for each of ``columns`` that ``frame`` lacks (for checks that
+    collect every problem before raising). ``frame`` is anything with ``.columns``."""
+    present = set(frame.columns)
+    return [Problem(file, MISSING_COLUMN, message, column=c) for c in columns if c not in present]
+
+
+def require_columns(
+    frame, columns: list[str] | tuple[str, ...], file: str, message: str = "required column not in the data"
+) -> None:
+    """Raise ``DataError`` naming every column of ``columns`` that ``frame`` lacks (rule ``missing-column``)."""
+    problems = missing_columns(frame, columns, file, message)
+    if problems:
+        raise DataError(problems)

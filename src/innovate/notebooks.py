@@ -24,6 +24,7 @@ def notebook_paths(root: Path | None = None) -> list[Path]:
 
 def execute_in_place(path: Path, timeout: int = 600) -> float:
     """Execute one notebook in its own folder and write it back; returns seconds taken."""
+    # Deferred: the notebook client loads only for a command that executes notebooks.
     import nbformat
     from nbclient import NotebookClient
 

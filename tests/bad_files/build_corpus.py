@@ -18,15 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from innovate.config import SEED
 from innovate.data import schemas
-from innovate.synthetic import generator, parameters
+from innovate.synthetic import generator
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "_base"
 
 
 def base_tables() -> dict[str, pd.DataFrame]:
-    t = generator.generate(seed=parameters.DEFAULT_SEED, per_arm=3)
+    t = generator.generate(seed=SEED, per_arm=3)
     a = t["area_series"]
     a = a[
         (a["site_id"] == "devon")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from innovate import cli
 from innovate.data import paths
 
@@ -77,7 +79,11 @@ def test_dictionary_prints_csv(capsys):
     assert "young_people,young_people.csv,person_id" in text
 
 
-def test_default_seed_matches_the_generator():
+def test_default_seed_is_the_books_seed(capsys):
+    from innovate.config import SEED
     from innovate.synthetic import parameters
 
-    assert cli.DEFAULT_SEED == parameters.DEFAULT_SEED
+    assert parameters.default_parameters().seed == SEED
+    with pytest.raises(SystemExit):
+        cli.main(["synthesize", "--help"])
+    assert f"(default {SEED})" in capsys.readouterr().out

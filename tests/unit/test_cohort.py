@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from innovate.config import WAVE_MONTHS
 from innovate.errors import DataError
 from innovate.show import cohort_display, text
 from innovate.stats import gee, mixed, results, weighting
@@ -72,7 +73,7 @@ def make_cohort(
     observed = np.ones(n, bool)
     prev_missing = prior.astype(float)
     slope = 0.02 - 0.01 * (age - 14) - 0.03 * looked_after + s + score_effect * treated
-    for w, month in enumerate(cohort_data.WAVES):
+    for w, month in enumerate(WAVE_MONTHS):
         if w > 0:
             lin = dropout + 0.5 * looked_after + dropout_on_outcome * np.log1p(prev_missing)
             observed &= rng.random(n) > 1 / (1 + np.exp(-lin))
@@ -134,7 +135,7 @@ def test_missing_column_is_named():
     with pytest.raises(DataError) as err:
         cohort_data.long_frame(yp.drop(columns="ethnicity"), out)
     assert err.value.problems[0].column == "ethnicity"
-    assert err.value.problems[0].rule == "missing column"
+    assert err.value.problems[0].rule == "missing-column"
 
 
 def test_orphan_outcome_rows_are_refused():
@@ -165,7 +166,7 @@ def test_long_and_wide_frames_agree(toy):
     wide = cohort_data.wide_frame(yp, out, "swemwbs")
     assert len(wide) == len(yp)
     assert long["observed"].eq(1).all()
-    assert wide[[f"swemwbs_{w}" for w in cohort_data.WAVES]].notna().to_numpy().sum() == len(long)
+    assert wide[[f"swemwbs_{w}" for w in WAVE_MONTHS]].notna().to_numpy().sum() == len(long)
     assert set(long["time"]) == {0.0, 6.0, 12.0, 18.0}
     back = cohort_models.wide_to_long(wide, "swemwbs")
     assert len(back) == 4 * len(yp)
@@ -371,11 +372,11 @@ def test_lmm_handles_unbalanced_patterns(small_long):
 
 def test_chained_equations_fill_only_missing_values(toy):
     wide = cohort_data.wide_frame(*toy, "missing_episodes")
-    assert stats_mi.is_monotone(wide[[f"missing_episodes_{w}" for w in cohort_data.WAVES]].isna().to_numpy())
+    assert stats_mi.is_monotone(wide[[f"missing_episodes_{w}" for w in WAVE_MONTHS]].isna().to_numpy())
     imps = cohort_models.impute_cohort(wide, "missing_episodes", m=3, seed=1, n_iter=3)
     assert imps.m == 3 and imps.values.shape == (3, len(wide), 4)
     done = imps.frames()
-    cols = [f"missing_episodes_{w}" for w in cohort_data.WAVES]
+    cols = [f"missing_episodes_{w}" for w in WAVE_MONTHS]
     assert len(done) == 3
     for d in done:
         assert not d[cols].isna().any().any()

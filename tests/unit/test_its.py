@@ -226,7 +226,7 @@ def test_population_must_be_positive_and_columns_present():
     data.loc[1, "population"] = 0
     with pytest.raises(DataError, match="positive"):
         its.fit_its(data, time="year", frequency="annual")
-    with pytest.raises(DataError, match="required-column"):
+    with pytest.raises(DataError, match="missing-column"):
         its.fit_its(data.drop(columns="post"), time="year", frequency="annual")
 
 

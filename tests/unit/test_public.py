@@ -121,7 +121,7 @@ def test_missing_column_raises(tmp_path):
     frame.to_csv(target, index=False)
     with pytest.raises(DataError) as info:
         public.children_in_need(folder=tmp_path)
-    assert [(p.rule, p.column) for p in info.value.problems] == [("required-column", "Started_child")]
+    assert [(p.rule, p.column) for p in info.value.problems] == [("missing-column", "Started_child")]
 
 
 def test_children_in_need_and_referrals_read():
@@ -349,50 +349,6 @@ def test_lait_dash_is_missing_and_hackney_gap_flagged():
     assert set(frame["level"]) == {"National", "Regional", "Local authority"}
     with pytest.raises(KeyError):
         public.lait(["NoSuchIndicator"])
-
-
-# --- deflators ----------------------------------------------------------------------------
-
-
-def test_deflator_table():
-    table = public.gdp_deflators()
-    assert _one(table, fiscal_year="2024-25")["gdp_deflator"] == 100
-    assert list(table.loc[table["is_forecast"], "fiscal_year"])[0] == "2025-26"
-    assert not table.loc[table["fiscal_year_start"] <= 2024, "is_forecast"].any()
-
-
-def test_to_price_year_checked_by_hand():
-    # From the HM Treasury March 2026 table: 2019-20 = 80.8738, 2024-25 = 100, 2016-17 = 76.0754,
-    # 2022-23 = 91.2996.
-    assert public.to_price_year(1000, "2019-20") == pytest.approx(1000 * 100 / 80.8738)
-    assert public.to_price_year(1000, "2019-20", "2024-25") == pytest.approx(1236.4944, abs=1e-4)
-    assert public.to_price_year(500, 2016, "2022-23") == pytest.approx(500 * 91.2996 / 76.0754)
-    amounts = pd.Series([100.0, 200.0, 300.0], index=[7, 8, 9])
-    years = pd.Series(["2016-17", "2019-20", "2024-25"], index=[7, 8, 9])
-    out = public.to_price_year(amounts, years)
-    assert list(out.index) == [7, 8, 9]
-    np.testing.assert_allclose(out.to_numpy(), [100 * 100 / 76.0754, 200 * 100 / 80.8738, 300.0])
-    assert public.to_price_year(100, "2024-25", "2024-25") == 100
-
-
-def test_price_year_errors_and_forecast_flags():
-    with pytest.raises(DataError) as info:
-        public.to_price_year(1, "1999-00")
-    assert info.value.problems[0].rule == "price-year-range"
-    assert "hmt_gdp_deflators_fy_march2026.csv" in info.value.problems[0].file
-    with pytest.raises(DataError):
-        public.to_price_year(1, "2019-20", "2031-32")
-    with pytest.raises(DataError, match="year-format"):
-        public.to_price_year(1, "2019-21")
-    assert public.is_forecast_year(["2024-25", "2025-26", "2030-31"]).tolist() == [False, True, True]
-
-
-def test_ons_cross_check_series():
-    ons = public.ons_gdp_deflator().set_index("year")["ybgb"]
-    assert ons.loc[2022] == 100.0
-    # Both series grow between 2019 and 2024 by broadly similar amounts (different bases and years).
-    hmt = public.gdp_deflators().set_index("fiscal_year_start")["gdp_deflator"]
-    assert abs(ons.loc[2024] / ons.loc[2019] - hmt.loc[2024] / hmt.loc[2019]) < 0.05
 
 
 def test_documented_hackney_gap_in_missing_series(missing, releases):

@@ -125,7 +125,7 @@ def test_missing_column_is_named(copy_of_register):
     _rewrite(copy_of_register, lambda f: f.drop(columns=["start_source"]))
     with pytest.raises(DataError) as info:
         sites.register(copy_of_register)
-    assert [(p.rule, p.column) for p in info.value.problems] == [("required-column", "start_source")]
+    assert [(p.rule, p.column) for p in info.value.problems] == [("missing-column", "start_source")]
 
 
 def test_stages_are_the_six_in_order():

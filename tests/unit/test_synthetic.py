@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
+from innovate.config import NETWORK_NATIONS, SEED
 from innovate.data import dictionary, public, schemas, sites
 from innovate.data import missing as data_missing
 from innovate.data.validate import format_problem, validate_folder
+from innovate.econ import prices
 from innovate.synthetic import generator, parameters
 from innovate.synthetic import truth as synthetic_truth
 
@@ -309,7 +311,7 @@ def test_cash_prices_use_the_deflator():
         (costs["site_id"] == "devon") & (costs["item"] == "additional_staff") & (costs["financial_year"] == "2020-21")
     ]
     real = p.costs.running["additional_staff"] * p.sites["devon"].cost_scale
-    assert row["amount_gbp"].iloc[0] == pytest.approx(public.to_price_year(real, "2024-25", "2020-21"), abs=0.01)
+    assert row["amount_gbp"].iloc[0] == pytest.approx(prices.to_price_year(real, "2024-25", "2020-21"), abs=0.01)
 
 
 def test_stage_journeys(tables):
@@ -338,7 +340,7 @@ def test_coded_segments_and_surveys(tables):
     assert items.isna().mean().max() < 0.05  # a little item non-response
     ns = tables["network_survey"]
     assert 150 <= ns["organisation_id"].nunique() <= 250
-    assert set(ns["nation"]) == set(schemas.NATIONS)
+    assert set(ns["nation"]) == set(NETWORK_NATIONS)
     assert not ns.duplicated(["organisation_id", "framework"]).any()
 
 
@@ -346,7 +348,7 @@ def test_committed_set_is_the_default_seed():
     from innovate.data import casedata, paths
 
     manifest = casedata.manifest(paths.synthetic_dir())
-    assert manifest["seed"] == parameters.DEFAULT_SEED
+    assert manifest["seed"] == SEED
     assert manifest["generator_version"] == parameters.GENERATOR_VERSION
     size = sum(p.stat().st_size for p in paths.synthetic_dir().iterdir())
     assert size < 15_000_000
@@ -361,6 +363,6 @@ def test_committed_files_are_exactly_what_the_generator_writes(tmp_path):
     """
     from innovate.data import paths
 
-    generator.write(tmp_path, seed=parameters.DEFAULT_SEED)
+    generator.write(tmp_path, seed=SEED)
     for name in [schemas.get(n).file for n in schemas.CASE_TABLES] + [schemas.MANIFEST_FILE]:
         assert (tmp_path / name).read_bytes() == (paths.synthetic_dir() / name).read_bytes(), name

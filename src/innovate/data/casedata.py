@@ -1,8 +1,8 @@
 """Load the case-level tables, validated against their schemas.
 
-The folder is :func:`innovate.paths.case_data_dir` (``$INNOVATE_DATA_DIR`` or the
+The folder is :func:`innovate.data.paths.case_data_dir` (``$INNOVATE_DATA_DIR`` or the
 committed synthetic set), so a research team with the study's real extract points the
-book at it with one setting. Every table is checked against :mod:`innovate.schemas`
+book at it with one setting. Every table is checked against :mod:`innovate.data.schemas`
 before it is returned; a file that breaks a rule raises
 :class:`innovate.errors.DataError` listing every problem (file, column, row, value,
 rule) and nothing is returned from it.
@@ -117,7 +117,7 @@ def manifest(folder: Path | str | None = None) -> dict:
     """The generator's ``manifest.json`` (seed, true parameters, checksums) as a dict.
 
     Raises ``FileNotFoundError`` when the folder holds no manifest (a real extract has
-    none; see :func:`innovate.paths.is_synthetic`).
+    none; see :func:`innovate.data.paths.is_synthetic`).
     """
     path = _folder(folder) / schemas.MANIFEST_FILE
     if not path.exists():

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innovate.data.deflators import ons_gdp_deflator
 from innovate.data.missing import MISSING_RELEASES, missing_releases
 from innovate.data.paths import public_dir
 from innovate.data.public import (
@@ -26,7 +27,7 @@ from innovate.data.public import (
     LEVELS,
     LTLA_UTLA_FILE,
     ONS_DEFLATOR_FILE,
-    OUTCOMES,
+    OUTCOMES_ENABLERS,
     POPULATION_FILE,
     REFERRALS_FILE,
     SN_2021_FILE,
@@ -36,7 +37,6 @@ from innovate.data.public import (
     _relative,
     code_lookup,
     looked_after_rates,
-    ons_gdp_deflator,
     rate_per_10k,
     statistical_neighbour_table,
 )
@@ -46,7 +46,7 @@ from innovate.errors import DataError, Problem
 
 #: Where each folder of data/public came from (as recorded in data/public/README.md).
 PROVENANCE: dict[str, dict[str, str]] = {
-    OUTCOMES: {
+    OUTCOMES_ENABLERS: {
         "publisher": "Department for Education (with ONS populations and lookups)",
         "repository": "dfe-analytical-services/CSC_outcomes_and_enablers (data-raw/)",
         "commit": "2f5d11a431050523dab58810083259d3313029ae",
@@ -147,58 +147,68 @@ def verify_checksums(folder: Path | None = None) -> pd.DataFrame:
     return table
 
 
-#: What each shipped file holds (from data/public/README.md) and which loader reads it.
+#: What each shipped file holds (from data/public/README.md) and which loader reads it
+#: (module and function under ``innovate.data``).
 FILE_CONTENT: dict[str, tuple[str, str]] = {
     ASSESSMENT_FACTORS_FILE: (
         "Children in need census: episodes with each factor identified at the end of assessment",
-        "assessment_factors",
+        "public.assessment_factors",
     ),
-    CIN_FILE: ("Children in need: at any point, started, ended, at 31 March", "children_in_need"),
-    REFERRALS_FILE: ("Referrals, re-referrals and no further action", "referrals"),
-    f"{OUTCOMES}/d3_cpps_subsequent_plan_2013_to_2025.csv": ("Child protection plans: second or subsequent plans", ""),
-    f"{OUTCOMES}/d5_cpps_at31march_by_duration_2013_to_2025.csv": (
+    CIN_FILE: ("Children in need: at any point, started, ended, at 31 March", "public.children_in_need"),
+    REFERRALS_FILE: ("Referrals, re-referrals and no further action", "public.referrals"),
+    f"{OUTCOMES_ENABLERS}/d3_cpps_subsequent_plan_2013_to_2025.csv": (
+        "Child protection plans: second or subsequent plans",
+        "",
+    ),
+    f"{OUTCOMES_ENABLERS}/d5_cpps_at31march_by_duration_2013_to_2025.csv": (
         "Child protection plans at 31 March by duration",
         "",
     ),
-    POPULATION_FILE: ("ONS mid-year estimates of children aged 0-17 (the denominator for rates)", "child_population"),
+    POPULATION_FILE: (
+        "ONS mid-year estimates of children aged 0-17 (the denominator for rates)",
+        "public.child_population",
+    ),
     CLA_RATES_FILE: (
         "Children looked after, starting and ceasing: counts, populations and rates per 10,000",
-        "looked_after_rates",
+        "public.looked_after_rates",
     ),
-    f"{OUTCOMES}/la_cla_during_year_new_placements.csv": (
+    f"{OUTCOMES_ENABLERS}/la_cla_during_year_new_placements.csv": (
         "Looked-after children: new placements by distance and location",
         "",
     ),
-    f"{OUTCOMES}/la_cla_placement_stability.csv": ("Looked-after children: placement stability", ""),
-    f"{OUTCOMES}/la_conviction_health_outcome_cla.csv": (
+    f"{OUTCOMES_ENABLERS}/la_cla_placement_stability.csv": ("Looked-after children: placement stability", ""),
+    f"{OUTCOMES_ENABLERS}/la_conviction_health_outcome_cla.csv": (
         "Looked-after children: convictions, substance misuse, SDQ, health",
         "",
     ),
-    f"{OUTCOMES}/la_care_leavers_activity.csv": ("Care leavers: activity", ""),
-    f"{OUTCOMES}/la_care_leavers_accommodation_suitability.csv": ("Care leavers: suitability of accommodation", ""),
-    f"{OUTCOMES}/csww_indicators_2017_to_2025.csv": ("Children's social work workforce", ""),
-    SN_2021_FILE: ("DfE statistical neighbours, April 2021 model", "statistical_neighbours"),
-    SN_2025_FILE: ("DfE statistical neighbours, 2025 model", "statistical_neighbours"),
-    LTLA_UTLA_FILE: ("ONS lower- to upper-tier authority lookup, April 2023", "code_lookup"),
+    f"{OUTCOMES_ENABLERS}/la_care_leavers_activity.csv": ("Care leavers: activity", ""),
+    f"{OUTCOMES_ENABLERS}/la_care_leavers_accommodation_suitability.csv": (
+        "Care leavers: suitability of accommodation",
+        "",
+    ),
+    f"{OUTCOMES_ENABLERS}/csww_indicators_2017_to_2025.csv": ("Children's social work workforce", ""),
+    SN_2021_FILE: ("DfE statistical neighbours, April 2021 model", "public.statistical_neighbours"),
+    SN_2025_FILE: ("DfE statistical neighbours, 2025 model", "public.statistical_neighbours"),
+    LTLA_UTLA_FILE: ("ONS lower- to upper-tier authority lookup, April 2023", "public.code_lookup"),
     f"{GOODAIR}/SFR34_Missing2015.csv": (
         "Looked-after children missing or away without authorisation (SFR 34/2015)",
-        "missing_from_care",
+        "missing.missing_from_care",
     ),
     f"{GOODAIR}/SFR41_Missing2016.csv": (
         "Looked-after children missing or away without authorisation (SFR 41/2016)",
-        "missing_from_care",
+        "missing.missing_from_care",
     ),
     f"{GOODAIR}/SFR50_Missing_2017.csv": (
         "Looked-after children missing or away without authorisation (SFR 50/2017)",
-        "missing_from_care",
+        "missing.missing_from_care",
     ),
     f"{GOODAIR}/la_cla_missing_or_away_2018_to_2022_release2022.csv": (
         "Looked-after children missing or away without authorisation (2022 release)",
-        "missing_from_care",
+        "missing.missing_from_care",
     ),
     f"{GOODAIR}/la_cla_missing_or_away_2020_to_2024_release2024.csv": (
         "Looked-after children missing or away without authorisation (2024 release)",
-        "missing_from_care",
+        "missing.missing_from_care",
     ),
     f"{GOODAIR}/la_cla_who_started_to_be_looked_after_2018_to_2022.csv": ("Children starting to be looked after", ""),
     f"{GOODAIR}/cla_time_series_1994_2024_national.csv": ("National looked-after children time series", ""),
@@ -206,10 +216,13 @@ FILE_CONTENT: dict[str, tuple[str, str]] = {
         "National breakdowns of children missing from care",
         "",
     ),
-    LAIT_FILE: ("LAIT indicators: Section 251 spend and unit costs, missing, workforce, care leavers", "lait"),
-    LAIT_DICTIONARY_FILE: ("LAIT definitions of the selected indicators", "lait_dictionary"),
-    HMT_DEFLATORS_FILE: ("HM Treasury GDP deflators at market prices, March 2026 (2024-25 = 100)", "gdp_deflators"),
-    ONS_DEFLATOR_FILE: ("ONS GDP implied deflator YBGB (2022 = 100), a cross-check", "ons_gdp_deflator"),
+    LAIT_FILE: ("LAIT indicators: Section 251 spend and unit costs, missing, workforce, care leavers", "public.lait"),
+    LAIT_DICTIONARY_FILE: ("LAIT definitions of the selected indicators", "public.lait_dictionary"),
+    HMT_DEFLATORS_FILE: (
+        "HM Treasury GDP deflators at market prices, March 2026 (2024-25 = 100)",
+        "deflators.gdp_deflators",
+    ),
+    ONS_DEFLATOR_FILE: ("ONS GDP implied deflator YBGB (2022 = 100), a cross-check", "deflators.ons_gdp_deflator"),
 }
 
 _LEVEL_WORDS = {
@@ -278,7 +291,7 @@ def provenance(folder: Path | None = None) -> pd.DataFrame:
                 "commit": source["commit"],
                 "licence": source["licence"],
                 "changes": source["changes"],
-                "loader": f"innovate.public.{loader}" if loader else "",
+                "loader": f"innovate.data.{loader}" if loader else "",
             }
         )
     return pd.DataFrame(rows)
@@ -318,7 +331,7 @@ def missing_release_summary(folder: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def rate_rule_check(folder: Path | None = None) -> dict[str, int]:
+def rate_rule_check(folder: Path | None = None) -> dict[str, int | str]:
     """How many of DfE's published LA rates per 10,000 this module's rule reproduces exactly
     (after DfE's rounding to whole numbers)."""
     rates = rate_per_10k(looked_after_rates(folder))

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innovate.config import ENGLAND_CODE
 from innovate.data.public import (
-    ENGLAND_CODE,
     GOODAIR,
     KNOWN_GAPS,
     REGION_NAMES,

@@ -1,4 +1,7 @@
-"""Read the real DfE, ONS and HM Treasury statistics into tidy long frames.
+"""Read the real DfE and ONS statistics into tidy long frames.
+
+The HM Treasury and ONS deflators are read by :mod:`innovate.data.deflators`; the
+missing-from-care series, stitched from several releases, by :mod:`innovate.data.missing`.
 
 Every loader returns the same shape: one row per area, year and measure, with
 
@@ -35,8 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innovate.config import ENGLAND_CODE
 from innovate.data.paths import public_dir
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, require_columns
 
 #: DfE and ONS status codes that stand in for a number, with their meaning.
 STATUS_CODES: dict[str, str] = {
@@ -67,21 +71,20 @@ EXTRA_FAMILIAL_FACTORS: dict[str, str] = {
 }
 
 LEVELS = ("National", "Regional", "Local authority")
-ENGLAND_CODE = "E92000001"
 
-OUTCOMES = "dfe_csc_outcomes_enablers"
+OUTCOMES_ENABLERS = "dfe_csc_outcomes_enablers"
 GOODAIR = "goodair_csc_raw"
 LAIT = "dfe_lait"
 DEFLATORS = "deflators"
 
-ASSESSMENT_FACTORS_FILE = f"{OUTCOMES}/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
-POPULATION_FILE = f"{OUTCOMES}/ons_mid-year_population_estimates_2012_to_2024.csv"
-CIN_FILE = f"{OUTCOMES}/b1_children_in_need_2013_to_2025.csv"
-REFERRALS_FILE = f"{OUTCOMES}/c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
-CLA_RATES_FILE = f"{OUTCOMES}/cla_number_and_rate_per_10k_children.csv"
-SN_2021_FILE = f"{OUTCOMES}/New_Statistical_Neighbour_Groupings_April_2021.csv"
-SN_2025_FILE = f"{OUTCOMES}/sn_model_2025_wide.csv"
-LTLA_UTLA_FILE = f"{OUTCOMES}/LTLA-UTLA_Apr23_Lookup_England-Wales.csv"
+ASSESSMENT_FACTORS_FILE = f"{OUTCOMES_ENABLERS}/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv"
+POPULATION_FILE = f"{OUTCOMES_ENABLERS}/ons_mid-year_population_estimates_2012_to_2024.csv"
+CIN_FILE = f"{OUTCOMES_ENABLERS}/b1_children_in_need_2013_to_2025.csv"
+REFERRALS_FILE = f"{OUTCOMES_ENABLERS}/c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+CLA_RATES_FILE = f"{OUTCOMES_ENABLERS}/cla_number_and_rate_per_10k_children.csv"
+SN_2021_FILE = f"{OUTCOMES_ENABLERS}/New_Statistical_Neighbour_Groupings_April_2021.csv"
+SN_2025_FILE = f"{OUTCOMES_ENABLERS}/sn_model_2025_wide.csv"
+LTLA_UTLA_FILE = f"{OUTCOMES_ENABLERS}/LTLA-UTLA_Apr23_Lookup_England-Wales.csv"
 LAIT_FILE = f"{LAIT}/lait_bds_selected_indicators_long.csv"
 LAIT_DICTIONARY_FILE = f"{LAIT}/lait_data_dictionary_selected.csv"
 HMT_DEFLATORS_FILE = f"{DEFLATORS}/hmt_gdp_deflators_fy_march2026.csv"
@@ -161,11 +164,7 @@ def parse_values(raw: pd.Series, file: str, column: str) -> tuple[pd.Series, pd.
 
 def _read_csv(path: Path, file: str, required: list[str] | None = None) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False).astype(object)
-    missing = [c for c in required or [] if c not in frame.columns]
-    if missing:
-        raise DataError(
-            [Problem(file=file, column=m, rule="required-column", message="column not in file") for m in missing]
-        )
+    require_columns(frame, required or [], file)
     return frame
 
 
@@ -730,162 +729,6 @@ def section251(kind: str = "spend", folder: Path | None = None) -> pd.DataFrame:
     if kind not in ("spend", "unit_costs"):
         raise ValueError("kind must be 'spend' or 'unit_costs'")
     return lait(S251_SPEND if kind == "spend" else S251_UNIT_COSTS, folder=folder)
-
-
-# --- deflators ----------------------------------------------------------------------------
-
-_FY_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def gdp_deflators(folder: Path | None = None) -> pd.DataFrame:
-    """HM Treasury GDP deflators at market prices (March 2026), financial years, 2024-25 = 100.
-
-    Columns ``fiscal_year`` ('2019-20'), ``fiscal_year_start`` (int), ``gdp_deflator``,
-    ``is_forecast`` (bool: 2025-26 on are OBR-forecast based, not published levels).
-    """
-    path, file = _path(HMT_DEFLATORS_FILE, folder)
-    frame = _read_csv(path, file, ["fiscal_year_start", "fiscal_year", "gdp_deflator", "is_forecast"])
-    problems = []
-    for i, row in frame.iterrows():
-        m = _FY_PATTERN.match(row["fiscal_year"])
-        if not m or int(m.group(1)) != int(row["fiscal_year_start"]) or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-            problems.append(
-                Problem(
-                    file,
-                    "year-format",
-                    "fiscal_year must be 'YYYY-YY' matching fiscal_year_start",
-                    "fiscal_year",
-                    int(i) + 1,
-                    row["fiscal_year"],
-                )
-            )
-        if row["is_forecast"] not in ("true", "false"):
-            problems.append(
-                Problem(
-                    file,
-                    "allowed-values",
-                    "is_forecast must be true or false",
-                    "is_forecast",
-                    int(i) + 1,
-                    row["is_forecast"],
-                )
-            )
-    value, status = parse_values(frame["gdp_deflator"], file, "gdp_deflator")
-    for i in frame.index[value.isna() | (value <= 0)]:
-        problems.append(
-            Problem(
-                file,
-                "positive",
-                "deflator must be a positive number",
-                "gdp_deflator",
-                int(i) + 1,
-                frame.at[i, "gdp_deflator"],
-            )
-        )
-    if problems:
-        raise DataError(problems)
-    return pd.DataFrame(
-        {
-            "fiscal_year": frame["fiscal_year"].astype(str),
-            "fiscal_year_start": frame["fiscal_year_start"].astype(int),
-            "gdp_deflator": value.astype(float),
-            "is_forecast": frame["is_forecast"].eq("true"),
-        }
-    )
-
-
-def _fy_start(fy, file: str) -> np.ndarray:
-    """Financial years as start years: accepts '2019-20', 2019 or arrays of either."""
-    items = np.atleast_1d(np.asarray(fy, dtype=object))
-    out = np.empty(items.shape, dtype=int)
-    problems = []
-    for i, item in enumerate(items):
-        if isinstance(item, (int, np.integer)):
-            out[i] = int(item)
-            continue
-        m = _FY_PATTERN.match(str(item))
-        if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-            problems.append(
-                Problem(
-                    file,
-                    "year-format",
-                    "financial year must be 'YYYY-YY' (e.g. '2019-20') or a start year",
-                    "fiscal_year",
-                    i + 1,
-                    item,
-                )
-            )
-            continue
-        out[i] = int(m.group(1))
-    if problems:
-        raise DataError(problems)
-    return out
-
-
-def price_index(fy, deflators: pd.DataFrame | None = None) -> np.ndarray:
-    """The GDP deflator for each financial year; ``DataError`` for a year outside the table."""
-    table = gdp_deflators() if deflators is None else deflators
-    file = f"data/public/{HMT_DEFLATORS_FILE}"
-    starts = _fy_start(fy, file)
-    index = dict(zip(table["fiscal_year_start"], table["gdp_deflator"]))
-    outside = [s for s in starts if s not in index]
-    if outside:
-        lo, hi = table["fiscal_year"].iloc[0], table["fiscal_year"].iloc[-1]
-        raise DataError(
-            [
-                Problem(
-                    file,
-                    "price-year-range",
-                    f"no deflator: the table runs {lo} to {hi}",
-                    "fiscal_year",
-                    value=f"{s}-{(s + 1) % 100:02d}",
-                )
-                for s in sorted(set(outside))
-            ]
-        )
-    return np.array([index[s] for s in starts], dtype=float)
-
-
-def is_forecast_year(fy, deflators: pd.DataFrame | None = None) -> np.ndarray:
-    """Whether each financial year's deflator is forecast-based (2025-26 on in the March 2026 table)."""
-    table = gdp_deflators() if deflators is None else deflators
-    price_index(fy, table)  # raises for a year outside the table
-    flags = dict(zip(table["fiscal_year_start"], table["is_forecast"]))
-    return np.array([flags[s] for s in _fy_start(fy, HMT_DEFLATORS_FILE)], dtype=bool)
-
-
-def to_price_year(amount, from_fy, to_fy="2024-25", deflators: pd.DataFrame | None = None):
-    """Re-express cash amounts of ``from_fy`` in the prices of ``to_fy`` with the GDP deflator.
-
-    ``amount * deflator[to_fy] / deflator[from_fy]``. Vectorised: ``amount`` and
-    ``from_fy`` may be scalars, arrays or Series of the same length (years as '2019-20'
-    or start years). A year outside the table raises ``DataError``; use
-    ``is_forecast_year`` to flag conversions that rest on forecast deflators.
-    """
-    table = gdp_deflators() if deflators is None else deflators
-    values = np.asarray(amount, dtype=float)
-    source = price_index(from_fy, table)
-    target = price_index(to_fy, table)
-    if source.size == 1 and values.ndim == 0:
-        result = float(values * target[0] / source[0])
-        return result
-    factor = target[0] / source if target.size == 1 else target / source
-    result = values * factor
-    if isinstance(amount, pd.Series):
-        return pd.Series(result, index=amount.index, name=amount.name)
-    return result
-
-
-def ons_gdp_deflator(folder: Path | None = None) -> pd.DataFrame:
-    """ONS series YBGB (GDP implied deflator, 2022 = 100), calendar years: ``year``, ``ybgb``.
-
-    An independent cross-check on the HM Treasury table (different base and year basis).
-    """
-    path, file = _path(ONS_DEFLATOR_FILE, folder)
-    raw = pd.read_csv(path, dtype=str, header=None, keep_default_na=False, names=["period", "value"])
-    annual = raw[raw["period"].str.fullmatch(r"\d{4}")]
-    value, status = parse_values(annual["value"], file, "value")
-    return pd.DataFrame({"year": annual["period"].astype(int).to_numpy(), "ybgb": value.to_numpy()})
 
 
 def england(frame: pd.DataFrame) -> pd.DataFrame:

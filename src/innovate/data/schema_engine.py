@@ -32,8 +32,8 @@ class Column:
     description: str
     unit: str = ""
     nullable: bool = False
-    min: float | None = None
-    max: float | None = None
+    min: float | str | None = None  # a date column gives ISO dates
+    max: float | str | None = None
     #: values above this are rejected as implausible (an absurd number, not a range rule)
     plausible_max: float | None = None
     allowed: tuple[str, ...] | None = None
@@ -146,8 +146,8 @@ def _parse_column(col: Column, text: pd.Series, file: str) -> tuple[pd.Series, l
         bad(invalid, "type", "not a date in ISO form YYYY-MM-DD", stripped)
         ok = (~parsed.isna()).to_numpy()
         if col.min is not None or col.max is not None:
-            lo = pd.Timestamp(col.min) if col.min is not None else None  # type: ignore[arg-type]
-            hi = pd.Timestamp(col.max) if col.max is not None else None  # type: ignore[arg-type]
+            lo = pd.Timestamp(col.min) if col.min is not None else None
+            hi = pd.Timestamp(col.max) if col.max is not None else None
             if lo is not None:
                 bad(ok & (parsed < lo).to_numpy(), "range", f"before {lo.date()}", stripped)
             if hi is not None:

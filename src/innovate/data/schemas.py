@@ -26,10 +26,12 @@ import io
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from innovate.config import FOLLOW_UP_MONTHS, NETWORK_NATIONS, WAVE_MONTHS
 from innovate.data import public, sites
 from innovate.data.schema_engine import Check, Column, Table, _parse_column, read_text
 from innovate.errors import Problem
@@ -79,7 +81,6 @@ SURVEY_ITEMS: tuple[str, ...] = (
     "help_fitted_needs",
     "overall_experience",
 )
-NATIONS: tuple[str, ...] = ("England", "Scotland", "Wales", "Northern Ireland", "Overseas")
 ORGANISATION_TYPES: tuple[str, ...] = (
     "local_authority",
     "voluntary_sector",
@@ -89,8 +90,7 @@ ORGANISATION_TYPES: tuple[str, ...] = (
     "other",
 )
 ENGAGEMENT_LEVELS: tuple[str, ...] = ("aware", "exploring", "adopting", "embedded")
-WAVE_MONTHS: tuple[int, ...] = (0, 6, 12, 18)
-OUTCOME_COLUMNS: tuple[str, ...] = (
+OUTCOME_MEASURES: tuple[str, ...] = (
     "missing_episodes",
     "exploitation_risk_score",
     "swemwbs",
@@ -99,7 +99,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "justice_contact",
 )
 #: Status codes allowed in the public tidy frames ('' = a published number): the DfE and ONS
-#: codes plus the codes the book assigns (innovate.public is the single truth for both).
+#: codes plus the codes the book assigns (innovate.data.public is the single truth for both).
 PUBLIC_STATUS_CODES: tuple[str, ...] = tuple(dict.fromkeys(["", *public.STATUS_CODES, *public.BOOK_STATUS_CODES]))
 
 
@@ -299,7 +299,7 @@ def _area_post_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
 def _outcomes_empty_iff_unobserved(frame: pd.DataFrame, file: str) -> list[Problem]:
     problems = []
     observed = frame["observed"].to_numpy()
-    for name in OUTCOME_COLUMNS:
+    for name in OUTCOME_MEASURES:
         empty = frame[name].isna().to_numpy()
         for i in _rows((observed == 0) & ~empty):
             problems.append(
@@ -509,7 +509,9 @@ _SITE = Column("site_id", "str", "Case-study site", allowed=SITE_IDS)
 _PERSON = Column("person_id", "str", "Young person's study identifier (pseudonymous)", pattern=r"YP\d{5}")
 _STAGE = Column("stage", "str", "Innovation stage (Lefevre, Hampson and Goldsmith 2023)", allowed=STAGES)
 _FRAMEWORK = Column("framework", "str", "Practice framework", allowed=FRAMEWORKS)
-_LIKERT = dict(kind="int", nullable=True, min=1, max=5, unit="1-5 (strongly disagree .. strongly agree)")
+_LIKERT: dict[str, Any] = dict(
+    kind="int", nullable=True, min=1, max=5, unit="1-5 (strongly disagree .. strongly agree)"
+)
 
 TABLES: dict[str, Table] = {}
 
@@ -536,7 +538,7 @@ _register(
             Column(
                 "area_role", "str", "Whether the area is the site's own or a comparator", allowed=("site", "comparator")
             ),
-            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2024-12-01"),  # type: ignore[arg-type]
+            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2024-12-01"),
             Column(
                 "measure",
                 "str",
@@ -606,7 +608,7 @@ _register(
                 max=30,
                 decimals=1,
             ),
-            Column("baseline_date", "date", "Date of the baseline assessment", min="2015-01-01", max="2030-12-31"),  # type: ignore[arg-type]
+            Column("baseline_date", "date", "Date of the baseline assessment", min="2015-01-01", max="2030-12-31"),
         ),
         key=("person_id",),
         sort_by=("person_id",),
@@ -621,7 +623,7 @@ _register(
         "to follow-up.",
         columns=(
             _PERSON,
-            Column("wave_month", "int", "Months since baseline", "months", min=0, max=18),
+            Column("wave_month", "int", "Months since baseline", "months", min=0, max=FOLLOW_UP_MONTHS),
             Column(
                 "observed", "bool01", "1 if seen at this wave; 0 if lost to follow-up (then every outcome is empty)"
             ),
@@ -699,7 +701,7 @@ _register(
         columns=(
             _PERSON,
             _SITE,
-            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2030-12-01"),  # type: ignore[arg-type]
+            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2030-12-01"),
             Column("staff_role", "str", "Role of the worker", allowed=STAFF_ROLES),
             Column(
                 "contact_hours",
@@ -728,14 +730,14 @@ _register(
             _PERSON,
             _SITE,
             Column("placement_type", "str", "Type of placement", allowed=PLACEMENT_TYPES),
-            Column("start_date", "date", "First day of the placement", min="2005-01-01", max="2030-12-31"),  # type: ignore[arg-type]
+            Column("start_date", "date", "First day of the placement", min="2005-01-01", max="2030-12-31"),
             Column(
                 "end_date",
                 "date",
                 "Last day of the placement (or of the observation period)",
                 min="2005-01-01",
                 max="2030-12-31",
-            ),  # type: ignore[arg-type]
+            ),
         ),
         key=("placement_id",),
         foreign_keys=((("person_id", "site_id"), "young_people", ("person_id", "site_id")),),
@@ -783,7 +785,7 @@ _register(
         columns=(
             Column("event_id", "str", "Event identifier", pattern=r"EV\d{4}"),
             _SITE,
-            Column("event_date", "date", "Date of the event", min="2010-01-01", max="2030-12-31"),  # type: ignore[arg-type]
+            Column("event_date", "date", "Date of the event", min="2010-01-01", max="2030-12-31"),
             Column("stage", "str", "Stage entered, stalled in, restarted or regressed to", allowed=STAGES),
             Column(
                 "event_type",
@@ -833,14 +835,14 @@ _register(
             _SITE,
             Column("respondent_type", "str", "Who answered", allowed=("young_person", "parent_carer")),
             Column("wave", "int", "Survey wave", min=1, max=2),
-            Column("listened_to", description="I felt listened to", **_LIKERT),  # type: ignore[arg-type]
-            Column("trusted_worker", description="I trusted my worker", **_LIKERT),  # type: ignore[arg-type]
-            Column("felt_safer", description="I (or my child) felt safer", **_LIKERT),  # type: ignore[arg-type]
+            Column("listened_to", description="I felt listened to", **_LIKERT),
+            Column("trusted_worker", description="I trusted my worker", **_LIKERT),
+            Column("felt_safer", description="I (or my child) felt safer", **_LIKERT),
             Column(
                 "partner_in_decisions", description="I was a partner in decisions about me (or my child)", **_LIKERT
-            ),  # type: ignore[arg-type]
-            Column("help_fitted_needs", description="The help fitted my (or my child's) needs", **_LIKERT),  # type: ignore[arg-type]
-            Column("overall_experience", description="Overall, my experience was good", **_LIKERT),  # type: ignore[arg-type]
+            ),
+            Column("help_fitted_needs", description="The help fitted my (or my child's) needs", **_LIKERT),
+            Column("overall_experience", description="Overall, my experience was good", **_LIKERT),
         ),
         key=("respondent_id",),
         checks=(("empty-response", "at least one item is answered", _survey_answered),),
@@ -855,7 +857,7 @@ _register(
         description="Learning-network survey: organisations' engagement with each framework they know.",
         columns=(
             Column("organisation_id", "str", "Organisation identifier", pattern=r"ORG\d{4}"),
-            Column("nation", "str", "Where the organisation works", allowed=NATIONS),
+            Column("nation", "str", "Where the organisation works", allowed=NETWORK_NATIONS),
             Column("organisation_type", "str", "Kind of organisation", allowed=ORGANISATION_TYPES),
             _FRAMEWORK,
             Column(
@@ -892,7 +894,7 @@ _register(
     Table(
         name="public_tidy",
         file="(public tidy frame)",
-        description="The tidy long frame every innovate.public loader returns (real DfE / ONS statistics).",
+        description="The tidy long frame every innovate.data.public loader returns (real DfE / ONS statistics).",
         columns=(
             Column("area_code", "str", "DfE old LA code for local authorities; GSS code for regions and England"),
             Column(
@@ -946,7 +948,7 @@ def get(name: str) -> Table:
 
 
 def validate_public(frame: pd.DataFrame, file: str = "(public tidy frame)") -> list[Problem]:
-    """Check a tidy frame from :mod:`innovate.public` (extra columns allowed)."""
+    """Check a tidy frame from :mod:`innovate.data.public` (extra columns allowed)."""
     text = pd.DataFrame({c: frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in frame.columns})
     _, problems = validate_frame("public_tidy", text, file, strict_columns=False)
     return problems

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from innovate.config import NATIONS
 from innovate.data.paths import reference_dir
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, missing_columns
 
 SITES_FILE = "sites.csv"
 
@@ -50,7 +51,6 @@ FRAMEWORK_LABELS: dict[str, str] = {
     "transitional_safeguarding": "Transitional Safeguarding",
 }
 
-NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
 AREA_LEVELS = ("Local authority", "Regional")
 
 COLUMNS: tuple[str, ...] = (
@@ -108,9 +108,8 @@ class Site:
 
 def _check(frame: pd.DataFrame, file: str) -> list[Problem]:
     problems: list[Problem] = []
-    missing = [c for c in COLUMNS if c not in frame.columns]
     extra = [c for c in frame.columns if c not in COLUMNS]
-    problems += [Problem(file, "required-column", "column missing", column=c) for c in missing]
+    problems += missing_columns(frame, COLUMNS, file)
     problems += [Problem(file, "unexpected-column", "column not in the register schema", column=c) for c in extra]
     if problems:
         return problems
@@ -283,7 +282,7 @@ def _read_reference(
     path = (folder or reference_dir()) / name
     file = f"data/reference/{name}" if folder is None else str(path)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
-    problems = [Problem(file, "required-column", "column missing", column=c) for c in columns if c not in frame.columns]
+    problems = missing_columns(frame, columns, file)
     problems += [
         Problem(file, "unexpected-column", "column not in the schema", column=c)
         for c in frame.columns

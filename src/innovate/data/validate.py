@@ -1,7 +1,7 @@
 """Check a folder of case-level files before the book runs on it.
 
 For an analyst holding a real extract: ``python -m innovate validate DIR`` checks every
-file of the contract against its schema (:mod:`innovate.schemas`), then the keys across
+file of the contract against its schema (:mod:`innovate.data.schemas`), then the keys across
 tables (every young person in outcomes, service activity and placements exists in the
 cohort with the same site; every code of the coded segments is in the reference
 codebook), and, when a ``manifest.json`` is present (synthetic data), its checksums.

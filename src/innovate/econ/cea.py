@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -261,7 +262,7 @@ class CostEffectModel:
         self.cost_years = np.array([split_column(c)[1] for c in cost_columns], dtype=float)
         self.effect_years = np.array([split_column(c)[1] for c in effect_columns], dtype=float)
 
-    def multipliers(self, params: Mapping[str, object] | None = None) -> np.ndarray:
+    def multipliers(self, params: Mapping[str, Any] | None = None) -> np.ndarray:
         """(…, n_cost) multipliers on the cost columns; values may be arrays of draws."""
         shape: tuple[int, ...] = ()
         for value in (params or {}).values():
@@ -269,7 +270,7 @@ class CostEffectModel:
         mult = np.ones(shape + (len(self.cost_components),))
         for name, value in (params or {}).items():
             if name.startswith("ratio:"):
-                comps = (f"staff:{name.split(':', 1)[1]}",)
+                comps: tuple[str, ...] = (f"staff:{name.split(':', 1)[1]}",)
             elif name in PARAMETERS:
                 comps = PARAMETERS[name].components
             else:

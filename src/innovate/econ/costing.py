@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from innovate.config import FOLLOW_UP_MONTHS
 from innovate.econ.prices import (
     GREEN_BOOK_SCHEDULE,
     fy_start,
@@ -18,9 +19,6 @@ from innovate.errors import DataError, Problem
 
 #: Weeks in a year, for converting annual amounts to weekly ones (365.25 / 7).
 WEEKS_PER_YEAR = 365.25 / 7
-
-#: Follow-up of the cohort in months (waves at 0, 6, 12 and 18 months).
-FOLLOW_UP_MONTHS = 18
 
 #: Years over which an innovation's start-up costs are annuitised (an ASSUMPTION: the
 #: useful life of training and practice development before it must be renewed).

@@ -8,15 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from innovate.config import PRICE_YEAR
+from innovate.data import deflators as data_deflators
 from innovate.data import public
 from innovate.errors import DataError, Problem
 
 # ---------------------------------------------------------------------------------------
 # Constants and stated assumptions
 # ---------------------------------------------------------------------------------------
-
-#: The one price year every amount is converted to (HM Treasury financial year).
-PRICE_YEAR = "2024-25"
 
 #: Green Book discount schedule as (last year the rate applies to, rate): 3.5% for years
 #: 0-30 and 3.0% for years 31-75 (HM Treasury 2022). The Green Book steps down further
@@ -59,22 +58,23 @@ def fy_start(fy: str) -> int:
 def deflators() -> pd.DataFrame:
     """HM Treasury GDP deflators by financial year (``PRICE_YEAR`` = 100).
 
-    The data layer's loader, ``innovate.public.gdp_deflators`` (columns ``fiscal_year``,
-    ``fiscal_year_start``, ``gdp_deflator``, ``is_forecast``).
+    The data layer's loader, :func:`innovate.data.deflators.gdp_deflators` (columns
+    ``fiscal_year``, ``fiscal_year_start``, ``gdp_deflator``, ``is_forecast``).
     """
-    return public.gdp_deflators()
+    return data_deflators.gdp_deflators()
 
 
 def to_price_year(amounts, from_fy, to_fy: str = PRICE_YEAR, table: pd.DataFrame | None = None):
     """Convert cash amounts of financial year(s) ``from_fy`` to ``to_fy`` prices.
 
-    ``amount * deflator[to_fy] / deflator[from_fy]`` with the HM Treasury GDP deflators
-    (``innovate.public.to_price_year``). Cash amounts must come from outturn years: a
-    ``from_fy`` whose deflator is forecast-based raises ``DataError``, as does a year
-    outside the table.
+    ``amount * deflator[to_fy] / deflator[from_fy]`` with the HM Treasury GDP deflators.
+    Vectorised: ``amounts`` and ``from_fy`` may be scalars, arrays or Series of the same
+    length (years as '2019-20' or start years); a scalar gives a float and a Series a
+    Series. Cash amounts must come from outturn years: a ``from_fy`` whose deflator is
+    forecast-based raises ``DataError``, as does a year outside the table.
     """
     table = deflators() if table is None else table
-    forecast = public.is_forecast_year(from_fy, table)
+    forecast = data_deflators.is_forecast_year(from_fy, table)
     if np.any(forecast):
         years = sorted(
             {str(y) for y, f in zip(np.atleast_1d(np.asarray(from_fy, dtype=object)), np.atleast_1d(forecast)) if f}
@@ -91,7 +91,16 @@ def to_price_year(amounts, from_fy, to_fy: str = PRICE_YEAR, table: pd.DataFrame
                 for y in years
             ]
         )
-    return public.to_price_year(amounts, from_fy, to_fy, table)
+    values = np.asarray(amounts, dtype=float)
+    source = data_deflators.price_index(from_fy, table)
+    target = data_deflators.price_index(to_fy, table)
+    if source.size == 1 and values.ndim == 0:
+        return float(values * target[0] / source[0])
+    factor = target[0] / source if target.size == 1 else target / source
+    result = values * factor
+    if isinstance(amounts, pd.Series):
+        return pd.Series(result, index=amounts.index, name=amounts.name)
+    return result
 
 
 def deflator_ratio(from_fy, to_fy: str = PRICE_YEAR, table: pd.DataFrame | None = None) -> np.ndarray:

@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innovate.config import ENGLAND_CODE
+from innovate.data import deflators as data_deflators
 from innovate.data import public, schemas
 from innovate.data.paths import reference_dir
 from innovate.econ.prices import PRICE_YEAR, deflators, to_price_year
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, require_columns
 
 # Categories come from the case-level schemas, the single truth for allowed values.
 STAFF_ROLES: tuple[str, ...] = schemas.STAFF_ROLES
@@ -107,9 +109,8 @@ UNIT_COST_AREAS: dict[str, tuple[str, str]] = {
     "204": ("204", "Hackney"),
     "373": ("373", "Sheffield"),
     "E12000007": ("986", "London"),
-    "E92000001": ("970", "England"),
+    ENGLAND_CODE: ("970", "England"),
 }
-ENGLAND_CODE = "E92000001"
 
 UNIT_COSTS_FILE = "unit_costs.csv"
 UNIT_COST_COLUMNS: tuple[str, ...] = (
@@ -151,7 +152,7 @@ def build_unit_costs(public_folder: Path | None = None) -> pd.DataFrame:
     staff roles as stated ratios (flagged as assumptions). Every row is also converted to
     ``PRICE_YEAR`` prices with the HM Treasury GDP deflators.
     """
-    table = deflators() if public_folder is None else public.gdp_deflators(public_folder)
+    table = deflators() if public_folder is None else data_deflators.gdp_deflators(public_folder)
     lait = public.lait(list(S251_INDICATORS), folder=public_folder)
     rows: list[dict] = []
     for area_code, (lait_number, name) in UNIT_COST_AREAS.items():
@@ -284,9 +285,7 @@ def unit_costs(path: Path | None = None) -> pd.DataFrame:
     file = f"data/reference/{path.name}" if path.parent == reference_dir() else str(path)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     problems: list[Problem] = []
-    missing = [c for c in UNIT_COST_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataError([Problem(file, "required-column", "column not in file", c) for c in missing])
+    require_columns(raw, UNIT_COST_COLUMNS, file)
     for column in ("item", "area_code", "unit", "price_year", "source", "price_year_converted_to"):
         for i in np.flatnonzero(raw[column].str.strip().eq("").to_numpy()):
             problems.append(

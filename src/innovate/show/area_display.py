@@ -183,6 +183,7 @@ def plot_its_panels(
 
 def plot_residual_acf(result: ITSResult, lags: int | None = None, ax=None, title: str | None = None):
     """Autocorrelation of the model's residuals with approximate 95% limits (+-1.96/sqrt(n))."""
+    # Deferred (kernel start-up): statsmodels loads only when the residual plot is drawn.
     from statsmodels.tsa.stattools import acf
 
     resid = np.asarray(result.diagnostics["residuals"], float)
@@ -359,7 +360,8 @@ def plot_synthetic_control(
     left.set_ylim(bottom=0)
     left.legend(fontsize=8, loc="best")
     right.axhline(0, color="black", linewidth=0.8)
-    for i, (_unit, row) in enumerate(result.placebo_gaps.iterrows()):
+    gaps = result.placebo_gaps if result.placebo_gaps is not None else pd.DataFrame()
+    for i, (_unit, row) in enumerate(gaps.iterrows()):
         right.plot(
             s["time"],
             row.to_numpy(float),

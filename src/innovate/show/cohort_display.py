@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from innovate.config import WAVE_MONTHS
 from innovate.show import figures
 from innovate.stats.meta import MetaResult
 from innovate.study.cohort import (
@@ -17,13 +18,14 @@ from innovate.study.cohort import (
     display_estimate,
     site_label,
 )
-from innovate.study.cohort_data import ARMS, OUTCOMES, WAVES, attrition_table
+from innovate.study.cohort_data import ARMS, OUTCOMES, attrition_table
 from innovate.study.cohort_models import PropensityResult
 
 
 def plot_forest(meta: MetaResult, ax=None, title: str | None = None, xlabel: str | None = None):
     """Forest plot: one row per site (square sized by weight, 95% CI line), the pooled
     estimate as a diamond, and a dashed line at no difference. Returns the Figure."""
+    # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     import matplotlib.ticker as ticker
 
     if ax is None:
@@ -111,14 +113,14 @@ def effects_display(
 
 def attrition_display(data: CohortData) -> pd.DataFrame:
     """Young people observed at each wave, by site and arm (counts of people: protect
-    them with :mod:`innovate.disclosure` before showing them)."""
+    them with :mod:`innovate.stats.disclosure` before showing them)."""
     rows = []
     for site_id in data.sites:
         table = attrition_table(data.young_people, data.outcomes, site_id)
         for arm in ARMS:
             part = table[table["arm"] == arm].set_index("wave_month")
-            row = {"Site": site_label(site_id), "Arm": arm}
-            row.update({f"Month {w}": int(part.at[w, "observed"]) for w in WAVES})
+            row: dict[str, object] = {"Site": site_label(site_id), "Arm": arm}
+            row.update({f"Month {w}": int(part.at[w, "observed"]) for w in WAVE_MONTHS})
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -46,6 +46,7 @@ def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
     for _, r in table.iterrows():
         is_money = r["unit"].startswith("GBP")
         is_prop = r["unit"] == "proportion"
+        fmt: Callable[..., str]
         if is_money:
             fmt = money
         elif is_prop:
@@ -68,7 +69,7 @@ def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def cost_table_display(table: pd.DataFrame, site_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Cost per young person by site and arm, as text, with the count of young people
-    protected by ``innovate.disclosure.protect_table``."""
+    protected by ``innovate.stats.disclosure.protect_table``."""
     counts = table[["site_id", "arm", "n"]].copy()
     counts["site_id"] = counts["site_id"].map(lambda s: (site_labels or {}).get(s, s))
     protected = disclosure.protect_table(
@@ -90,7 +91,7 @@ def cost_table_display(table: pd.DataFrame, site_labels: Mapping[str, str] | Non
 
 
 # ---------------------------------------------------------------------------------------
-# Figures (house style from innovate.figures; colour never the only cue)
+# Figures (house style from innovate.show.figures; colour never the only cue)
 # ---------------------------------------------------------------------------------------
 
 _HATCHES = ("", "//", "..", "xx", "\\\\", "++")

@@ -8,7 +8,10 @@ figure is placed.
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Iterable
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -16,7 +19,14 @@ import numpy as np
 matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import Collection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.image import AxesImage  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.rcsetup import cycler  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from matplotlib.typing import RcKeyType  # noqa: E402
 
 #: Okabe-Ito palette, distinguishable under the common colour-vision deficiencies.
 PALETTE: dict[str, str] = {
@@ -43,7 +53,7 @@ WIDTH = {"text": 6.5, "wide": 8.5}
 SYNTHETIC_LABEL = "Synthetic data - illustrative"
 SYNTHETIC_CAPTION_PREFIX = "Synthetic data (illustrative, not findings about a named organisation)."
 
-_STYLE = {
+_STYLE: dict[RcKeyType, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 110,
     "font.size": 10,
@@ -55,7 +65,7 @@ _STYLE = {
     "grid.alpha": 0.3,
     "legend.frameon": False,
     "svg.hashsalt": "innovate",  # deterministic SVG ids
-    "axes.prop_cycle": matplotlib.cycler(color=CYCLE),
+    "axes.prop_cycle": cycler(color=CYCLE),
 }
 
 
@@ -93,7 +103,7 @@ def watermark(fig: Figure, label: str = SYNTHETIC_LABEL) -> Figure:
         zorder=100,
     )
     fig.text(0.99, 0.005, label, ha="right", va="bottom", fontsize=8, color="#444444")
-    fig._innovate_synthetic = True  # read by tests and by glue_figure's checks
+    fig._innovate_synthetic = True  # type: ignore[attr-defined]  # a mark read by tests and by glue_figure
     return fig
 
 
@@ -126,16 +136,8 @@ def figure_fingerprint(fig: Figure) -> str:
     the CPU's BLAS kernel changes), although not one pixel a reader could notice moves;
     this digest does not. Tests and the claims file compare figures by it, not by bytes.
     """
-    import hashlib
-
-    from matplotlib.collections import Collection
-    from matplotlib.image import AxesImage
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-    from matplotlib.text import Text
-
     fig.canvas.draw()  # tick labels and layout exist only once the figure is drawn
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas the book draws on
     digest = hashlib.sha256()
     _feed(digest, "size", np.asarray(fig.get_size_inches()) * fig.dpi)
     for artist in fig.findobj():
@@ -150,18 +152,18 @@ def figure_fingerprint(fig: Figure) -> str:
         elif isinstance(artist, Line2D):
             _feed(digest, "line", artist.get_transform().transform(artist.get_xydata()))
         elif isinstance(artist, Collection):
-            offsets = artist.get_offsets()
+            offsets = np.asarray(artist.get_offsets())
             if len(offsets):
                 _feed(digest, "offsets", artist.get_offset_transform().transform(offsets))
             for path in artist.get_paths():
-                if len(path.vertices):
+                if len(np.asarray(path.vertices)):
                     _feed(digest, "path", artist.get_transform().transform(path.vertices))
         elif isinstance(artist, Patch):
-            vertices = artist.get_path().vertices
+            vertices = np.asarray(artist.get_path().vertices)
             if len(vertices):
                 _feed(digest, "patch", artist.get_transform().transform(vertices))
         elif isinstance(artist, AxesImage):
-            data = np.ma.filled(np.ma.asarray(artist.get_array(), dtype=float), np.nan)
+            data: np.ndarray = np.ma.filled(np.ma.asarray(artist.get_array(), dtype=float), np.nan)
             scale = 10.0 ** (FINGERPRINT_DIGITS - 1 - np.floor(np.log10(np.nanmax(np.abs(data)) or 1.0)))
             _feed(digest, "image", data * scale)
     return digest.hexdigest()[:16]
@@ -179,8 +181,6 @@ class RenderedFigure:
     """
 
     def __init__(self, fig: Figure, dpi: int = 110):
-        import io
-
         self.fingerprint = figure_fingerprint(fig)
         buffer = io.BytesIO()
         # No timestamps or software versions in the file: the same figure gives the same bytes.
@@ -204,6 +204,7 @@ def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> None:
     ``synthetic=True`` adds the watermark, so the label cannot be forgotten. The figure is
     closed afterwards; nothing is displayed where the code runs.
     """
+    # Deferred: myst_nb (and Sphinx with it) loads only when a notebook glues a figure.
     from myst_nb import glue
 
     if synthetic and not is_watermarked(fig):

@@ -71,7 +71,7 @@ def styled(
     pandas gives every Styler a random id by default; a fixed one keeps notebook outputs
     reproducible (nbval compares them) and lets a chapter link to the table. Pass
     ``people_threshold`` for a table of counts of people that has been through
-    ``innovate.disclosure``: the table is marked so the book's gates can check it.
+    ``innovate.stats.disclosure``: the table is marked so the book's gates can check it.
     """
     styler = frame.style.format(fmt, na_rep=na_rep).set_uuid(name)
     if caption:

@@ -10,17 +10,19 @@ tests check those keys and question ids against the files, so the model cannot c
 what the book does not hold.
 
 Both figures are **conceptual**: they draw no data, real or synthetic, and carry no
-synthetic-data watermark. Colours are the Okabe-Ito palette of :mod:`innovate.figures`,
+synthetic-data watermark. Colours are the Okabe-Ito palette of :mod:`innovate.show.figures`,
 and every colour is paired with a text label, so colour is never the only cue.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Circle, FancyArrowPatch, Wedge
 
 from innovate.show.figures import PALETTE, apply_style
@@ -210,7 +212,9 @@ def model_figure() -> Figure:
     apply_style()
     # Constrained layout: the house glue (``figures.glue_figure``) then leaves the layout alone.
     fig = plt.figure(figsize=(7.5, 7.5), layout="constrained")
-    fig.get_layout_engine().set(w_pad=0, h_pad=0)
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    engine.set(w_pad=0, h_pad=0)
     ax = fig.add_subplot(1, 1, 1)
     ax.set_xlim(-4.1, 4.1)
     ax.set_ylim(-4.1, 4.1)
@@ -265,10 +269,10 @@ def model_figure() -> Figure:
     )
     for angle, label in arrows:
         a = np.deg2rad(angle)
-        start = (3.95 * np.cos(a), 3.95 * np.sin(a))
-        end = (2.05 * np.cos(a), 2.05 * np.sin(a))
+        tail = (3.95 * np.cos(a), 3.95 * np.sin(a))
+        head = (2.05 * np.cos(a), 2.05 * np.sin(a))
         ax.add_patch(
-            FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, color=PALETTE["vermillion"], linewidth=2.0)
+            FancyArrowPatch(tail, head, arrowstyle="-|>", mutation_scale=16, color=PALETTE["vermillion"], linewidth=2.0)
         )
         lx, ly = 4.0 * np.cos(a), 4.0 * np.sin(a)
         ax.text(
@@ -297,7 +301,7 @@ def model_figure() -> Figure:
         va="center",
         arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8},
     )
-    fig._innovate_conceptual = True
+    fig._innovate_conceptual = True  # type: ignore[attr-defined]  # marks a schematic: drawn from no data
     return fig
 
 
@@ -365,11 +369,12 @@ def age_figure(adultification_shift: float = 2.5) -> Figure:
     ax.grid(False)
     ax.legend(loc="lower left", fontsize=8, frameon=True, framealpha=0.95)
     ax.set_title("Schematic, not data", fontsize=9, loc="left", style="italic")
-    fig._innovate_conceptual = True
+    fig._innovate_conceptual = True  # type: ignore[attr-defined]  # marks a schematic: drawn from no data
     return fig
 
 
 def figure_texts(fig: Figure) -> list[str]:
     """Every text string drawn in a figure (titles, labels, annotations, legends)."""
-    texts = [t.get_text() for t in fig.findobj(match=lambda a: hasattr(a, "get_text") and callable(a.get_text))]
+    found = fig.findobj(match=lambda a: hasattr(a, "get_text") and callable(a.get_text))
+    texts = [cast(Any, t).get_text() for t in found]  # any artist with text, not only Text
     return [t for t in texts if t]

@@ -169,7 +169,7 @@ def plot_swimlanes(
     lane = {s: len(site_ids) - 1 - i for i, s in enumerate(site_ids)}
     eps = episodes[episodes["site_id"].isin(site_ids)]
     for _, e in eps.iterrows():
-        y = lane[e["site_id"]]
+        y: float = lane[e["site_id"]]
         start = pd.Timestamp(e["start"])
         width = pd.Timestamp(e["end"]) - start
         ax.barh(
@@ -220,7 +220,7 @@ def plot_swimlanes(
                 zorder=5,
                 clip_on=False,
             )
-    handles = [
+    handles: list = [
         Patch(
             facecolor=colours[s],
             hatch=STAGE_HATCH[s],
@@ -286,6 +286,7 @@ def plot_share_heatmap(matrix: FrameworkMatrix, labels: dict[str, str] | None = 
     reached) are blank and marked '-'; the number in each cell carries the value, so the
     colour scale is never the only cue.
     """
+    # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     import matplotlib as mpl
 
     labels = labels or site_labels()
@@ -384,6 +385,7 @@ def plot_audit_heatmap(
     Uses a colour-blind-safe sequential map; digits carry the values so the colour is
     never the only cue.
     """
+    # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     import matplotlib as mpl
 
     values = matrix.to_numpy(dtype=float)

@@ -65,7 +65,7 @@ def plot_likert(survey: pd.DataFrame, items: Sequence[str] = ITEMS, by: str = "r
     hatches = ["xx", "//", "", "\\\\", ".."]
     fig, ax = figures.new_figure("wide", aspect=0.55, layout="constrained")
     labels = []
-    y = 0
+    y: float = 0
     yticks = []
     for item in items:
         for g in groups:
@@ -84,6 +84,7 @@ def plot_likert(survey: pd.DataFrame, items: Sequence[str] = ITEMS, by: str = "r
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of answers, %")
+    # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     from matplotlib.patches import Patch
 
     ax.legend(
@@ -104,6 +105,7 @@ def plot_circles(protected: disclosure.ProtectedTable):
     """Circles of engagement: for each framework, nested circles whose areas are the
     organisations at that circle or closer in (embedded innermost). Labels carry the
     protected counts, so the picture never shows a small count."""
+    # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     from matplotlib.patches import Circle
 
     table = protected.table

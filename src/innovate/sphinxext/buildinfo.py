@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from importlib import metadata
@@ -130,6 +131,7 @@ def blas_libraries() -> list[dict]:
     those bits cannot reach, and records the kernel so a reviewer can compare machines.
     One dict per library: ``library``, ``version``, ``kernel``, ``threads``.
     """
+    # Imported here on purpose: the libraries must be loaded before threadpoolctl is asked which are.
     import numpy  # noqa: F401  (load the libraries before asking which are loaded)
     import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_info
@@ -494,8 +496,6 @@ KEEP_OLD_CACHES = 2
 
 def prune_execution_caches(current: Path, keep: int = KEEP_OLD_CACHES) -> list[Path]:
     """Remove all but the ``keep`` most recent caches of earlier inputs; returns those removed."""
-    import shutil
-
     current = Path(current)
     others = sorted(
         (p for p in current.parent.glob(".jupyter_cache-*") if p.is_dir() and p.name != current.name),
@@ -509,7 +509,7 @@ def prune_execution_caches(current: Path, keep: int = KEEP_OLD_CACHES) -> list[P
 
 
 def setup(app):
-    """Sphinx entry point: ``sphinx: extra_extensions: [innovate.buildinfo]``."""
+    """Sphinx entry point: ``sphinx: extra_extensions: [innovate.sphinxext.buildinfo]``."""
     app.connect("config-inited", _key_execution_cache)
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _write_execution)

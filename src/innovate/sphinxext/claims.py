@@ -1,7 +1,7 @@
 """Traceable numbers: every glued value of the book in one machine-readable claims file.
 
 Each number in the book's prose is glued from the code that computed it
-(:func:`innovate.report.glue`). This module collects those glued values, one *claim* per
+(:func:`innovate.show.glue.glue`). This module collects those glued values, one *claim* per
 glue name, with the chapter and notebook it came from, so that a reviewer can trace any
 number on a page back to its computation and so that the gates can check that two builds
 agree.
@@ -32,6 +32,7 @@ Numbers typed into prose
 
 from __future__ import annotations
 
+import argparse
 import ast
 import hashlib
 import json
@@ -39,6 +40,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+from innovate.data.paths import project_root
 
 #: File name of the claims file, written next to the HTML folder (``_build/claims.json``).
 CLAIMS_FILE = "claims.json"
@@ -110,7 +115,7 @@ def claim_from_output(name: str, output: Mapping, chapter: str, notebook: str) -
     images = [m for m in _IMAGE_MIMES if m in data]
     if images:
         # A figure is identified by what it shows (the fingerprint in its text form, see
-        # innovate.figures.figure_fingerprint), not by the PNG's bytes, which differ
+        # innovate.show.figures.figure_fingerprint), not by the PNG's bytes, which differ
         # from CPU to CPU although no pixel a reader could notice does.
         claim["kind"] = "figure"
         match = _FINGERPRINT.search(text)
@@ -269,7 +274,7 @@ def displayed_formats(texts: Iterable[str]) -> dict[str, set[str | None]]:
 def precision_problems(claims: Iterable[dict], formats: Mapping[str, set]) -> list[str]:
     """Glued floats that hold more digits than the prose shows.
 
-    A float is stored at the decimals the reader sees (``innovate.report.glue``), so every
+    A float is stored at the decimals the reader sees (``innovate.show.glue.glue``), so every
     comparison of two builds compares what a page shows and nothing finer; digits beyond
     those are rounding noise that changes with the CPU. An integer shown with ``:d`` or a
     float shown with ``:.2f`` pass when the stored value has no digit beyond the format's.
@@ -282,14 +287,15 @@ def precision_problems(claims: Iterable[dict], formats: Mapping[str, set]) -> li
         where = f"{claim['notebook']}: {claim['name']} = {value!r}"
         specs = formats.get(claim["name"], set())
         shown = [format_decimals(s) for s in specs]
+        places = [p for p in shown if p is not None]
         if not specs:
             continue  # stored at the digits its glue call gave; no page shows more
         if None in shown:
             problems.append(f"{where} is shown without a number format")
         elif "d" in specs or ",d" in specs:
             problems.append(f"{where} is a float shown with an integer format")
-        elif round(value, max(shown)) != value:
-            problems.append(f"{where} holds digits beyond the {max(shown)} decimals the prose shows")
+        elif round(value, max(places)) != value:
+            problems.append(f"{where} holds digits beyond the {max(places)} decimals the prose shows")
     return problems
 
 
@@ -330,7 +336,7 @@ def _write_build_claims(app, exception) -> None:
 
 
 def setup(app):
-    """Sphinx entry point: ``sphinx: extra_extensions: [innovate.claims]``."""
+    """Sphinx entry point: ``sphinx: extra_extensions: [innovate.sphinxext.claims]``."""
     app.connect("build-finished", _write_build_claims)
     return {"version": str(SCHEMA_VERSION), "parallel_read_safe": True, "parallel_write_safe": True}
 
@@ -579,8 +585,6 @@ def notebook_typed_numbers(notebook: Mapping, source: str) -> list[TypedNumber]:
 # ---------------------------------------------------------------------------------------
 def toc_documents(root: Path) -> list[str]:
     """Every document of ``_toc.yml`` (Sphinx docnames, root first, in reading order)."""
-    import yaml
-
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf-8"))
     names = [toc["root"]]
 
@@ -623,6 +627,7 @@ def execute_for_claims(
     comes from a cache. Executed copies are written under ``out_dir`` when it is given.
     Claims are named by the notebook's path relative to ``root``, as in ``claims.json``.
     """
+    # Deferred: the notebook client loads only when notebooks are executed, not with Sphinx.
     import nbformat
     from nbclient import NotebookClient
 
@@ -646,12 +651,10 @@ def execute_for_claims(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m innovate.claims execute --out claims.json NOTEBOOK ...``."""
-    import argparse
-
-    from innovate.data.paths import project_root
-
-    parser = argparse.ArgumentParser(prog="python -m innovate.claims", description="Collect the book's glued values.")
+    """``python -m innovate.sphinxext.claims execute --out claims.json NOTEBOOK ...``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m innovate.sphinxext.claims", description="Collect the book's glued values."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute", help="execute notebooks afresh and write their claims")
     run.add_argument("notebooks", nargs="+", type=Path)

@@ -83,7 +83,7 @@ def _page_context(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    """Sphinx entry point: ``sphinx: extra_extensions: [innovate.pagefixes]``."""
+    """Sphinx entry point: ``sphinx: extra_extensions: [innovate.sphinxext.pagefixes]``."""
     # Run after the theme and the other extensions have filled the page context.
     app.connect("html-page-context", _page_context, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

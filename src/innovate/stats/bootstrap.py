@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from innovate.config import BOOTSTRAP_SEED
 from innovate.errors import DataError, Problem
 
 #: Level of every confidence interval the chapters show.
@@ -71,7 +72,7 @@ def stratified_bootstrap(
     columns: Sequence[str],
     strata: Sequence[str],
     reps: int = 2000,
-    seed: int = 20240501,
+    seed: int = BOOTSTRAP_SEED,
     chunk: int = 1000,
     jackknife: bool = True,
 ) -> StratifiedBootstrap:

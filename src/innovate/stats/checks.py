@@ -1,4 +1,6 @@
-"""Input checks shared by the estimators: required columns and numeric columns, with errors that name the column."""
+"""Input checks shared by the estimators: numeric columns, with errors that name the column.
+
+(Required columns: :func:`innovate.errors.require_columns`, shared by every layer.)"""
 
 from __future__ import annotations
 
@@ -9,12 +11,6 @@ from innovate.errors import DataError, Problem
 
 # --------------------------------------------------------------------------------------
 # helpers
-
-
-def _require(frame: pd.DataFrame, columns: list[str], source: str) -> None:
-    absent = [c for c in columns if c not in frame.columns]
-    if absent:
-        raise DataError([Problem(source, "required-column", "column not in the data", column=c) for c in absent])
 
 
 def _numeric(frame: pd.DataFrame, column: str, source: str, allow_missing: bool = True) -> pd.Series:

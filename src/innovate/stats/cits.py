@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -12,9 +13,9 @@ from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, require_columns
 from innovate.stats import its
-from innovate.stats.checks import _numeric, _require
+from innovate.stats.checks import _numeric
 from innovate.stats.its import Estimate, NotEstimable
 
 # --------------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ class ControlledITSResult:
     diagnostics: dict
     fitted: pd.DataFrame
     notes: tuple[str, ...] = ()
-    estimable: bool = field(default=True, init=False)
+    estimable: Literal[True] = field(default=True, init=False)
 
     def table(self) -> pd.DataFrame:
         labels = {
@@ -115,8 +116,8 @@ def controlled_its(
     if method not in ("poisson", "quasipoisson", "negbin", "prais_winsten"):
         raise ValueError(f"method must be poisson, quasipoisson, negbin or prais_winsten, got {method!r}")
     covariates = list(covariates)
-    needed = [group, count, post, time] + ([offset] if offset else []) + ([season] if harmonics else []) + covariates
-    _require(data, needed, source)
+    needed = [c for c in [group, count, post, time, offset, season if harmonics else None, *covariates] if c]
+    require_columns(data, needed, source)
     g = _numeric(data, group, source, allow_missing=False)
     bad = ~g.isin([0.0, 1.0])
     if bad.any():

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from innovate.errors import DataError, Problem
-from innovate.stats.checks import _numeric, _require
+from innovate.config import DID_BOOTSTRAP_SEED
+from innovate.errors import DataError, Problem, require_columns
+from innovate.stats.checks import _numeric
 from innovate.stats.its import NotEstimable
 
 # --------------------------------------------------------------------------------------
@@ -37,7 +39,7 @@ class DiDResult:
     cells: pd.DataFrame | None = None
     inference: str = ""
     placebos: pd.DataFrame | None = None
-    estimable: bool = field(default=True, init=False)
+    estimable: Literal[True] = field(default=True, init=False)
 
     @property
     def n_post(self) -> int:
@@ -71,7 +73,7 @@ def did_2x2(
 ) -> float:
     """The canonical 2x2 difference in differences of means:
     (treated after - treated before) - (control after - control before)."""
-    _require(panel, [unit, outcome, treated, post], "<panel>")
+    require_columns(panel, [unit, outcome, treated, post], "<panel>")
     means = panel.groupby([treated, post])[outcome].mean()
     for key in [(1, 1), (1, 0), (0, 1), (0, 0)]:
         if key not in means.index:
@@ -82,7 +84,7 @@ def did_2x2(
 def _clean_panel(
     panel: pd.DataFrame, unit: str, time: str, outcome: str, source: str
 ) -> tuple[pd.DataFrame, list[str]]:
-    _require(panel, [unit, time, outcome], source)
+    require_columns(panel, [unit, time, outcome], source)
     frame = panel.copy()
     frame[outcome] = _numeric(frame, outcome, source)
     frame[time] = _numeric(frame, time, source, allow_missing=False)
@@ -142,7 +144,7 @@ def twfe_did(
     :func:`callaway_santanna`.
     """
     frame, notes = _clean_panel(panel, unit, time, outcome, source)
-    _require(frame, [first_treated], source)
+    require_columns(frame, [first_treated], source)
     g = pd.to_numeric(frame[first_treated], errors="coerce").fillna(0.0).to_numpy()
     treat = (g > 0) & (frame[time].to_numpy(float) >= g)
     units = frame[unit].astype(str).to_numpy()
@@ -228,7 +230,7 @@ def callaway_santanna(
     control: str = "never",
     min_pre: int = 1,
     bootstrap: int = 999,
-    seed: int = 20240401,
+    seed: int = DID_BOOTSTRAP_SEED,
     confidence: float = 0.95,
     label: str = "",
     source: str = "<panel>",
@@ -251,7 +253,7 @@ def callaway_santanna(
     if control not in ("never", "notyet"):
         raise ValueError("control must be 'never' or 'notyet'")
     frame, notes = _clean_panel(panel, unit, time, outcome, source)
-    _require(frame, [first_treated], source)
+    require_columns(frame, [first_treated], source)
     frame["_g"] = pd.to_numeric(frame[first_treated], errors="coerce").fillna(0.0)
     per_unit = frame.groupby(unit)["_g"].nunique()
     if (per_unit > 1).any():

@@ -86,7 +86,7 @@ def round_half_up(value, base: int | float = 1) -> int | float:
     return float(result)
 
 
-def rounding_interval(shown: int, base: int) -> tuple[int, int]:
+def rounding_interval(shown: float, base: float) -> tuple[int, int]:
     """The integers that round half-up to ``shown`` at ``base``: ``[lo, hi]`` inclusive."""
     lo = math.ceil(shown - base / 2)
     hi = math.ceil(shown + base / 2) - 1
@@ -277,7 +277,7 @@ def _audit(grid: _Grid, rounding, total_rounding) -> list[tuple[int, int]]:
     from scipy.optimize import linprog
 
     tbase = total_rounding if total_rounding is not None else rounding
-    bounds = []
+    bounds: list[tuple[int | None, int | None]] = []
     for i in range(grid.n):
         for j in range(grid.k):
             if grid.sup[i, j]:
@@ -762,7 +762,7 @@ def frames_from_html(html: str) -> list[pd.DataFrame]:
     frames = []
     for rows in _parse_tables(html):
         header_rows = []
-        body = []
+        body: list = []
         for r in rows:
             if not body and r and all(tag == "th" for tag, _ in r):
                 header_rows.append([t for _, t in r])

@@ -86,6 +86,7 @@ def _nb2_irls(
 
 
 def _nb2_loglike(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    # Deferred (kernel start-up): only the dispersion estimate needs scipy.special.
     from scipy.special import gammaln
 
     r = 1 / alpha
@@ -100,7 +101,7 @@ def estimate_nb_alpha(y: np.ndarray, X: np.ndarray) -> float:
     it fixed. The same estimate as statsmodels' discrete ``NegativeBinomial`` (tested),
     at a fraction of the time. With no overdispersion it returns a floor of 1e-8."""
     y = np.asarray(y, float)
-    state = {"beta": None}
+    state: dict[str, np.ndarray | None] = {"beta": None}
 
     def negll(log_alpha: float) -> float:
         alpha = float(np.exp(log_alpha))

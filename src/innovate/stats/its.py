@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, require_columns
 
 METHODS = ("poisson", "quasipoisson", "negbin", "prais_winsten", "arima")
 GLM_METHODS = ("poisson", "quasipoisson", "negbin")
@@ -110,7 +111,7 @@ class NotEstimable:
     n_pre: int = 0
     n_post: int = 0
     method: str = ""
-    estimable: bool = field(default=False, init=False)
+    estimable: Literal[False] = field(default=False, init=False)
 
     def table(self) -> pd.DataFrame:
         """One row saying the model was not estimable and why."""
@@ -184,7 +185,7 @@ class ITSResult:
     confidence: float
     notes: tuple[str, ...] = ()
     dropped: tuple = ()
-    estimable: bool = field(default=True, init=False)
+    estimable: Literal[True] = field(default=True, init=False)
 
     @property
     def level_rr(self) -> float:
@@ -243,7 +244,7 @@ class ITSResult:
                 slope_lower=self.slope.lower,
                 slope_upper=self.slope.upper,
                 slope_p=self.slope.p_value,
-                post_trend=self.post_trend.estimate,
+                post_trend=np.nan if self.post_trend is None else self.post_trend.estimate,
             )
         return {k: float(v) for k, v in out.items()}
 
@@ -273,9 +274,7 @@ def _check_input(
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Validate and return the rows to fit (sorted by time) and the rows dropped."""
     needed = [c for c in (count, post, time, offset, season if harmonics else None) if c is not None]
-    absent = [c for c in needed if c not in data.columns]
-    if absent:
-        raise DataError([Problem(source, "required-column", "column not in the data", column=c) for c in absent])
+    require_columns(data, needed, source)
     problems: list[Problem] = []
     frame = data.reset_index(drop=True).copy()
     frame["_row"] = np.arange(1, len(frame) + 1)
@@ -312,6 +311,8 @@ def _check_input(
     else:
         frame["_offset"] = 1.0
     if harmonics:
+        if season is None:
+            raise ValueError("seasonal harmonics need a season column (season=...)")
         s = numeric(season)
         for i in frame.index[~s.between(1, period).fillna(False)]:
             problems.append(
@@ -559,9 +560,7 @@ def fit_its(
     if method not in GLM_METHODS and errors != "model":
         raise ValueError(f"errors={errors!r} applies to the GLM methods; {method} models the autocorrelation itself")
     covariates = list(covariates)
-    absent = [c for c in covariates if c not in data.columns]
-    if absent:
-        raise DataError([Problem(source, "required-column", "covariate not in the data", column=c) for c in absent])
+    require_columns(data, covariates, source, "covariate not in the data")
     frame, dropped = _check_input(
         data,
         count=count,
@@ -679,6 +678,7 @@ def fit_its(
                 crit = dist.ppf(0.5 + confidence / 2)
                 scale = float(resid @ resid / pw["df_resid"])
             else:
+                # Deferred: the state-space module is slow to import and only this fallback needs it.
                 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
                 arima = SARIMAX(log_rate, exog=exog_frame.to_numpy(float), order=(1, 0, 0), trend="n")

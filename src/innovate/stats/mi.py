@@ -134,6 +134,7 @@ def impute_arrays(
                     current[miss, j] = values[donors, j]
                     work[miss, j] = work_values[donors, j]
                 else:
+                    assert draw is not None  # _draw returns donors (pmm) or a draw (norm)
                     low, high = bounds.get(col, (None, None))
                     orig = np.expm1(draw) if logged[j] else draw
                     orig = np.clip(orig, -np.inf if low is None else low, np.inf if high is None else high)

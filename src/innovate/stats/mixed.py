@@ -153,7 +153,11 @@ def _lmm_patterns(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarra
             b[:k, :k] = np.einsum("ntp,ns->tsp", Xs, ys)
             c = np.zeros((T, T))
             c[:k, :k] = np.einsum("nt,ns->ts", ys, ys)
-            zs.append(zp), ns.append(len(sel)), sxx.append(a), sxy.append(b), syy.append(c)
+            zs.append(zp)
+            ns.append(len(sel))
+            sxx.append(a)
+            sxy.append(b)
+            syy.append(c)
     return np.array(zs), np.array(ns, float), np.array(sxx), np.array(sxy), np.array(syy)
 
 
@@ -256,6 +260,7 @@ def lmm_reml_fast(
 def _fit_mixedlm_statsmodels(formula: str, data: pd.DataFrame, re_formula: str):
     """The first converged REML fit over BFGS, L-BFGS and Powell (statsmodels' L-BFGS can
     stall on a singular random-effects covariance), or the last fit and the problems."""
+    # Deferred: the formula API (patsy) loads only when the statsmodels engine is used.
     import statsmodels.formula.api as smf
 
     messages: list[str] = []

@@ -5,11 +5,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from innovate.errors import DataError, Problem
+from innovate.config import SEED
+from innovate.errors import DataError, Problem, require_columns
 
 
 # ---------------------------------------------------------------------------------------
@@ -55,7 +57,7 @@ class OrdinalFit:
     n_missing: int
     n_clusters: int | None
     converged: bool
-    model: object = field(repr=False)
+    model: Any = field(repr=False)  # a fitted statsmodels OrderedModel
 
     @property
     def n_thresholds(self) -> int:
@@ -63,6 +65,7 @@ class OrdinalFit:
 
     def odds_ratios(self) -> pd.DataFrame:
         """exp(beta) with 95% Wald intervals and p-values for every covariate (not thresholds)."""
+        # Deferred (kernel start-up): scipy.stats loads only when odds ratios are asked for.
         from scipy.stats import norm
 
         names = list(self.params.index[: len(self.params) - self.n_thresholds])
@@ -94,7 +97,7 @@ class OrdinalFit:
         levels: Sequence | None = None,
         top: Sequence | None = None,
         draws: int = 500,
-        seed: int = 20240601,
+        seed: int = SEED,
         within: Mapping[str, object] | None = None,
     ) -> pd.DataFrame:
         """Marginally standardised probabilities for each level of ``column``.
@@ -137,14 +140,11 @@ def fit_ordinal(
 ) -> OrdinalFit:
     """Fit a proportional-odds logit model; rows missing the outcome or a covariate are
     counted in ``n_missing`` and left out of this model only."""
+    # Deferred (kernel start-up): statsmodels loads only when an ordinal model is fitted.
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     needed = [outcome] + [f.column for f in factors] + list(numeric)
-    missing_cols = [c for c in needed + ([cluster] if cluster else []) if c not in frame.columns]
-    if missing_cols:
-        raise DataError(
-            [Problem(file, "required-column", "column needed by the model is missing", column=c) for c in missing_cols]
-        )
+    require_columns(frame, needed + ([cluster] if cluster else []), file, "column needed by the model is missing")
     problems = []
     for f in factors:
         bad = ~frame[f.column].isna() & ~frame[f.column].isin(f.levels)
@@ -227,6 +227,7 @@ def _category_probabilities(fit: OrdinalFit, exog: np.ndarray, params: np.ndarra
     Cumulative logit: P(Y <= j) = expit(theta_j - x'beta), with the thresholds stored as
     in statsmodels (the first as is, the later ones as log increments).
     """
+    # Deferred (kernel start-up): scipy loads only when predictions are simulated.
     from scipy.special import expit
 
     params = np.atleast_2d(params)
@@ -241,7 +242,7 @@ def _category_probabilities(fit: OrdinalFit, exog: np.ndarray, params: np.ndarra
 
 
 def standardised_grid(
-    fit: OrdinalFit, settings: Sequence[Mapping[str, object]], top: Sequence, draws: int = 500, seed: int = 20240601
+    fit: OrdinalFit, settings: Sequence[Mapping[str, object]], top: Sequence, draws: int = 500, seed: int = SEED
 ) -> pd.DataFrame:
     """Standardised P(top categories) for each setting (a mapping column -> level).
 

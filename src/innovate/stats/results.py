@@ -52,7 +52,7 @@ class Estimate:
             float(estimate + q * se),
             float(p),
             scale,
-            float(df) if finite_df else None,
+            float(df) if finite_df and df is not None else None,
         )
 
     def natural(self) -> tuple[float, float, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ class SyntheticControlResult:
     n_post: int
     notes: tuple[str, ...] = ()
     placebo_gaps: pd.DataFrame | None = None  # one row per placebo unit, one column per period
-    estimable: bool = field(default=True, init=False)
+    estimable: Literal[True] = field(default=True, init=False)
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(

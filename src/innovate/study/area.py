@@ -2,7 +2,7 @@
 synthetic control.
 
 Every estimator checks first whether the data can carry it and returns
-:class:`innovate.its.NotEstimable` (with the reason) rather than fit what cannot be fitted:
+:class:`innovate.stats.its.NotEstimable` (with the reason) rather than fit what cannot be fitted:
 the annual DfE series are short (assessment factors 2018-2025; missing from care
 2015-2024), so a site that started in 2019 has one or two years before.
 
@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from innovate.config import DID_BOOTSTRAP_SEED
 from innovate.data import missing, public, sites
 from innovate.data.paths import public_dir, reference_dir
 from innovate.stats import its
@@ -279,9 +280,9 @@ class SiteAnalyses:
 
     site_id: str
     measure: str
-    its: object
-    did: object
-    synthetic: object
+    its: its.ITSResult | NotEstimable
+    did: DiDResult | NotEstimable
+    synthetic: SyntheticControlResult | NotEstimable
 
     def table(self) -> pd.DataFrame:
         """One row per design: estimate, interval, p-value, periods, and the reason when not estimable."""
@@ -443,7 +444,7 @@ def staggered_sites(
     control: str = "never",
     site_ids: list[str] | None = None,
     bootstrap: int = 999,
-    seed: int = 20240401,
+    seed: int = DID_BOOTSTRAP_SEED,
     model: int = 2021,
 ) -> DiDResult | NotEstimable:
     """Callaway-Sant'Anna ATT across the English LA sites (a sensitivity analysis: one or two
@@ -468,7 +469,10 @@ def staggered_table(measures: list[str], controls: tuple[str, ...] = ("never", "
     for measure in measures:
         for control in controls:
             r = staggered_sites(measure, control=control, **kwargs)
-            row = {"measure": measure, "control": {"never": "never treated", "notyet": "not yet treated"}[control]}
+            row: dict[str, object] = {
+                "measure": measure,
+                "control": {"never": "never treated", "notyet": "not yet treated"}[control],
+            }
             if r.estimable:
                 row.update(
                     att=r.estimate,

@@ -81,7 +81,7 @@ def fit_site_series(
     ``source='synthetic'``: the monthly case-level ``area_series`` (two harmonic pairs by
     default; 12 months before and after needed; ``covid=True`` adds an indicator of the
     months in :data:`COVID_MONTHS`). ``source='public'``: the annual DfE
-    series of ``innovate.comparative.PUBLIC_MEASURES`` (no harmonics; 3 years before and 3
+    series of ``innovate.study.area.PUBLIC_MEASURES`` (no harmonics; 3 years before and 3
     after needed; years without a published value are excluded and listed in ``dropped``).
     Rates are per 10,000 children aged 0-17.
     """
@@ -127,9 +127,9 @@ def area_series_results(site_ids, measures=None, frame: pd.DataFrame | None = No
                     level=r.level.estimate,
                     level_lower=r.level.lower,
                     level_upper=r.level.upper,
-                    slope=r.slope.estimate,
-                    slope_lower=r.slope.lower,
-                    slope_upper=r.slope.upper,
+                    slope=np.nan if r.slope is None else r.slope.estimate,
+                    slope_lower=np.nan if r.slope is None else r.slope.lower,
+                    slope_upper=np.nan if r.slope is None else r.slope.upper,
                     note="; ".join(r.notes),
                 )
             else:
@@ -192,7 +192,7 @@ def site_controlled_its(
     """Controlled ITS of a site's monthly area series (case-level ``area_series``) against
     the sum of its comparator areas: the differences in level and trend change.
 
-    Same model as :func:`innovate.its.fit_site_series` (two harmonic pairs, a shared
+    Same model as :func:`innovate.study.area_series.fit_site_series` (two harmonic pairs, a shared
     COVID-19 indicator), both series in one regression.
     """
     treated = area_series(site_id, measure, frame, role="site").assign(group=1)

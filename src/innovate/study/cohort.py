@@ -82,6 +82,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from innovate.config import FOLLOW_UP_MONTHS, SEED
 from innovate.data import casedata
 from innovate.data.sites import SITE_IDS
 from innovate.stats.gee import GEEResult
@@ -89,9 +90,7 @@ from innovate.stats.meta import MetaResult, meta_analysis
 from innovate.stats.mixed import MixedResult
 from innovate.stats.results import Estimate
 from innovate.study.cohort_data import (
-    DEFAULT_SEED,
     OUTCOMES,
-    WAVES,
     long_frame,
     wide_frame,
 )
@@ -174,7 +173,7 @@ def site_effects(
     outcome: str = "missing_episodes",
     data: CohortData | None = None,
     m: int = 20,
-    seed: int = DEFAULT_SEED,
+    seed: int = SEED,
     deltas: Sequence[float] = (),
     weighted: bool | None = None,
     engine: str = "fast",
@@ -196,6 +195,7 @@ def site_effects(
     long = long_frame(data.young_people, data.outcomes, site_id)
     completed = impute_cohort(wide, outcome, m=m, seed=seed, auxiliary=aux)
     primary = mi_from_wide(wide, outcome, analysis, effect=effect, site_id=site_id, completed=completed)
+    available: GEEResult | MixedResult
     if analysis == "gee":
         available = fit_gee(long, outcome, effect=effect, engine=engine, site_id=site_id)
     else:
@@ -254,10 +254,6 @@ def site_label(site_id: str) -> str:
     return labels.get(site_id, site_id)
 
 
-#: Months over which score effects are shown (the slope difference times 18).
-FOLLOW_UP_MONTHS = WAVES[-1]
-
-
 def display_estimate(est: Estimate, outcome: str, method: str) -> Estimate:
     """An estimate on the chapter's display scale: rate ratio for counts (natural scale
     via :meth:`Estimate.natural`); for scores, the difference in change over the 18
@@ -307,7 +303,7 @@ def truth_covered(site_results: dict[str, SiteEffects], truth: dict, method: str
 
 
 def delta_sensitivity(
-    data: CohortData, outcome: str, deltas: Sequence[float], m: int = 20, seed: int = DEFAULT_SEED
+    data: CohortData, outcome: str, deltas: Sequence[float], m: int = 20, seed: int = SEED
 ) -> pd.DataFrame:
     """The pooled (random-effects) effect of ``outcome`` across sites for each ``delta``
     of the pattern-mixture analysis (``delta = 0`` is the MI primary analysis): one row

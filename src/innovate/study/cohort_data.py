@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from innovate.errors import DataError, Problem
+from innovate.config import WAVE_MONTHS
+from innovate.errors import DataError, Problem, require_columns
 
-#: The four waves (months since baseline) of the cohort design.
-WAVES: tuple[int, ...] = (0, 6, 12, 18)
 #: Arm labels; the innovation arm is the "treated" group.
 ARMS: tuple[str, str] = ("innovation", "comparison")
 TREATED_ARM = "innovation"
-#: Default seed of the imputations (the synthetic data set's seed).
-DEFAULT_SEED = 20240601
 
 
 @dataclass(frozen=True)
@@ -89,7 +86,8 @@ YOUNG_PEOPLE_COLUMNS = (
     "prior_missing_episodes",
     "baseline_risk_score",
 )
-OUTCOME_COLUMNS = ("person_id", "wave_month", "observed")
+#: Columns outcomes.csv must carry besides the measures: its key and the observed flag.
+OUTCOMES_KEY_COLUMNS = ("person_id", "wave_month", "observed")
 
 
 # ======================================================================================
@@ -97,21 +95,10 @@ OUTCOME_COLUMNS = ("person_id", "wave_month", "observed")
 # ======================================================================================
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], file: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            [
-                Problem(file, "missing column", f"column {c!r} is required by the cohort analysis", column=c)
-                for c in missing
-            ]
-        )
-
-
 def person_frame(young_people: pd.DataFrame, site_id: str | None = None) -> pd.DataFrame:
     """One row per young person with the modelling covariates (``treated``, ``female``,
     ``log_prior_missing``, ethnicity indicators), restricted to ``site_id`` when given."""
-    _require(young_people, YOUNG_PEOPLE_COLUMNS, "young_people.csv")
+    require_columns(young_people, YOUNG_PEOPLE_COLUMNS, "young_people.csv")
     yp = young_people
     if site_id is not None:
         yp = yp[yp["site_id"].astype(str) == site_id]
@@ -191,7 +178,7 @@ def long_frame(
     ``observed_only`` (the default) waves lost to follow-up are left out; they are
     counted, not dropped silently: :func:`attrition_table` reports them.
     """
-    _require(outcomes, OUTCOME_COLUMNS, "outcomes.csv")
+    require_columns(outcomes, OUTCOMES_KEY_COLUMNS, "outcomes.csv")
     persons = person_frame(young_people, site_id)
     ids = outcomes["person_id"].astype(str)
     known = set(persons["person_id"]) if site_id is None else set(young_people["person_id"].astype(str))
@@ -212,14 +199,14 @@ def long_frame(
         )
     out = outcomes[ids.isin(set(persons["person_id"]))].copy()
     out["person_id"] = out["person_id"].astype(str)
-    bad_wave = out.index[~out["wave_month"].isin(WAVES)]
+    bad_wave = out.index[~out["wave_month"].isin(WAVE_MONTHS)]
     if len(bad_wave):
         raise DataError(
             [
                 Problem(
                     "outcomes.csv",
                     "allowed values",
-                    f"wave_month must be one of {WAVES}",
+                    f"wave_month must be one of {WAVE_MONTHS}",
                     column="wave_month",
                     row=int(r) + 1,
                     value=out.at[r, "wave_month"],
@@ -240,7 +227,7 @@ def long_frame(
 def _check_outcome(long: pd.DataFrame, outcome: str) -> None:
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
-    _require(long, [outcome], "outcomes.csv")
+    require_columns(long, [outcome], "outcomes.csv")
     observed = (long["observed"] == 1) if "observed" in long else pd.Series(True, index=long.index)
     gaps = long.index[observed & long[outcome].isna()]
     if len(gaps):
@@ -275,8 +262,8 @@ def wide_frame(
     wide = person_frame(young_people, site_id).set_index("person_id")
     for name in names:
         _check_outcome(long, name)
-        values = long.pivot(index="person_id", columns="wave_month", values=name).reindex(columns=list(WAVES))
-        values.columns = [f"{name}_{w}" for w in WAVES]
+        values = long.pivot(index="person_id", columns="wave_month", values=name).reindex(columns=list(WAVE_MONTHS))
+        values.columns = [f"{name}_{w}" for w in WAVE_MONTHS]
         wide = wide.join(values.astype(float), how="left")
     return wide.reset_index()
 
@@ -337,6 +324,7 @@ def model_formula(
 
 def _design(data: pd.DataFrame, formula: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Response and design matrix of a formula (patsy), for the statsmodels engine."""
+    # Deferred (kernel start-up): patsy loads only for the statsmodels engine.
     import patsy
 
     y, X = patsy.dmatrices(formula, data, return_type="dataframe", NA_action="raise")

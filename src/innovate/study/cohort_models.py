@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from innovate.config import SEED, WAVE_MONTHS
+from innovate.errors import require_columns
 from innovate.stats.gee import GEEResult, estimate_nb_alpha, gee_nb_fast
 from innovate.stats.mi import RubinResult, impute_arrays, rubin
 from innovate.stats.mixed import (
@@ -31,14 +33,11 @@ from innovate.stats.weighting import (
 )
 from innovate.study.cohort_data import (
     COVARIATES,
-    DEFAULT_SEED,
     OUTCOMES,
     PS_COVARIATES,
     TREATED_ARM,
-    WAVES,
     _check_outcome,
     _model_rows,
-    _require,
     design_matrix,
     model_covariates,
     model_formula,
@@ -88,6 +87,7 @@ def fit_gee(
         se = float(np.sqrt(fit.cov[names.index(term), names.index(term)]))
         rho, converged, used = fit.rho, fit.converged, "fast"
     else:
+        # Deferred (kernel start-up): statsmodels loads only for the reference engine.
         import statsmodels.api as sm
 
         structure = {
@@ -251,7 +251,7 @@ def imputation_columns(outcome: str, auxiliary: Sequence[str] = ()) -> list[str]
     """Columns to impute in wave order: the outcome's waves with any auxiliary outcomes'
     values at the same wave (so the order stays monotone for monotone dropout)."""
     names = [outcome, *[a for a in auxiliary if a != outcome]]
-    return [f"{name}_{w}" for w in WAVES for name in names]
+    return [f"{name}_{w}" for w in WAVE_MONTHS for name in names]
 
 
 @dataclass(frozen=True)
@@ -284,7 +284,7 @@ def impute_cohort(
     wide: pd.DataFrame,
     outcome: str,
     m: int = 20,
-    seed: int = DEFAULT_SEED,
+    seed: int = SEED,
     n_iter: int = 10,
     auxiliary: Sequence[str] = (),
 ) -> Imputations:
@@ -293,7 +293,7 @@ def impute_cohort(
     as predictors; every value by predictive mean matching, counts modelled on the
     log(1 + count) scale)."""
     cols = imputation_columns(outcome, auxiliary)
-    _require(wide, cols, "outcomes.csv")
+    require_columns(wide, cols, "outcomes.csv")
     predictors = ["treated", *COVARIATES]
     rng = np.random.default_rng(seed)
     counts = [c for c in cols if OUTCOMES[c.rsplit("_", 1)[0]].kind == "count"]
@@ -318,7 +318,7 @@ def apply_delta(
     better young people lost to follow-up fared than similar young people who stayed."""
     out = completed.copy()
     rows = np.ones(len(out), bool) if arm is None else (out["arm"].astype(str) == arm).to_numpy()
-    for w in WAVES:
+    for w in WAVE_MONTHS:
         col = f"{outcome}_{w}"
         imputed = original[col].isna().to_numpy() & rows
         out[col] = _shift(out[col].to_numpy(float), imputed, outcome, delta)
@@ -327,11 +327,11 @@ def apply_delta(
 
 def wide_to_long(wide: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """The long frame of a (completed) wide frame: one row per person and wave."""
-    cols = [f"{outcome}_{w}" for w in WAVES]
-    other = [c for c in wide.columns if any(c == f"{o}_{w}" for o in OUTCOMES for w in WAVES)]
+    cols = [f"{outcome}_{w}" for w in WAVE_MONTHS]
+    other = [c for c in wide.columns if any(c == f"{o}_{w}" for o in OUTCOMES for w in WAVE_MONTHS)]
     keep = [c for c in wide.columns if c not in other]
     parts = []
-    for w, col in zip(WAVES, cols):
+    for w, col in zip(WAVE_MONTHS, cols):
         part = wide[keep].copy()
         part[outcome] = wide[col].to_numpy()
         part["wave_month"] = w
@@ -381,7 +381,7 @@ class _Prepared:
         self.outcome, self.analysis = outcome, analysis
         covs = model_covariates(outcome, covariates)
         _, self.term, follow_up = model_formula(outcome, effect, covs)
-        cols = [f"{outcome}_{w}" for w in WAVES]
+        cols = [f"{outcome}_{w}" for w in WAVE_MONTHS]
         filled = wide.copy()
         filled[cols] = 0.0  # the design does not depend on the outcome
         data = _model_rows(wide_to_long(filled, outcome), outcome, follow_up)
@@ -396,7 +396,7 @@ class _Prepared:
             t = data["time"].to_numpy(float)
             self.Z = np.column_stack([np.ones_like(t), t])
             self.t_max = float(np.abs(t).max())
-            self.theta = None
+            self.theta: np.ndarray | None = None
 
     def fit(self, values: np.ndarray) -> Estimate:
         """Fit to one completed (persons x waves) array of the outcome, rows in the wide
@@ -414,16 +414,16 @@ class _Prepared:
                 self.options.get("cov_type", "robust"),
             )
             return Estimate.from_se(float(fit.params[self.k]), float(np.sqrt(fit.cov[self.k, self.k])), scale="log")
-        fit = lmm_reml_fast(y, self.X, self.Z, self.groups, theta0=self.theta)
-        if fit.converged:
-            self.theta = fit.theta
+        lmm = lmm_reml_fast(y, self.X, self.Z, self.groups, theta0=self.theta)
+        if lmm.converged:
+            self.theta = lmm.theta
         if (
-            not fit.converged
-            or fit.psi[1, 1] * self.t_max**2 < SLOPE_VARIANCE_TOLERANCE * fit.sigma2
-            or abs(_correlation(fit.psi)) > SINGULAR_CORRELATION
+            not lmm.converged
+            or lmm.psi[1, 1] * self.t_max**2 < SLOPE_VARIANCE_TOLERANCE * lmm.sigma2
+            or abs(_correlation(lmm.psi)) > SINGULAR_CORRELATION
         ):
-            fit = lmm_reml_fast(y, self.X, self.Z[:, :1], self.groups)
-        return Estimate.from_se(float(fit.params[self.k]), float(np.sqrt(fit.cov[self.k, self.k])))
+            lmm = lmm_reml_fast(y, self.X, self.Z[:, :1], self.groups)
+        return Estimate.from_se(float(lmm.params[self.k]), float(np.sqrt(lmm.cov[self.k, self.k])))
 
 
 @dataclass(frozen=True)
@@ -464,7 +464,7 @@ def mi_from_wide(
     outcome: str,
     analysis: str | None = None,
     m: int = 20,
-    seed: int = DEFAULT_SEED,
+    seed: int = SEED,
     n_iter: int = 10,
     effect: str | None = None,
     delta: float = 0.0,
@@ -483,7 +483,7 @@ def mi_from_wide(
     if completed is None:
         completed = impute_cohort(wide, outcome, m=m, seed=seed, n_iter=n_iter, auxiliary=auxiliary)
     prepared = _Prepared(wide, outcome, analysis, effect, covariates, **options)
-    cols = [f"{outcome}_{w}" for w in WAVES]
+    cols = [f"{outcome}_{w}" for w in WAVE_MONTHS]
     Y = np.stack([completed.column(c) for c in cols], axis=2)  # (m, persons, waves)
     if delta:
         rows = np.ones(len(wide), bool) if delta_arm is None else (wide["arm"].astype(str) == delta_arm).to_numpy()
@@ -508,7 +508,7 @@ def multiple_imputation(
     outcome: str = "missing_episodes",
     site_id: str | None = None,
     m: int = 20,
-    seed: int = DEFAULT_SEED,
+    seed: int = SEED,
     auxiliary: Sequence[str] | None = None,
     **kwargs,
 ) -> MIResult:
@@ -559,7 +559,7 @@ def complete_case(
     effect = effect or default_effect(outcome)
     obs = long[long["observed"] == 1] if "observed" in long else long
     counts = obs.groupby("person_id")["wave_month"].nunique()
-    complete = set(counts.index[counts == len(WAVES)])
+    complete = set(counts.index[counts == len(WAVE_MONTHS)])
     data = obs[obs["person_id"].isin(complete)]
     if analysis == "gee":
         est = fit_gee(data, outcome, effect=effect, **kwargs).effect
@@ -708,7 +708,7 @@ class WeightedResult:
                 site_id=self.site_id,
                 outcome=self.outcome,
                 method=name + (f", MI (m={self.m})" if self.m > 1 else ", complete cases"),
-                term=f"change {WAVES[0]}-{WAVES[-1]} months",
+                term=f"change {WAVE_MONTHS[0]}-{WAVE_MONTHS[-1]} months",
             )
             row.update(
                 n_people=self.n_people,
@@ -724,7 +724,7 @@ def weighted_from_wide(
     wide: pd.DataFrame,
     outcome: str,
     m: int = 20,
-    seed: int = DEFAULT_SEED,
+    seed: int = SEED,
     n_iter: int = 10,
     site_id: str | None = None,
     completed: Imputations | None = None,
@@ -735,7 +735,7 @@ def weighted_from_wide(
     model of AIPW adds the baseline value of the outcome to the propensity covariates."""
     if OUTCOMES[outcome].kind != "score":
         raise ValueError(f"the weighted change-score analysis is for scores, not {outcome}")
-    first, last = f"{outcome}_{WAVES[0]}", f"{outcome}_{WAVES[-1]}"
+    first, last = f"{outcome}_{WAVE_MONTHS[0]}", f"{outcome}_{WAVE_MONTHS[-1]}"
     ps = propensity_weights(wide)
     t_all = wide["treated"].to_numpy(float)
     X_all = _ps_design(wide, ps.covariates)
@@ -754,7 +754,10 @@ def weighted_from_wide(
         y, t, xp = (y18 - y0)[keep], t_all[keep], X_all[keep]
         xo = np.column_stack([xp, y0[keep]])
         a, b = ipw_effect(y, t, xp), aipw_effect(y, t, xp, xo)
-        q_ipw.append(a.estimate), u_ipw.append(a.se**2), q_dr.append(b.estimate), u_dr.append(b.se**2)
+        q_ipw.append(a.estimate)
+        u_ipw.append(a.se**2)
+        q_dr.append(b.estimate)
+        u_dr.append(b.se**2)
     if len(sets) > 1:
         dfc = len(wide) - X_all.shape[1]
         ipw, dr = rubin(q_ipw, u_ipw, df_complete=dfc).effect, rubin(q_dr, u_dr, df_complete=dfc).effect
@@ -771,7 +774,7 @@ def weighted_effects(
     outcome: str = "swemwbs",
     site_id: str | None = None,
     m: int = 20,
-    seed: int = DEFAULT_SEED,
+    seed: int = SEED,
     auxiliary: Sequence[str] | None = None,
 ) -> WeightedResult:
     """:func:`weighted_from_wide` from the two cohort tables."""

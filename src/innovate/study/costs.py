@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from innovate.config import COSTS_SEED, ENGLAND_CODE
 from innovate.data import casedata, sites
 from innovate.data.paths import case_data_dir
 from innovate.data.sites import SITE_IDS
@@ -73,7 +74,7 @@ from innovate.econ.prices import (
     constant_schedule,
     discount_factors,
 )
-from innovate.econ.unit_costs import ENGLAND_CODE, STAFF_ROLES, unit_costs
+from innovate.econ.unit_costs import STAFF_ROLES, unit_costs
 from innovate.errors import DataError, Problem
 from innovate.stats.bootstrap import (
     CI_LEVEL,
@@ -95,7 +96,7 @@ DISCLOSURE_THRESHOLD = 5
 
 #: The outcomes set beside the costs (none collapsed into another): column, label, unit,
 #: which direction is better, and how the 18-month value is formed.
-OUTCOMES: tuple[dict, ...] = (
+CEA_OUTCOMES: tuple[dict, ...] = (
     {
         "column": "missing_episodes_18m",
         "label": "Missing episodes over 18 months",
@@ -139,7 +140,7 @@ OUTCOMES: tuple[dict, ...] = (
         "how": "1 if any contact at 6, 12 or 18 months",
     },
 )
-OUTCOME_COLUMNS = tuple(o["column"] for o in OUTCOMES)
+CEA_OUTCOME_COLUMNS = tuple(o["column"] for o in CEA_OUTCOMES)
 
 #: The effect measure of the cost-effectiveness analysis (higher = better).
 EFFECT_LABEL = "missing episodes averted per young person over 18 months"
@@ -267,7 +268,7 @@ MIN_INDICATOR_COUNT = 10
 
 
 def ps_covariates(persons: pd.DataFrame) -> list[str]:
-    """The covariates of a site's propensity model: ``innovate.cohort.PS_COVARIATES``
+    """The covariates of a site's propensity model: ``innovate.study.cohort_data.PS_COVARIATES``
     without indicators held by fewer than ``MIN_INDICATOR_COUNT`` young people in an arm."""
     keep = []
     for c in cohort_data.PS_COVARIATES:
@@ -284,7 +285,7 @@ def analysis_weights(people: pd.DataFrame, complete: pd.Series | None = None) ->
     """Stabilised inverse-probability weights, estimated site by site.
 
     ``w_arm``: the propensity-score weight for being in the innovation arm given the
-    baseline covariates (``innovate.cohort.propensity_weights``: logistic model, stabilised
+    baseline covariates (``innovate.study.cohort_models.propensity_weights``: logistic model, stabilised
     P(T)/e(X) and (1 - P(T))/(1 - e(X))) on ``ps_covariates``. The arms were not
     randomised, so unweighted differences would mix the innovation with who was offered it.
     ``w_obs``: for young people observed at 18 months, the stabilised inverse probability
@@ -335,9 +336,8 @@ def weighted(frame: pd.DataFrame, columns: Sequence[str], weight: str = "weight"
 # Analyses: cost per young person, cost-consequence, cost-effectiveness
 # ---------------------------------------------------------------------------------------
 
-#: Replicates of every bootstrap in the book, and the seed they are drawn from.
+#: Replicates of every bootstrap in the book (drawn from ``COSTS_SEED``).
 BOOTSTRAP_REPS = 2000
-SEED = 20250501
 #: An incremental effect smaller than this (missing episodes per young person over 18
 #: months, i.e. 5 per 100 young people) is treated as no difference: the ICER is undefined.
 EFFECT_TOLERANCE = 0.05
@@ -414,7 +414,7 @@ def _scope(frame: pd.DataFrame, site_id: str | None) -> pd.DataFrame:
 
 
 def cost_per_young_person(
-    prep: Prepared, reps: int = BOOTSTRAP_REPS, seed: int = SEED, schedule=GREEN_BOOK_SCHEDULE
+    prep: Prepared, reps: int = BOOTSTRAP_REPS, seed: int = COSTS_SEED, schedule=GREEN_BOOK_SCHEDULE
 ) -> pd.DataFrame:
     """Mean discounted cost per young person by site and arm, by component group.
 
@@ -455,7 +455,7 @@ class CeaResult:
     boot: StratifiedBootstrap
     model: CostEffectModel
     outcome_columns: list[str]
-    schedule: tuple
+    schedule: tuple | float  # discounting steps, or a flat rate
     effect_tolerance: float
     notes: list[str]
 
@@ -470,6 +470,7 @@ class CeaResult:
     def arm_values(self, means: np.ndarray) -> np.ndarray:
         """(…, S, 2 + n_outcomes): weighted cost, effect and outcome means per stratum."""
         ce = self.model.evaluate(means, None, self.schedule)
+        assert self.model.weight_idx is not None  # built with a weight column (_w)
         w = means[..., [self.model.weight_idx]]
         outs = means[..., [self.boot.column(c) for c in self.outcome_columns]] / w
         return np.concatenate([ce, outs], axis=-1)
@@ -559,7 +560,7 @@ class CeaResult:
                 "unit": "episodes",
                 "better": "higher",
             },
-        ] + list(OUTCOMES)
+        ] + list(CEA_OUTCOMES)
         rows = []
         for k, spec in enumerate(specs):
             if spec["column"] == "effect":
@@ -594,7 +595,7 @@ def cost_effectiveness(
     prep: Prepared,
     site_id: str | None = None,
     reps: int = BOOTSTRAP_REPS,
-    seed: int = SEED,
+    seed: int = COSTS_SEED,
     schedule=GREEN_BOOK_SCHEDULE,
     effect_tolerance: float = EFFECT_TOLERANCE,
 ) -> CeaResult:
@@ -607,7 +608,7 @@ def cost_effectiveness(
     """
     frame = _scope(prep.frame, site_id)
     complete = frame[frame["complete"] == 1]
-    columns = prep.cost_columns + prep.effect_columns + list(OUTCOME_COLUMNS)
+    columns = prep.cost_columns + prep.effect_columns + list(CEA_OUTCOME_COLUMNS)
     data = weighted(complete, columns)
     boot = stratified_bootstrap(data, columns + ["_w"], ["site_id", "arm"], reps=reps, seed=seed)
     model = CostEffectModel(columns + ["_w"], prep.cost_columns, prep.effect_columns, "_w")
@@ -618,7 +619,7 @@ def cost_effectiveness(
         {a: int(n.get(a, 0)) for a in ("innovation", "comparison")},
         boot,
         model,
-        list(OUTCOME_COLUMNS),
+        list(CEA_OUTCOME_COLUMNS),
         float(schedule) if isinstance(schedule, (int, float)) else tuple(schedule),
         effect_tolerance,
         notes,
@@ -720,7 +721,7 @@ def one_way_sensitivity(
     return out.sort_values("width", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def draw_parameters(n: int, seed: int = SEED) -> dict[str, np.ndarray]:
+def draw_parameters(n: int, seed: int = COSTS_SEED) -> dict[str, np.ndarray]:
     """Draws of the unit-cost multipliers for the probabilistic sensitivity analysis.
 
     Gamma (mean 1, stated CV) for cost multipliers; beta for the share of a social
@@ -756,7 +757,7 @@ class PsaResult:
         return ceac(self.delta_effect, self.delta_cost, wtp)
 
 
-def probabilistic_sensitivity(result: CeaResult, seed: int = SEED + 1) -> PsaResult:
+def probabilistic_sensitivity(result: CeaResult, seed: int = COSTS_SEED + 1) -> PsaResult:
     """Sampling and parameter uncertainty together: bootstrap replicate j is costed with
     parameter draw j (``draw_parameters``), one draw per replicate."""
     reps = result.boot.replicates
@@ -774,7 +775,7 @@ CASE_TABLES = ("young_people", "outcomes", "service_activity", "placements", "in
 
 def load_cost_data(site_id: str | None = None, folder: Path | str | None = None) -> CostData:
     """Cost every young person in the case-level data (or one site's), from
-    ``innovate.casedata``; unit costs from ``data/reference/unit_costs.csv``."""
+    ``innovate.data.casedata``; unit costs from ``data/reference/unit_costs.csv``."""
     tables = {name: casedata.load(name, folder) for name in CASE_TABLES}
     people = tables["young_people"]
     if site_id is not None:
@@ -892,7 +893,11 @@ class SiteCostSummary:
 
 
 def summarise(
-    prep: Prepared, site_id: str | None = None, reps: int = BOOTSTRAP_REPS, seed: int = SEED, wtp: float = WTP_REFERENCE
+    prep: Prepared,
+    site_id: str | None = None,
+    reps: int = BOOTSTRAP_REPS,
+    seed: int = COSTS_SEED,
+    wtp: float = WTP_REFERENCE,
 ) -> SiteCostSummary:
     """All cost analyses for one site (or ``None``: all sites, standardised by site)."""
     result = cost_effectiveness(prep, site_id, reps=reps, seed=seed)
@@ -916,7 +921,7 @@ def site_cost_summary(
     site_id: str,
     folder: Path | str | None = None,
     reps: int = BOOTSTRAP_REPS,
-    seed: int = SEED,
+    seed: int = COSTS_SEED,
     wtp: float = WTP_REFERENCE,
 ) -> SiteCostSummary:
     """The costs and value-for-money section of one site's chapter (same functions as the

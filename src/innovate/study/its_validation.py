@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from innovate.data.sicily import SICILY_FILE, sicily, sicily_reference
@@ -20,7 +22,7 @@ def fit_sicily(model: int, data: pd.DataFrame | None = None, **kwargs) -> ITSRes
     """Fit one of the tutorial's four models (1-4) with this module."""
     method, pairs, slope = SICILY_MODELS[model]
     data = sicily() if data is None else data
-    options = dict(
+    options: dict[str, Any] = dict(
         count="aces",
         post="smokban",
         time="time",
@@ -35,7 +37,10 @@ def fit_sicily(model: int, data: pd.DataFrame | None = None, **kwargs) -> ITSRes
         source=f"data/peer/{SICILY_FILE}",
     )
     options.update(kwargs)
-    return fit_its(data, **options)
+    result = fit_its(data, **options)
+    if not result.estimable:
+        raise ValueError(f"Sicily model {model} was not estimable: {result.reason}")
+    return result
 
 
 def sicily_reproduction(decimals: int = 3) -> pd.DataFrame:

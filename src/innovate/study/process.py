@@ -20,7 +20,7 @@ stall, an event after the end of the study) raise :class:`DataError` naming the 
 segments by site, stage and domain, as counts and as the facilitator share of each
 site-stage cell; both are built from one protected base table (site x stage rows,
 facilitator and barrier columns, row totals) so that the published counts and shares
-cannot be differenced (:mod:`innovate.disclosure`). :func:`cross_case` compares sites
+cannot be differenced (:mod:`innovate.stats.disclosure`). :func:`cross_case` compares sites
 whose innovation was sustained or grew with those that stalled or fell back, code by
 code, with an exact permutation test over the site labels: with six cases it is
 exploratory and the smallest attainable p-value is reported beside the results.
@@ -41,8 +41,9 @@ Scotland and Safer London is a charity, so neither has an Ofsted judgement of an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ import pandas as pd
 from innovate.data.paths import reference_dir
 from innovate.data.schemas import PARTICIPANT_ROLES
 from innovate.data.sites import SITE_IDS, STAGE_IDS, codebook, register
-from innovate.errors import DataError, Problem
+from innovate.errors import DataError, Problem, missing_columns
 from innovate.stats import disclosure
 from innovate.stats.permutation import permutation_p, smallest_p
 
@@ -130,10 +131,12 @@ def stage_episodes(events: pd.DataFrame, study_end, site_id: str | None = None) 
     study_end = pd.Timestamp(study_end)
     frame = events if site_id is None else events[events["site_id"] == site_id]
     problems: list[Problem] = []
-    rows = []
+    rows: list[dict] = []
     for sid, part in frame.groupby("site_id", sort=False):
         part = part.sort_values("event_date", kind="stable")
-        current = None  # dict of the running episode
+        # The running episode (None before the first 'enter'; the checks below skip any
+        # other event until then, which the type checker cannot follow).
+        current: Any = None
         visits: dict[str, int] = {}
         stalled_since = None
         episode_no = 0
@@ -408,9 +411,7 @@ def context_events(folder=None) -> pd.DataFrame:
     path = (folder or reference_dir()) / CONTEXT_FILE
     file = f"data/reference/{CONTEXT_FILE}"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
-    problems = [
-        Problem(file, "required-column", "column missing", column=c) for c in CONTEXT_COLUMNS if c not in frame.columns
-    ]
+    problems = missing_columns(frame, CONTEXT_COLUMNS, file)
     if not problems:
         for i, r in frame.iterrows():
             row = int(i) + 1
@@ -659,9 +660,7 @@ def audit_questions(folder=None, codes: Iterable[str] | None = None) -> pd.DataF
     path = (folder or reference_dir()) / AUDIT_FILE
     file = f"data/reference/{AUDIT_FILE}"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
-    problems = [
-        Problem(file, "required-column", "column missing", column=c) for c in AUDIT_COLUMNS if c not in frame.columns
-    ]
+    problems = missing_columns(frame, AUDIT_COLUMNS, file)
     if problems:
         raise DataError(problems)
     known = set(codes) if codes is not None else set(codebook()["code"])
@@ -740,7 +739,7 @@ def audit_scores(
     questions: pd.DataFrame,
     min_segments: int = 3,
     cuts: tuple[float, float] = (40.0, 70.0),
-    reached: dict[str, Iterable[str]] | None = None,
+    reached: Mapping[str, Iterable[str]] | None = None,
 ) -> pd.DataFrame:
     """Score every question for every site and stage it applies to (see :func:`score_from_share`).
 

@@ -42,6 +42,7 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,7 @@ class SectionResult:
     evidence: str
     values: Mapping[str, object]
     digits: Mapping[str, int]
-    data: Mapping[str, object] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     available: bool = True
 
@@ -134,7 +135,7 @@ class SectionResult:
     def evidence_label(self) -> str:
         return EVIDENCE_LABELS[self.evidence]
 
-    def numbers(self) -> dict[str, object]:
+    def numbers(self) -> dict[str, Any]:
         """Plain values for glue, every float rounded once to its declared digits; values
         that are not finite (an estimate that could not be made) are left out and named in
         ``notes``-style by :meth:`not_reported`."""
@@ -274,7 +275,7 @@ class SiteReport:
             result = area_series.fit_site_series(self.site_id, measure)
             values, digits = {"estimable": bool(getattr(result, "estimable", False))}, {}
             notes: tuple[str, ...] = ()
-            if values["estimable"]:
+            if result.estimable:
                 _estimate_values("level_ratio", tuple(result.level), 2, values, digits)
                 if result.slope is not None:
                     _estimate_values("slope_ratio", tuple(result.slope), 3, values, digits)

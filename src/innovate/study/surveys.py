@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from innovate.config import NETWORK_NATIONS, SEED
 from innovate.data.schemas import SURVEY_ITEMS
 from innovate.data.sites import FRAMEWORK_LABELS, FRAMEWORKS, SITE_IDS
 from innovate.stats import disclosure
@@ -50,7 +51,6 @@ AGREEMENT_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither", 4: "Agr
 RESPONDENT_LABELS = {"young_person": "Young people", "parent_carer": "Parents and carers"}
 ENGAGEMENT = ("aware", "exploring", "adopting", "embedded")
 ENGAGEMENT_LABELS = {"aware": "Aware", "exploring": "Exploring", "adopting": "Adopting", "embedded": "Embedded"}
-NATIONS = ("England", "Scotland", "Wales", "Northern Ireland", "Overseas")
 ORGANISATION_TYPES = ("local_authority", "voluntary_sector", "health", "police", "education", "other")
 TRANSFERABILITY = (1, 2, 3, 4, 5)
 SITE_FRAMEWORK = {s: f for f, pair in FRAMEWORKS.items() for s in pair}
@@ -89,7 +89,7 @@ def experience_fit(survey: pd.DataFrame, item: str, by: str = "site_id") -> Ordi
     return fit_ordinal(data, item, AGREEMENT, factors, file="experience_survey.csv")
 
 
-def agreement_table(survey: pd.DataFrame, by: str = "site_id", draws: int = 500, seed: int = 20240601) -> pd.DataFrame:
+def agreement_table(survey: pd.DataFrame, by: str = "site_id", draws: int = 500, seed: int = SEED) -> pd.DataFrame:
     """Standardised probability of agreeing (4 or 5) with each item, per site or framework.
 
     Long frame: item, group, probability, lower, upper, n_used, n_missing.
@@ -143,7 +143,7 @@ def partnership_fit(survey: pd.DataFrame) -> OrdinalFit:
     return fit_ordinal(long, "answer", AGREEMENT, factors, cluster="respondent_id", file="experience_survey.csv")
 
 
-def partnership_by_type(survey: pd.DataFrame, draws: int = 500, seed: int = 20240601) -> pd.DataFrame:
+def partnership_by_type(survey: pd.DataFrame, draws: int = 500, seed: int = SEED) -> pd.DataFrame:
     """Standardised probability of agreeing they were partners in decisions, for young
     people and for parents and carers at each site (adjusted for wave)."""
     fit = experience_fit(survey, "partner_in_decisions", "site_id")
@@ -157,7 +157,7 @@ def partnership_by_type(survey: pd.DataFrame, draws: int = 500, seed: int = 2024
 # ---------------------------------------------------------------------------------------
 def _network_factors(net: pd.DataFrame) -> list[Factor]:
     fws = tuple(f for f in FRAMEWORKS if f in set(net["framework"]))
-    nations = tuple(n for n in NATIONS if n in set(net["nation"]))
+    nations = tuple(n for n in NETWORK_NATIONS if n in set(net["nation"]))
     types = tuple(t for t in ORGANISATION_TYPES if t in set(net["organisation_type"]))
     return [
         Factor("framework", fws, fws[0]),
@@ -190,7 +190,7 @@ def transferability_fit(net: pd.DataFrame) -> OrdinalFit:
 
 
 def predicted_by_framework_and_nation(
-    fit: OrdinalFit, top: Sequence, draws: int = 400, seed: int = 20240601
+    fit: OrdinalFit, top: Sequence, draws: int = 400, seed: int = SEED
 ) -> pd.DataFrame:
     """Standardised P(top categories) for every framework in every nation, with intervals.
 
@@ -218,7 +218,7 @@ def organisations_by_nation(net: pd.DataFrame, threshold: int = 5) -> disclosure
     orgs = net.drop_duplicates("organisation_id")
     counts = orgs.groupby(["nation", "organisation_type"]).size().unstack("organisation_type", fill_value=0)
     counts = counts.reindex(
-        index=[n for n in NATIONS if n in counts.index], columns=[t for t in ORGANISATION_TYPES], fill_value=0
+        index=[n for n in NETWORK_NATIONS if n in counts.index], columns=[t for t in ORGANISATION_TYPES], fill_value=0
     )
     counts.index.name = "Nation"
     counts.columns = [t.replace("_", " ").capitalize() for t in counts.columns]

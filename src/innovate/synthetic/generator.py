@@ -1,17 +1,19 @@
 """The synthetic case-level data set: a calibrated, deterministic generator.
 
 The study's case-level data are held under data-sharing agreements and cannot ship, so
-the book ships synthetic data with the same schema (:mod:`innovate.schemas`). This
+the book ships synthetic data with the same schema (:mod:`innovate.data.schemas`). This
 module generates every table of the contract for the six sites from stated models whose
 true parameters are written to ``manifest.json``, so that every estimator in the book
-can be checked against the truth.
+can be checked against the truth. The area series, the cohort, service activity,
+placements and innovation costs are drawn here; the process-evaluation tables (journeys,
+coded segments, surveys) in :mod:`innovate.synthetic.process`.
 
 Determinism: every random draw comes from ``np.random.default_rng([seed, stream])``, one
 stream per table (so that changing the cohort size does not change the area series);
 files are written with fixed float formatting, sorted rows and ``\\n`` line ends, and
 the manifest has no timestamps. The same seed gives byte-identical files.
 
-Calibration to real public statistics (:mod:`innovate.public`, DfE and ONS, OGL v3):
+Calibration to real public statistics (:mod:`innovate.data.public`, DfE and ONS, OGL v3):
 
 * area population: ONS mid-year estimates of children aged 0-17 for the area and year;
 * ``efr_referrals``: the area's episodes with any of the five extra-familial factors
@@ -40,23 +42,29 @@ import io
 import json
 import math
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from innovate.data import public, schemas
+from innovate.config import FOLLOW_UP_MONTHS, SEED, WAVE_MONTHS
+from innovate.data import deflators as data_deflators
+from innovate.data import schemas
 from innovate.data import sites as data_sites
 from innovate.errors import DataError
 from innovate.synthetic.parameters import (
     _CALIBRATION_WINDOW,
-    DEFAULT_SEED,
-    FIELDWORK_WAVES,
-    JOURNEY_END,
     Parameters,
     default_parameters,
     rng_for,
+)
+from innovate.synthetic.process import (
+    simulate_coded_segments,
+    simulate_experience_survey,
+    simulate_network_survey,
+    simulate_stage_events,
 )
 from innovate.synthetic.truth import manifest_dict
 
@@ -157,6 +165,27 @@ def _solve_intercept(lin: np.ndarray, target: float = 0.5) -> float:
     return float(brentq(lambda a: float(np.mean(expit(a + lin))) - target, -30, 30))
 
 
+@overload
+def simulate_cohort(
+    params: Parameters,
+    rng: np.random.Generator,
+    sites: list[str] | None = None,
+    per_arm: int | None = None,
+    return_latent: Literal[False] = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+@overload
+def simulate_cohort(
+    params: Parameters,
+    rng: np.random.Generator,
+    sites: list[str] | None = None,
+    per_arm: int | None = None,
+    *,
+    return_latent: Literal[True],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]: ...
+
+
 def simulate_cohort(
     params: Parameters,
     rng: np.random.Generator,
@@ -216,7 +245,7 @@ def simulate_cohort(
         if next_id > 99999:
             raise ValueError("too many young people for the five-digit person_id (YP00001..YP99999)")
         male = (~female).astype(int)
-        waves = np.array(schemas.WAVE_MONTHS, dtype=float)  # months
+        waves = np.array(WAVE_MONTHS, dtype=float)  # months
         post = (waves > 0).astype(float)
         W = len(waves)
         # missing episodes
@@ -306,7 +335,7 @@ def simulate_cohort(
         entry = np.where(
             lac == 1,
             -rng.uniform(6.5, 48.0, n),
-            np.where(rng.random(n) < cm.care_entry_prob, rng.uniform(0, 18.0, n), np.inf),
+            np.where(rng.random(n) < cm.care_entry_prob, rng.uniform(0, FOLLOW_UP_MONTHS, n), np.inf),
         )
         frail = rng.gamma(cm.moves_frailty_shape, 1.0 / cm.moves_frailty_shape, n)
         rate = (
@@ -349,7 +378,7 @@ def simulate_cohort(
         full = pd.DataFrame(
             {
                 "person_id": rep,
-                "wave_month": np.tile(np.array(schemas.WAVE_MONTHS, dtype=np.int64), n),
+                "wave_month": np.tile(np.array(WAVE_MONTHS, dtype=np.int64), n),
                 "observed": obs_flat,
                 "missing_episodes": missing.ravel().astype(float),
                 "exploitation_risk_score": risk.ravel(),
@@ -360,7 +389,7 @@ def simulate_cohort(
             }
         )
         masked = full.copy()
-        for c in schemas.OUTCOME_COLUMNS:
+        for c in schemas.OUTCOME_MEASURES:
             masked[c] = masked[c].where(obs_flat == 1)
         out_parts.append(masked)
         if return_latent:
@@ -405,12 +434,12 @@ def simulate_service_activity(params: Parameters, young_people: pd.DataFrame, rn
             + am.min_open_months
         ),
         am.min_open_months,
-        18,
+        FOLLOW_UP_MONTHS,
     ).astype(int)
     base_month = young_people["baseline_date"].dt.to_period("M").dt.to_timestamp().to_numpy()
     rows_person, rows_month, rows_role, rows_hours = [], [], [], []
-    month_index = np.arange(18)
-    active = month_index[None, :] < open_months[:, None]  # n x 18
+    month_index = np.arange(FOLLOW_UP_MONTHS)
+    active = month_index[None, :] < open_months[:, None]  # n x months
     for role in schemas.STAFF_ROLES:
         p = np.array([params.activity.p_contact[a][role] for a in arm])
         boost = np.array(
@@ -420,8 +449,8 @@ def simulate_service_activity(params: Parameters, young_people: pd.DataFrame, rn
         mean = np.array([params.activity.mean_hours[a][role] for a in arm]) * np.exp(
             am.risk_hours_per_point * (risk - 15)
         )
-        contact = active & (rng.random((n, 18)) < p[:, None])
-        hours = rng.gamma(am.hours_shape, mean[:, None] / am.hours_shape, (n, 18))
+        contact = active & (rng.random((n, FOLLOW_UP_MONTHS)) < p[:, None])
+        hours = rng.gamma(am.hours_shape, mean[:, None] / am.hours_shape, (n, FOLLOW_UP_MONTHS))
         hours = np.round(hours * 4) / 4
         keep = contact & (hours > 0)
         i, k = np.nonzero(keep)
@@ -473,12 +502,12 @@ def simulate_placements(
         if not math.isfinite(entry):
             continue
         starts = [entry]
-        for w in schemas.WAVE_MONTHS:
+        for w in WAVE_MONTHS:
             k = int(info[f"moves_{w}"])
             if k:
                 lo = max(w - 6.0, entry)
                 starts.extend(sorted(rng.uniform(lo, w, k).tolist()))
-        end = 18.0
+        end = float(FOLLOW_UP_MONTHS)
         days = [int(math.floor(s * 30.4375)) for s in starts]
         # strictly increasing days (moves on the same day are pushed by one day)
         for j in range(1, len(days)):
@@ -518,8 +547,8 @@ def _financial_year(date: pd.Timestamp) -> str:
 
 
 def _deflators() -> dict[str, float]:
-    """HM Treasury GDP deflator index by financial year, from innovate.public."""
-    frame = public.gdp_deflators()
+    """HM Treasury GDP deflator index by financial year (:func:`innovate.data.deflators.gdp_deflators`)."""
+    frame = data_deflators.gdp_deflators()
     return {str(k): float(v) for k, v in zip(frame["fiscal_year"], frame["gdp_deflator"])}
 
 
@@ -555,212 +584,6 @@ def simulate_innovation_costs(
 
 
 # ======================================================================================
-# Stage events, coded segments, surveys
-# ======================================================================================
-
-
-def simulate_stage_events(params: Parameters, rng: np.random.Generator) -> pd.DataFrame:
-    """Each site's journey: the scripted sequence of events with durations drawn around the script.
-
-    The duration before each event is ``months x lognormal(0, 0.25)``; events after
-    ``JOURNEY_END`` are not generated (the journey continues beyond the study).
-    """
-    end = pd.Timestamp(JOURNEY_END)
-    rows = []
-    for sid, sp in params.sites.items():
-        date = pd.Timestamp(sp.innovation_start)
-        for j, (stage, kind, months) in enumerate(sp.journey):
-            if j > 0:
-                days = int(round(months * math.exp(rng.normal(0, 0.25)) * 30.4375))
-                date = date + pd.Timedelta(days=max(days, 14))
-            if date > end:
-                break
-            rows.append((sid, date, stage, kind))
-    frame = pd.DataFrame(rows, columns=["site_id", "event_date", "stage", "event_type"])
-    order = {s: i for i, s in enumerate(params.sites)}
-    frame = frame.sort_values(
-        ["site_id", "event_date"], key=lambda s: s.map(order) if s.name == "site_id" else s, kind="stable"
-    ).reset_index(drop=True)
-    frame.insert(0, "event_id", [f"EV{i + 1:04d}" for i in range(len(frame))])
-    return frame
-
-
-def stage_at(events: pd.DataFrame, site_id: str, date: pd.Timestamp) -> tuple[str | None, bool, list[str]]:
-    """The stage a site was in on ``date``, whether it was stalled or had regressed, and the stages reached."""
-    ev = events[(events["site_id"] == site_id) & (events["event_date"] <= date)]
-    if ev.empty:
-        return None, False, []
-    last = ev.iloc[-1]
-    troubled = last["event_type"] in ("stall", "regress")
-    reached = list(dict.fromkeys(ev["stage"].tolist()))
-    return str(last["stage"]), bool(troubled), reached
-
-
-def simulate_coded_segments(
-    params: Parameters, events: pd.DataFrame, codebook: pd.DataFrame, rng: np.random.Generator
-) -> pd.DataFrame:
-    """Coded segments (~150-300 a site): codes only, no text of speech.
-
-    ``P(facilitator) = expit(site effect + 0.15 x stage order - 0.9 if stalled or regressed
-    at the wave)``; codes are drawn, within the domain, from codes whose ``domain_hint``
-    allows it, with site-specific Dirichlet weights; a segment's stage is the site's stage at
-    the wave (75%) or an earlier stage it had reached.
-    """
-    codes = codebook["code"].astype(str).tolist()
-    hints = codebook["domain_hint"].astype(str).tolist()
-    roles = list(schemas.PARTICIPANT_ROLES)
-    role_p = np.array([0.18, 0.10, 0.32, 0.18, 0.10, 0.12])
-    stage_order = {s: i for i, s in enumerate(schemas.STAGES)}
-    rows = []
-    for sid, sp in params.sites.items():
-        n = int(rng.integers(150, 301))
-        weights = rng.dirichlet(np.full(len(codes), 2.0))
-        at_wave = {w: stage_at(events, sid, pd.Timestamp(d)) for w, d in enumerate(FIELDWORK_WAVES, start=1)}
-        for _ in range(n):
-            wave = int(rng.integers(1, 5))
-            date = pd.Timestamp(FIELDWORK_WAVES[wave - 1])
-            stage, troubled, reached = at_wave[wave]
-            if stage is None:
-                stage, reached = "mobilising", ["mobilising"]
-            if rng.random() >= 0.75 and len(reached) > 1:
-                stage = reached[int(rng.integers(0, len(reached)))]
-            p_fac = expit(sp.facilitator_logit + 0.15 * stage_order[stage] - (0.9 if troubled else 0.0))
-            domain = "facilitator" if rng.random() < p_fac else "barrier"
-            allowed = np.array([h in (domain, "both") for h in hints])
-            w = np.where(allowed, weights, 0.0)
-            if "covid19_disruption" in codes and date.year > 2022:
-                w[codes.index("covid19_disruption")] *= 0.2
-            code = codes[int(rng.choice(len(codes), p=w / w.sum()))]
-            role = roles[int(rng.choice(len(roles), p=role_p))]
-            rows.append((sid, wave, role, stage, code, domain))
-    frame = pd.DataFrame(rows, columns=["site_id", "wave", "participant_role", "stage", "code", "domain"])
-    frame.insert(0, "segment_id", [f"SG{i + 1:05d}" for i in range(len(frame))])
-    return frame
-
-
-_CUTS = np.array([-2.2, -1.0, 0.2, 1.5])
-_ITEM_SHIFT = {
-    "listened_to": 0.25,
-    "trusted_worker": 0.35,
-    "felt_safer": -0.10,
-    "partner_in_decisions": -0.30,
-    "help_fitted_needs": 0.0,
-    "overall_experience": 0.15,
-}
-
-
-def simulate_experience_survey(params: Parameters, rng: np.random.Generator) -> pd.DataFrame:
-    """Experience survey (~80-150 respondents a site): cumulative-logit items on 1-5.
-
-    ``latent = site effect + 0.25 (wave 2) + 0.20 (young person) + person N(0, 0.8) +
-    item shift + logistic noise``, cut at (-2.2, -1.0, 0.2, 1.5); 1% of item answers
-    left empty (item non-response).
-    """
-    rows = []
-    for sid, sp in params.sites.items():
-        n = int(rng.integers(80, 151))
-        yp = rng.random(n) < 0.65
-        wave = 1 + (rng.random(n) < 0.5).astype(int)
-        person = rng.normal(0, 0.8, n)
-        base = sp.survey_effect + 0.25 * (wave == 2) + 0.20 * yp + person
-        items = {}
-        for item, shift in _ITEM_SHIFT.items():
-            latent = base + shift + rng.logistic(0, 1, n)
-            score = 1 + (latent[:, None] > _CUTS[None, :]).sum(axis=1)
-            score = score.astype(float)
-            score[rng.random(n) < 0.01] = np.nan
-            items[item] = score
-        for i in range(n):
-            rows.append(
-                {
-                    "site_id": sid,
-                    "respondent_type": "young_person" if yp[i] else "parent_carer",
-                    "wave": int(wave[i]),
-                    **{k: v[i] for k, v in items.items()},
-                }
-            )
-    frame = pd.DataFrame(rows)
-    frame.insert(0, "respondent_id", [f"R{i + 1:05d}" for i in range(len(frame))])
-    return frame
-
-
-_NATION_P = {"England": 0.55, "Scotland": 0.14, "Wales": 0.10, "Northern Ireland": 0.07, "Overseas": 0.14}
-_TYPE_P = {
-    "local_authority": 0.30,
-    "voluntary_sector": 0.25,
-    "health": 0.12,
-    "police": 0.10,
-    "education": 0.13,
-    "other": 0.10,
-}
-_FRAMEWORK_P = {
-    "contextual_safeguarding": {
-        "England": 0.75,
-        "Scotland": 0.45,
-        "Wales": 0.60,
-        "Northern Ireland": 0.50,
-        "Overseas": 0.55,
-    },
-    "trauma_informed_practice": {
-        "England": 0.45,
-        "Scotland": 0.80,
-        "Wales": 0.60,
-        "Northern Ireland": 0.55,
-        "Overseas": 0.50,
-    },
-    "transitional_safeguarding": {
-        "England": 0.40,
-        "Scotland": 0.20,
-        "Wales": 0.30,
-        "Northern Ireland": 0.20,
-        "Overseas": 0.15,
-    },
-}
-_FRAMEWORK_YEARS = {"contextual_safeguarding": 3.5, "trauma_informed_practice": 3.0, "transitional_safeguarding": 2.0}
-_ENGAGE_CUTS = np.array([0.6, 1.8, 3.0])
-
-
-def simulate_network_survey(params: Parameters, rng: np.random.Generator) -> pd.DataFrame:
-    """Learning-network survey (~150-250 organisations; one row per organisation and framework).
-
-    Each organisation engages with each framework with a probability by nation (at least
-    one); ``years_since_first_contact`` gamma around a framework mean; engagement is an
-    ordinal cut of ``0.45 x years + 0.4 (local authority) + logistic(0, 0.8)`` at (0.6, 1.8, 3.0);
-    transferability = round(2.4 + 0.5 x engagement level - 0.3 (overseas, Transitional
-    Safeguarding) + N(0, 0.8)) kept within 1-5.
-    """
-    n = int(rng.integers(150, 251))
-    nations = list(_NATION_P)
-    types = list(_TYPE_P)
-    nation = [nations[i] for i in rng.choice(len(nations), n, p=list(_NATION_P.values()))]
-    otype = [types[i] for i in rng.choice(len(types), n, p=list(_TYPE_P.values()))]
-    rows = []
-    for i in range(n):
-        engaged = [f for f in schemas.FRAMEWORKS if rng.random() < _FRAMEWORK_P[f][nation[i]]]
-        if not engaged:
-            engaged = [schemas.FRAMEWORKS[int(rng.integers(0, 3))]]
-        for f in engaged:
-            years = round(float(min(rng.gamma(2.0, _FRAMEWORK_YEARS[f] / 2.0), 30.0)), 1)
-            latent = 0.45 * years + (0.4 if otype[i] == "local_authority" else 0.0) + rng.logistic(0, 0.8)
-            level = int((latent > _ENGAGE_CUTS).sum())
-            overseas_ts = 0.3 if (nation[i] == "Overseas" and f == "transitional_safeguarding") else 0.0
-            trans = int(np.clip(np.round(2.4 + 0.5 * level - overseas_ts + rng.normal(0, 0.8)), 1, 5))
-            rows.append((f"ORG{i + 1:04d}", nation[i], otype[i], f, schemas.ENGAGEMENT_LEVELS[level], trans, years))
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "organisation_id",
-            "nation",
-            "organisation_type",
-            "framework",
-            "engagement",
-            "perceived_transferability",
-            "years_since_first_contact",
-        ],
-    )
-
-
-# ======================================================================================
 # Everything together
 # ======================================================================================
 
@@ -769,9 +592,7 @@ def _codebook() -> pd.DataFrame:
     return data_sites.codebook()
 
 
-def generate(
-    seed: int = DEFAULT_SEED, per_arm: int | None = None, params: Parameters | None = None
-) -> dict[str, pd.DataFrame]:
+def generate(seed: int = SEED, per_arm: int | None = None, params: Parameters | None = None) -> dict[str, pd.DataFrame]:
     """Every case-level table, in memory, for one seed (``per_arm`` shrinks the cohort for tests)."""
     params = params if params is not None else default_parameters(seed)
     if per_arm is not None:
@@ -795,7 +616,7 @@ def generate(
 
 
 def write(
-    out: Path | str, seed: int = DEFAULT_SEED, per_arm: int | None = None, params: Parameters | None = None
+    out: Path | str, seed: int = SEED, per_arm: int | None = None, params: Parameters | None = None
 ) -> dict[str, Path]:
     """Generate and write every table plus ``manifest.json`` into ``out``; returns the paths.
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from innovate.config import ENGLAND_CODE, PRICE_YEAR, SEED
 from innovate.data import missing as data_missing
 from innovate.data import public, schemas
 from innovate.data import sites as data_sites
 
 GENERATOR = "innovate.synthetic"
 GENERATOR_VERSION = "1.0.0"
-#: The seed of the committed data set in data/synthetic/.
-DEFAULT_SEED = 20240601
 
 SERIES_START = "2015-01-01"
 SERIES_END = "2024-12-01"
@@ -240,7 +240,7 @@ class CostModel:
     start_up_years: int = 2
     second_start_up_year_share: float = 0.5
     noise_sd: float = 0.20  # log-normal noise on each line
-    price_year: str = "2024-25"
+    price_year: str = PRICE_YEAR
     last_year: str = "2024-25"
 
 
@@ -338,8 +338,8 @@ def _annual_mean(frame: pd.DataFrame, measures: list[str], years: tuple[int, ...
     return sums.groupby(level="area_code").mean()
 
 
-def _missing_incidents() -> pd.DataFrame | None:
-    """Looked-after children's missing incidents by area and year from innovate.public, if available."""
+def _missing_incidents() -> pd.DataFrame:
+    """Looked-after children's missing incidents by area and year (:mod:`innovate.data.missing`), if available."""
     frame = data_missing.missing_from_care(["missing_incidents"])
     # A zero can be a recording gap (Hackney's 2021 return), so zero years are skipped.
     return frame[~(frame["value"] == 0)]
@@ -350,7 +350,7 @@ def _statistical_neighbours(old_la_code: str) -> list[str]:
     return [str(n.old_la_code) for n in public.statistical_neighbours(old_la_code, model=2021)]
 
 
-def calibration_targets() -> dict[str, object]:
+def calibration_targets() -> dict[str, Any]:
     """Real public magnitudes the generator is calibrated to (DfE, ONS; OGL v3).
 
     Returns per area code: ``efr`` (monthly episodes with an extra-familial factor),
@@ -363,7 +363,7 @@ def calibration_targets() -> dict[str, object]:
     exploit = _annual_mean(factors, ["Child sexual exploitation", "Child criminal exploitation"], _FACTOR_YEARS) / 12.0
     missing_frame = _missing_incidents()
     incidents = _annual_mean(missing_frame, [str(missing_frame["measure"].iloc[0])], _MISSING_YEARS) / 12.0
-    ratio = _r(float(incidents["E92000001"] / efr["E92000001"]), 4)
+    ratio = _r(float(incidents[ENGLAND_CODE] / efr[ENGLAND_CODE]), 4)
     missing_rule = (
         f"looked-after children's missing incidents (DfE, innovate.public.missing_from_care), mean of years "
         f"ending March {_MISSING_YEARS[0]}-{_MISSING_YEARS[-1]} / 12 (zero years skipped as possible "
@@ -429,7 +429,7 @@ def _english_areas(cal: dict) -> list[str]:
     ]
 
 
-def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Parameters:
+def default_parameters(seed: int = SEED, per_arm: int = 300) -> Parameters:
     """The generator's parameters: calibrated magnitudes plus site effects drawn with ``seed``.
 
     Site-varying true effects are drawn once from ``default_rng([seed, 0])`` around
@@ -442,7 +442,7 @@ def default_parameters(seed: int = DEFAULT_SEED, per_arm: int = 300) -> Paramete
     series_trend = {"efr_referrals": 0.06, "missing_episodes": -0.01, "exploitation_identifications": 0.08}
     other_sites = {str(c) for c in register["area_code"]}
 
-    framework_means = {
+    framework_means: dict[str, Any] = {
         # ITS level change (log rate ratio) per measure, and slope change per month (log scale)
         "its_log_level": {
             "contextual_safeguarding": {

@@ -10,7 +10,7 @@ errors (the uncertainty that comes from running a finite number of replications)
 Estimators (one row each per site and replication unless stated):
 
 ``its_level`` / ``its_slope``
-    :func:`innovate.its.fit_site_series` (quasi-Poisson, two harmonic pairs, COVID-19
+    :func:`innovate.study.area_series.fit_site_series` (quasi-Poisson, two harmonic pairs, COVID-19
     indicator, population offset) on the site's own monthly series of referrals with
     extra-familial risk. Truth: the generator's level rate ratio and slope change. The
     generator counts months since the start from 0 in the first post-intervention month,
@@ -50,16 +50,20 @@ from __future__ import annotations
 
 import copy
 import math
+import multiprocessing as mp
 import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from innovate.config import FOLLOW_UP_MONTHS, SEED
+from innovate.stats import its, results
 from innovate.stats import meta as stats_meta
-from innovate.stats import results
-from innovate.study import cohort_data, cohort_models
+from innovate.study import area_series, cohort_data, cohort_models
+from innovate.synthetic import generator, parameters
 
 #: Estimator keys in display order, with labels.
 ESTIMATORS: dict[str, str] = {
@@ -94,7 +98,7 @@ class Settings:
     replications: int = 100
     per_arm: int = 100
     m: int = 5
-    seed: int = 20240601
+    seed: int = SEED
     sites: tuple[str, ...] | None = None  # default: every site of the generator
     estimators: tuple[str, ...] = tuple(ESTIMATORS)
     n_jobs: int = 1
@@ -102,7 +106,7 @@ class Settings:
 
 @dataclass
 class _Base:
-    params: object
+    params: parameters.Parameters
     sites: list[str]
     mu: float
     tau: float
@@ -116,14 +120,10 @@ _BASE_CACHE: dict[int, _Base] = {}
 def _base(seed: int) -> _Base:
     """The generator's parameters for ``seed`` and the site-effect distribution (cached)."""
     if seed not in _BASE_CACHE:
-        from innovate.synthetic import generator, parameters
-
         params = parameters.default_parameters(seed)
         sites = list(params.sites)
         logs = np.log([params.sites[s].cohort_effects.missing_episodes_rate_ratio for s in sites])
         base = _Base(params, sites, float(np.mean(logs)), float(np.std(logs, ddof=1)))
-        from innovate.study import area_series
-
         for s in sites:
             expected = generator.area_expected(params, s)
             keep = (expected["area_role"] == "site") & (expected["measure"] == ITS_MEASURE)
@@ -149,7 +149,7 @@ def simulate_site_series(base: _Base, site_id: str, rng: np.random.Generator) ->
     """One draw of a site's own monthly series (the ``area_series`` rows of
     :data:`ITS_MEASURE`): negative binomial (gamma-Poisson) counts around the
     generator's expected counts, with the generator's dispersion - the model of
-    :func:`innovate.synthetic.simulate_area_series`, for one area and measure only."""
+    :func:`innovate.synthetic.generator.simulate_area_series`, for one area and measure only."""
     template = base.area_templates[site_id]
     alpha = float(base.params.series.dispersion[ITS_MEASURE])
     mu = template["expected"].to_numpy(float)
@@ -160,12 +160,10 @@ def simulate_site_series(base: _Base, site_id: str, rng: np.random.Generator) ->
 
 
 def fit_site_its(base: _Base, site_id: str, rows: pd.DataFrame):
-    """:func:`innovate.its.fit_site_series` on simulated ``area_series`` rows of one site
+    """:func:`innovate.study.area_series.fit_site_series` on simulated ``area_series`` rows of one site
     and measure, without rebuilding the series frame each time: the same call
     ``fit_site_series`` makes (quasi-Poisson, two harmonic pairs, COVID-19 indicator,
     population offset; tested equal)."""
-    from innovate.stats import its
-
     data = base.series_templates[site_id].copy()
     data["count"] = rows.sort_values("month")["count"].to_numpy()
     return its.fit_its(
@@ -202,8 +200,6 @@ def _row(estimator: str, replication: int, site: str, truth: float, est: results
 
 def replicate(replication: int, settings: Settings) -> list[dict]:
     """One replication: simulate, estimate, and return one row per estimate."""
-    from innovate.synthetic import generator
-
     base = _base(settings.seed)
     sites = list(settings.sites or base.sites)
     todo = set(settings.estimators)
@@ -260,7 +256,7 @@ def replicate(replication: int, settings: Settings) -> list[dict]:
             w = cohort_models.weighted_from_wide(
                 wide, "swemwbs", m=settings.m, seed=int(rng.integers(2**31)), auxiliary=aux
             )
-            truth = cohort_data.WAVES[-1] * eff.swemwbs_slope_per_month
+            truth = FOLLOW_UP_MONTHS * eff.swemwbs_slope_per_month
             for key, est in (("ipw_swemwbs", w.ipw), ("aipw_swemwbs", w.aipw)):
                 if key in todo:
                     rows.append(_row(key, replication, s, truth, est))
@@ -311,9 +307,6 @@ def run(settings: Settings | None = None, **kwargs) -> SimulationResult:
     if jobs == 1:
         rows = _chunk((indices, settings))
     else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
         parts = [indices[i::jobs] for i in range(jobs)]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
             rows = [row for part in pool.map(_chunk, [(p, settings) for p in parts]) for row in part]
@@ -410,6 +403,7 @@ def plot_coverage(summary: pd.DataFrame, ax=None):
     """Coverage of each estimator's 95% interval with +-2 Monte Carlo standard errors,
     the target band shaded and the nominal 0.95 dashed; estimators the book does not
     use are drawn with open markers."""
+    # Deferred: matplotlib loads only when the appendix draws these figures, not for a run.
     from innovate.show import figures
 
     n = len(summary)
@@ -490,7 +484,7 @@ def pooling_study(
     taus: Sequence[float],
     mu: float = 0.0,
     replications: int = 10_000,
-    seed: int = 20240601,
+    seed: int = SEED,
     intervals: Sequence[str] = tuple(INTERVAL_LABELS),
 ) -> pd.DataFrame:
     """Coverage of the random-effects pooled interval (DerSimonian-Laird tau-squared; Wald,
@@ -498,7 +492,7 @@ def pooling_study(
     ``N(theta_i, v_i)`` with ``theta_i ~ N(mu, tau^2)``, for each ``tau``: the
     random-effects model's own assumptions, at chosen site variances (e.g. those of the
     book's cohort size). Every pooled interval is computed by
-    :func:`innovate.cohort.meta_analysis`. One row per tau and interval."""
+    :func:`innovate.stats.meta.meta_analysis`. One row per tau and interval."""
     v = np.asarray(variances, float)
     rows = []
     for j, tau in enumerate(taus):
@@ -508,7 +502,7 @@ def pooling_study(
         for ci in intervals:
             covered = widths = 0.0
             for row in y:
-                pooled = stats_meta.meta_analysis(row, v, ci=ci).pooled
+                pooled = stats_meta.meta_analysis(row, list(v), ci=ci).pooled
                 covered += pooled.ci_low <= mu <= pooled.ci_high
                 widths += pooled.ci_high - pooled.ci_low
             cov = covered / replications
@@ -537,6 +531,7 @@ def plot_pooling(study: pd.DataFrame, ax=None, marker_tau: float | None = None):
     """Coverage of each pooled interval against the between-site SD tau (from
     :func:`pooling_study`), with the target band; ``marker_tau`` draws a dotted line at
     a chosen tau (e.g. the generator's)."""
+    # Deferred: matplotlib loads only when the appendix draws these figures, not for a run.
     from innovate.show import figures
 
     if ax is None:
