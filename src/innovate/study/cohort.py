@@ -82,7 +82,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from innovate.data import casedata
+from innovate.data import casedata, sites
 from innovate.data.sites import SITE_IDS
 from innovate.stats.gee import GEEResult
 from innovate.stats.meta import MetaResult, meta_analysis
@@ -242,16 +242,9 @@ def pooled(
 
 
 def site_label(site_id: str) -> str:
-    """A short label for a site in tables and plots."""
-    labels = {
-        "devon": "Devon",
-        "safer_london": "Safer London",
-        "reading": "Reading",
-        "north_lanarkshire": "North Lanarkshire",
-        "hackney": "Hackney",
-        "sheffield": "Sheffield",
-    }
-    return labels.get(site_id, site_id)
+    """How cohort results name a site: its pseudonym on synthetic data, its short real name
+    on the study's extract (:func:`innovate.data.sites.display_name`)."""
+    return sites.display_name(site_id)
 
 
 #: Months over which score effects are shown (the slope difference times 18).

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from innovate.data import sites as sites_module
 from innovate.data.paths import reference_dir
 from innovate.data.schemas import PARTICIPANT_ROLES
 from innovate.data.sites import SITE_IDS, STAGE_IDS, codebook, register
@@ -95,17 +96,15 @@ STUDY_END_DEFAULT = "2025-03-31"
 
 
 def site_labels() -> dict[str, str]:
-    """Short readable names of the sites for tables and figure axes."""
-    reg = register()
-    short = {
-        "devon": "Devon",
-        "safer_london": "Safer London",
-        "reading": "Reading",
-        "north_lanarkshire": "North Lanarkshire",
-        "hackney": "Hackney",
-        "sheffield": "Sheffield",
-    }
-    return {s: short.get(s, s) for s in reg["site_id"]}
+    """How results from the case-level data name the sites (tables, figure axes, prose):
+    pseudonyms on synthetic data, real names on the study's extract
+    (:func:`innovate.data.sites.display_names`)."""
+    return sites_module.display_names(tuple(register()["site_id"]))
+
+
+def real_site_labels() -> dict[str, str]:
+    """Real short names, for real evidence only (public context events, public statistics)."""
+    return {s: sites_module.SHORT_NAMES[s] for s in register()["site_id"]}
 
 
 # ---------------------------------------------------------------------------------------
