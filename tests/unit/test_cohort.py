@@ -638,7 +638,7 @@ def test_site_effects_and_pooled(three_sites):
     assert counts["devon"].weighted is None
     meta = cohort.pooled("missing_episodes", site_results=counts)
     assert meta.k == 3 and meta.pooled.scale == "log"
-    assert meta.labels == ("Devon", "Safer London", "Reading")
+    assert meta.labels == ("CS site 1", "CS site 2", "TIP site 1")  # synthetic data: pseudonyms
     cc = cohort.pooled("missing_episodes", site_results=counts, estimates="complete_case")
     assert cc.pooled.estimate != meta.pooled.estimate
 
@@ -650,7 +650,7 @@ def test_display_helpers(three_sites):
     res = {s: cohort.site_effects(s, "swemwbs", three_sites, m=3, deltas=(-2.0,)) for s in SITES}
     truth = {(s, "swemwbs"): 0.08 for s in SITES}
     table = cohort_display.effects_display(res, truth)
-    assert list(table.index) == ["Devon", "Safer London", "Reading"]
+    assert list(table.index) == ["CS site 1", "CS site 2", "TIP site 1"]
     assert "Doubly robust (AIPW)" in table.columns and table["True value"].iloc[0] == f"{18 * 0.08:.2f}"
     primary = res["devon"].estimate("primary")
     shown = cohort.display_estimate(primary, "swemwbs", "primary")
