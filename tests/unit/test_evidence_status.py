@@ -71,3 +71,35 @@ def test_every_case_level_label_follows_the_configured_folder(monkeypatch, tmp_p
     monkeypatch.setenv(paths.DATA_DIR_VARIABLE, str(folder_with(tmp_path, None)))
     assert process.site_labels()["devon"] == "Devon"
     assert cohort.site_label("north_lanarkshire") == "North Lanarkshire"
+
+
+def test_captions_and_watermarks_follow_the_evidence(monkeypatch, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from innovate.show import figures
+
+    assert figures.case_caption("Costs.") == f"{figures.SYNTHETIC_CAPTION_PREFIX} Costs."
+    monkeypatch.setattr(figures, "glue_figure", lambda name, fig, synthetic=False: fig.__setattr__("_seen", synthetic))
+    fig = plt.figure()
+    figures.glue_case_figure("x", fig)
+    assert fig._seen is True
+    monkeypatch.setenv(paths.DATA_DIR_VARIABLE, str(folder_with(tmp_path, None)))
+    assert figures.case_caption("Costs.") == f"{figures.EXTRACT_CAPTION_PREFIX} Costs."
+    assert "ynthetic" not in figures.case_evidence_caption()
+    figures.glue_case_figure("x", fig)
+    assert fig._seen is False
+    plt.close(fig)
+
+
+def test_the_observation_window_does_not_need_a_manifest(monkeypatch, tmp_path):
+    import shutil
+
+    from innovate.data import casedata
+
+    events = casedata.load("stage_events")
+    with_manifest = process.data_study_end(events)
+    extract = tmp_path / "extract"
+    shutil.copytree(paths.synthetic_dir(), extract, ignore=shutil.ignore_patterns("manifest.json"))
+    monkeypatch.setenv(paths.DATA_DIR_VARIABLE, str(extract))
+    assert process.data_study_end(events) == process.study_end_of(events, None)
+    assert with_manifest == process.study_end_of(events, casedata.manifest(paths.synthetic_dir()))

@@ -396,6 +396,18 @@ def study_end_of(events: pd.DataFrame, manifest: dict | None = None):
     return default if last <= default else last + pd.offsets.MonthEnd(0)
 
 
+def data_study_end(events: pd.DataFrame):
+    """:func:`study_end_of` with the configured data folder's manifest when it has one: the
+    study's extract may carry none, and a chapter must not need the generator's file."""
+    from innovate.data import casedata
+
+    try:
+        manifest = casedata.manifest()
+    except FileNotFoundError:
+        manifest = None
+    return study_end_of(events, manifest)
+
+
 # ---------------------------------------------------------------------------------------
 # Context events
 # ---------------------------------------------------------------------------------------
