@@ -60,7 +60,7 @@ def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
                 "Comparison arm": fmt(r["comparison"]),
                 "Difference": fmt(r["difference"]),
                 "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt),
-                "Reading": r["direction"],
+                "What the interval shows": r["direction"],
             }
         )
     return pd.DataFrame(rows)
