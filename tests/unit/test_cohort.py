@@ -695,6 +695,10 @@ def test_tipping_point_reads_the_delta_table():
     assert tip.last_favourable_factor == pytest.approx(1.25)
     assert tip.first_unfavourable_factor == pytest.approx(2.0)
     assert tip.point_crosses_one is True
+    # by hand: log 0.90 at log 1.25 and log 1.02 at log 1.5; log 1 lies at this share between
+    share = -np.log(0.90) / (np.log(1.02) - np.log(0.90))
+    assert tip.point_tipping_factor == pytest.approx(np.exp(np.log(1.25) + share * (np.log(1.5) - np.log(1.25))))
+    assert 1.25 < tip.point_tipping_factor < 1.5
 
 
 def test_tipping_point_when_nothing_changes():
@@ -703,7 +707,14 @@ def test_tipping_point_when_nothing_changes():
     )
     tip = cohort.tipping_point(sens)
     assert tip.last_favourable_factor is None and tip.first_unfavourable_factor is None
-    assert tip.point_crosses_one is False
+    assert tip.point_crosses_one is False and tip.point_tipping_factor is None
+
+
+def test_crossing_interpolates_and_says_when_there_is_none():
+    assert cohort.crossing([0, 1, 2], [-2, -1, 1]) == pytest.approx(1.5)
+    assert cohort.crossing([0, 1], [0, 3]) == 0.0
+    assert cohort.crossing([0, 1], [1, 3]) is None  # already past the level: no tipping within the range
+    assert cohort.crossing([0, 1], [-3, -1]) is None
 
 
 def test_heterogeneity_words():
