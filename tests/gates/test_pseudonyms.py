@@ -141,7 +141,9 @@ def book_findings(html_root: Path) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # The scanner, on hand-made pages
 # ---------------------------------------------------------------------------------------
-TABLE = f"<table><caption>{SYNTHETIC_CAPTION_PREFIX} Journeys.</caption><tr><th>{{site}}</th><td>stalled</td></tr></table>"
+TABLE = (
+    f"<table><caption>{SYNTHETIC_CAPTION_PREFIX} Journeys.</caption><tr><th>{{site}}</th><td>stalled</td></tr></table>"
+)
 FIGURE = (
     '<figure><img alt="One lane per site: {site}." src="x.png"/>'
     f"<figcaption><p><span class='caption-text'>{SYNTHETIC_CAPTION_PREFIX} Lanes.</span></p></figcaption></figure>"
@@ -175,7 +177,10 @@ def test_every_glued_paragraph_of_a_case_level_page_counts():
 def test_names_cover_the_register():
     assert {"Devon", "Hackney", "Safer London", "North Lanarkshire", "Brighter Futures for Children"} <= set(NAMES)
     assert names_in("CS site 1 and TIP site 2") == []
-    assert names_in("City & Hackney Safeguarding Adults Board") == ["City & Hackney Safeguarding Adults Board", "Hackney"]
+    assert names_in("City & Hackney Safeguarding Adults Board") == [
+        "City & Hackney Safeguarding Adults Board",
+        "Hackney",
+    ]
 
 
 # ---------------------------------------------------------------------------------------

@@ -604,7 +604,9 @@ def test_site_summary_is_consistent(devon):
     # the cost row of the consequence table is the incremental cost of the CEA
     assert cons.iloc[0]["difference"] == pytest.approx(res.delta_cost)
     # the CEA effect is minus the (discounted) difference in missing episodes: same sign
-    assert np.sign(res.delta_effect) == -np.sign(cons.loc["Missing episodes over 18 months (undiscounted)", "difference"])
+    assert np.sign(res.delta_effect) == -np.sign(
+        cons.loc["Missing episodes over 18 months (undiscounted)", "difference"]
+    )
     rep = res.replicates
     assert res.ceac([0.0])[0] == pytest.approx((rep[:, 0] < 0).mean())
     assert set(devon.tornado["parameter"]) >= set(cea.PARAMETERS) | {"discount_rate", "effect", "residential_nao"}
