@@ -639,7 +639,7 @@ def test_site_effects_and_pooled(three_sites):
     assert counts["devon"].weighted is None
     meta = cohort.pooled("missing_episodes", site_results=counts)
     assert meta.k == 3 and meta.pooled.scale == "log"
-    assert meta.labels == ("Devon", "Safer London", "Reading")
+    assert meta.labels == ("CS site 1", "CS site 2", "TIP site 1")  # synthetic data: pseudonyms
     cc = cohort.pooled("missing_episodes", site_results=counts, estimates="complete_case")
     assert cc.pooled.estimate != meta.pooled.estimate
 
@@ -651,7 +651,7 @@ def test_display_helpers(three_sites):
     res = {s: cohort.site_effects(s, "swemwbs", three_sites, m=3, deltas=(-2.0,)) for s in SITES}
     truth = {(s, "swemwbs"): 0.08 for s in SITES}
     table = cohort_display.effects_display(res, truth)
-    assert list(table.index) == ["Devon", "Safer London", "Reading"]
+    assert list(table.index) == ["CS site 1", "CS site 2", "TIP site 1"]
     assert "Doubly robust (AIPW)" in table.columns and table["True value"].iloc[0] == f"{18 * 0.08:.2f}"
     primary = res["devon"].estimate("primary")
     shown = cohort.display_estimate(primary, "swemwbs", "primary")
@@ -696,6 +696,10 @@ def test_tipping_point_reads_the_delta_table():
     assert tip.last_favourable_factor == pytest.approx(1.25)
     assert tip.first_unfavourable_factor == pytest.approx(2.0)
     assert tip.point_crosses_one is True
+    # by hand: log 0.90 at log 1.25 and log 1.02 at log 1.5; log 1 lies at this share between
+    share = -np.log(0.90) / (np.log(1.02) - np.log(0.90))
+    assert tip.point_tipping_factor == pytest.approx(np.exp(np.log(1.25) + share * (np.log(1.5) - np.log(1.25))))
+    assert 1.25 < tip.point_tipping_factor < 1.5
 
 
 def test_tipping_point_when_nothing_changes():
@@ -704,7 +708,14 @@ def test_tipping_point_when_nothing_changes():
     )
     tip = cohort.tipping_point(sens)
     assert tip.last_favourable_factor is None and tip.first_unfavourable_factor is None
-    assert tip.point_crosses_one is False
+    assert tip.point_crosses_one is False and tip.point_tipping_factor is None
+
+
+def test_crossing_interpolates_and_says_when_there_is_none():
+    assert cohort.crossing([0, 1, 2], [-2, -1, 1]) == pytest.approx(1.5)
+    assert cohort.crossing([0, 1], [0, 3]) == 0.0
+    assert cohort.crossing([0, 1], [1, 3]) is None  # already past the level: no tipping within the range
+    assert cohort.crossing([0, 1], [-3, -1]) is None
 
 
 def test_heterogeneity_words():

@@ -604,7 +604,9 @@ def test_site_summary_is_consistent(devon):
     # the cost row of the consequence table is the incremental cost of the CEA
     assert cons.iloc[0]["difference"] == pytest.approx(res.delta_cost)
     # the CEA effect is minus the (discounted) difference in missing episodes: same sign
-    assert np.sign(res.delta_effect) == -np.sign(cons.loc["Missing episodes over 18 months", "difference"])
+    assert np.sign(res.delta_effect) == -np.sign(
+        cons.loc["Missing episodes over 18 months (undiscounted)", "difference"]
+    )
     rep = res.replicates
     assert res.ceac([0.0])[0] == pytest.approx((rep[:, 0] < 0).mean())
     assert set(devon.tornado["parameter"]) >= set(cea.PARAMETERS) | {"discount_rate", "effect", "residential_nao"}
@@ -672,3 +674,17 @@ def test_plots_return_figures_with_every_series_marked(devon):
     assert len(fig5.axes) == 2
     for f in (fig, fig2, fig3, fig4, fig5):
         plt.close(f)
+
+
+def test_the_site_table_gives_quadrant_probabilities_not_a_verdict(devon):
+    shares = devon.result.quadrant_shares()
+    assert sum(shares.values()) == pytest.approx(1.0)
+    text = cost_display.quadrant_shares_text(shares)
+    assert text.count("%") == 4 and "dominant" not in text
+    assert text.startswith(f"more effective, costlier {100 * shares['north_east']:.0f}%")
+    table = cost_display.site_summary_table({"devon": devon}, {"devon": "CS site 1"})
+    assert "Quadrant" not in table.columns and table.loc[0, "Bootstrap replicates by quadrant"] == text
+    assert table.loc[0, "Site"] == "CS site 1"
+    shown = cost_display.consequences_display(devon.consequences)
+    assert "Reading" not in shown.columns  # a column header must not read as a site's name
+    assert list(devon.consequences["outcome"])[:2] == ["cost", "missing_episodes_18m"]

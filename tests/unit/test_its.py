@@ -377,3 +377,42 @@ def test_plot_its_panels_marks_not_estimable_panels():
     assert figures.is_watermarked(fig)
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert any(t.startswith("not estimable") for t in texts)
+
+
+def test_error_model_sensitivity_refits_each_series_under_every_model():
+    table = area_series.error_model_sensitivity(["devon"], ["missing_episodes"])
+    assert list(table["model"]) == [m[0] for m in area_series.ERROR_MODELS]
+    primary = area_series.fit_site_series("devon", "missing_episodes")
+    assert table["level"].iloc[0] == pytest.approx(primary.level.estimate)
+    assert table["ljung_box_p"].iloc[0] == pytest.approx(primary.diagnostics["ljung_box_p"])
+    assert table["durbin_watson"].iloc[1:].isna().all()  # diagnostics are the primary model's
+    nb = area_series.fit_site_series("devon", "missing_episodes", method="negbin")
+    assert table.set_index("model").loc["Negative binomial", "level"] == pytest.approx(nb.level.estimate)
+    shown = area_display.error_model_display(table, {"devon": "CS site 1"}, {"missing_episodes": "Missing episodes"})
+    assert shown.index.tolist() == [("CS site 1", "Missing episodes")]
+    assert shown.columns.tolist()[:2] == ["Ljung-Box p", "Durbin-Watson"]
+
+
+def test_error_model_agreement_counts_by_hand():
+    models = [m[0] for m in area_series.ERROR_MODELS]
+    rows = []
+    for site, levels, lows, highs, lb in (
+        ("a", [1.0, 1.1, 1.0, 1.0, 1.0], [0.9] * 5, [1.2] * 5, 0.5),
+        ("b", [0.8, 0.8, 0.8, 0.8, 0.9], [0.7, 0.7, 0.7, 0.7, 0.95], [0.9, 0.9, 0.9, 0.9, 1.05], 0.01),
+    ):
+        for k, m in enumerate(models):
+            rows.append(
+                {
+                    "site_id": site,
+                    "measure": "x",
+                    "model": m,
+                    "level": levels[k],
+                    "level_lower": lows[k],
+                    "level_upper": highs[k],
+                    "ljung_box_p": lb if k == 0 else np.nan,
+                }
+            )
+    found = area_series.error_model_agreement(pd.DataFrame(rows))
+    assert found["n_series"] == 2 and found["n_autocorrelated"] == 1
+    assert found["max_level_ratio"] == pytest.approx(1.125)  # 0.9 / 0.8 beats 1.1 / 1.0
+    assert found["n_conclusion_differs"] == 1  # site b: the last model's interval includes one

@@ -183,8 +183,8 @@ def test_stage_on_a_date_and_display_tables():
     assert table["Stage at end of study"].tolist() == ["Integrating", "Designing (stalled)"]
     assert table["Months to integrating"].iloc[1] == "not reached"
     wide = process_display.time_in_stage_wide(process.time_in_stage(eps))
-    assert wide.loc["Devon", "Designing"] == f"{459 / (365.25 / 12):.1f} (2 visits)"
-    assert wide.loc["Hackney", "Growing"] == "-"
+    assert wide.loc["CS site 1", "Designing"] == f"{459 / (365.25 / 12):.1f} (2 visits)"
+    assert wide.loc["TS site 1", "Growing"] == "-"
 
 
 def test_study_end_from_manifest_or_events():
@@ -220,7 +220,23 @@ def test_swimlane_figure_draws_every_episode_and_event():
     assert {p.get_hatch() for p in bars} >= {"//", "xx"}
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("Regression" in t for t in labels) and any("COVID-19" in t for t in [x.get_text() for x in ax.texts])
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Devon", "Reading", "Hackney"]
+    # synthetic journeys are named by pseudonym (the shipped data are synthetic)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["CS site 1", "TIP site 1", "TS site 1"]
+    # real site events (Ofsted) are not drawn on synthetic lanes; the legend says what is synthetic
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "Journeys: synthetic data"
+    assert not any("Ofsted" in t for t in labels) and any("(real, sourced)" in t for t in labels)
+
+
+def test_swimlane_figure_draws_real_site_events_only_on_real_journeys():
+    ev = events_frame(RECURSIVE + STALLED + RENEWAL)
+    eps = process.stage_episodes(ev, END)
+    ctx = process.context_events()
+    real = process.real_site_labels()
+    fig = process_display.plot_swimlanes(eps, ev, ctx, labels=real, study_end=END, journeys_real=True)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("Devon Ofsted" in t and "real" in t for t in labels)
+    assert fig.axes[0].get_legend().get_title().get_text() == "Journeys: the study's records"
 
 
 def test_context_events_are_sourced():
@@ -278,15 +294,15 @@ def test_framework_matrix_counts_shares_and_suppression():
             ]
     m = process.framework_matrix(segments_frame(spec))
     assert m.base.loc[("devon", "designing"), "facilitator"] == 20
-    devon = m.counts_wide("facilitator").loc["Devon"]
+    devon = m.counts_wide("facilitator").loc["CS site 1"]
     assert devon.tolist() == [20] * 6
-    shares = m.shares_wide().loc["Devon"]
+    shares = m.shares_wide().loc["CS site 1"]
     assert shares.tolist() == [67.0] * 6  # 20 / 30, rounded half up
     # Hackney's 3 barriers per stage are small counts: withheld, and so is the facilitator
     # count beside them (secondary), the share, but never a total that would reveal them
-    hb = m.counts_wide("barrier").loc["Hackney"]
+    hb = m.counts_wide("barrier").loc["TS site 1"]
     assert (hb == C).all()
-    assert (m.shares_wide().loc["Hackney"] == C).all()
+    assert (m.shares_wide().loc["TS site 1"] == C).all()
     disclosure.assert_protected(m.counts_wide("barrier"))
     disclosure.assert_protected(m.counts_wide("facilitator"))
     assert m.sites == ["devon", "hackney"]
@@ -463,7 +479,7 @@ def test_audit_display_tables():
     ]
     scores = process.audit_scores(segments_frame(spec), q)
     ov = process_display.audit_overview_display(process.audit_overview(scores))
-    assert ov.loc["Devon"].str.match(r"^\d\.\d$").all()
+    assert ov.loc["CS site 1"].str.match(r"^\d\.\d$").all()
     ps = process.principle_summary(scores).set_index("principle")
     safety = scores[scores["applies"] & (scores["principle"] == "safety")]
     assert ps.loc["safety", "cells"] == len(safety)

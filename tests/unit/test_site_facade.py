@@ -113,7 +113,7 @@ def test_pseudonyms():
 def test_extract_folder_uses_real_names(monkeypatch, tmp_path):
     from innovate.study import site_report
 
-    monkeypatch.setattr(site_report.paths, "is_synthetic", lambda folder=None: False)
+    monkeypatch.setattr(site_report.paths, "evidence_status", lambda folder=None: "extract")
     sec = study.site("sheffield").journey()
     assert sec.evidence == "extract" and sec.label == "Sheffield"
 

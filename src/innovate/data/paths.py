@@ -7,8 +7,11 @@ setting (``INNOVATE_DATA_DIR``) and no code change.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+
+from innovate.errors import DataError, Problem
 
 #: Environment variable naming the folder of case-level data (default: the synthetic set).
 DATA_DIR_VARIABLE = "INNOVATE_DATA_DIR"
@@ -48,7 +51,49 @@ def case_data_dir() -> Path:
     return synthetic_dir()
 
 
-def is_synthetic(folder: Path | None = None) -> bool:
-    """Whether a case-level folder holds synthetic data (it carries a generator manifest)."""
+#: What a case-level folder holds, as its manifest declares it.
+SYNTHETIC = "synthetic"
+EXTRACT = "extract"
+MANIFEST_FILE = "manifest.json"
+
+
+def evidence_status(folder: Path | None = None) -> str:
+    """What the case-level data are: ``"synthetic"`` or ``"extract"`` (the study's own records).
+
+    The one place the book decides it; captions, watermarks and site names all follow it.
+    The folder's ``manifest.json`` says so: ``"synthetic": true`` (what the generator
+    writes) means synthetic, ``"synthetic": false`` means the study's extract, and a
+    folder without a manifest (the shape of a real extract) is not synthetic. A manifest
+    that is unreadable or does not say is refused rather than guessed: guessing "real"
+    would print real names on synthetic results, guessing "synthetic" would label real
+    findings as illustrations.
+    """
     folder = case_data_dir() if folder is None else Path(folder)
-    return (folder / "manifest.json").exists()
+    path = folder / MANIFEST_FILE
+    if not path.exists():
+        return EXTRACT
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError(
+            [Problem(MANIFEST_FILE, "evidence-status", f"cannot read the manifest to learn what the data are: {err}")]
+        ) from None
+    flag = manifest.get("synthetic") if isinstance(manifest, dict) else None
+    if not isinstance(flag, bool):
+        raise DataError(
+            [
+                Problem(
+                    MANIFEST_FILE,
+                    "evidence-status",
+                    'the manifest must say "synthetic": true (generated data) or false (the study\'s extract)',
+                    "synthetic",
+                    value=flag,
+                )
+            ]
+        )
+    return SYNTHETIC if flag else EXTRACT
+
+
+def is_synthetic(folder: Path | None = None) -> bool:
+    """Whether a case-level folder holds synthetic data (see :func:`evidence_status`)."""
+    return evidence_status(folder) == SYNTHETIC

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from innovate.config import NATIONS
+from innovate.data import paths
 from innovate.data.paths import reference_dir
 from innovate.errors import DataError, Problem, missing_columns
 
@@ -258,6 +259,23 @@ def label(site_id: str, real: bool) -> str:
     if site_id not in SITE_IDS:
         raise KeyError(f"unknown site_id {site_id!r}; known: {', '.join(SITE_IDS)}")
     return SHORT_NAMES[site_id] if real else pseudonym(site_id)
+
+
+def display_name(site_id: str, folder: Path | None = None) -> str:
+    """The name to print for a site on a result computed from the case-level data.
+
+    The one switch for every chapter: the pseudonym while the configured case-level folder
+    is synthetic, the short real name on the study's own extract (the evidence status is
+    read from the folder's manifest by :func:`innovate.data.paths.evidence_status`).
+    Public statistics and public context name the real site with :data:`SHORT_NAMES`.
+    """
+    return label(site_id, real=not paths.is_synthetic(folder))
+
+
+def display_names(site_ids=SITE_IDS, folder: Path | None = None) -> dict[str, str]:
+    """:func:`display_name` for several sites (default: all six, in the book's order)."""
+    real = not paths.is_synthetic(folder)
+    return {s: label(s, real=real) for s in site_ids}
 
 
 def english_la_sites(folder: Path | None = None) -> list[Site]:

@@ -383,3 +383,26 @@ def plot_synthetic_control(
     if synthetic:
         figures.watermark(fig)
     return fig
+
+
+def error_model_display(table: pd.DataFrame, labels: dict[str, str], measure_labels: dict[str, str]) -> pd.DataFrame:
+    """The error-model sensitivity table as text: one row per site and measure, the primary
+    model's autocorrelation diagnostics, then the change in level (rate ratio, 95% interval)
+    under each error model."""
+    rows = []
+    for (site_id, measure), part in table.groupby(["site_id", "measure"], sort=False):
+        primary = part.iloc[0]
+        row = {
+            "Site": labels.get(site_id, site_id),
+            "Measure": measure_labels.get(measure, measure),
+            "Ljung-Box p": f"{primary['ljung_box_p']:.2f}" if pd.notna(primary.get("ljung_box_p")) else "-",
+            "Durbin-Watson": f"{primary['durbin_watson']:.2f}" if pd.notna(primary.get("durbin_watson")) else "-",
+        }
+        for _, r in part.iterrows():
+            row[r["model"]] = (
+                f"{r['level']:.2f} ({r['level_lower']:.2f} to {r['level_upper']:.2f})"
+                if pd.notna(r.get("level"))
+                else "not estimable"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(["Site", "Measure"])

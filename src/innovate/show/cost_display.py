@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from innovate.econ.cea import DISCOUNT_RANGE, PARAMETERS, QUADRANT_LABELS
+from innovate.econ.cea import DISCOUNT_RANGE, PARAMETERS
 from innovate.econ.prices import PRICE_YEAR, fy_start
 from innovate.econ.unit_costs import S251_INDICATORS, STAFF_ROLES, UNIT_COST_AREAS
 from innovate.show import figures
@@ -61,7 +61,7 @@ def consequences_display(table: pd.DataFrame) -> pd.DataFrame:
                 "Comparison arm": fmt(r["comparison"]),
                 "Difference": fmt(r["difference"]),
                 "95% interval (BCa)": interval_text(r["bca_low"], r["bca_high"], fmt),
-                "Reading": r["direction"],
+                "What the interval shows": r["direction"],
             }
         )
     return pd.DataFrame(rows)
@@ -420,11 +420,30 @@ def consequences_by_site(
     return pd.DataFrame({"Measure (innovation minus comparison)": measures, **columns})
 
 
+#: Short names of the four quadrants of the cost-effectiveness plane (no verdict: a
+#: quadrant is where a replicate falls, not what the innovation is).
+QUADRANT_SHORT = {
+    "north_east": "more effective, costlier",
+    "south_east": "more effective, cheaper",
+    "south_west": "less effective, cheaper",
+    "north_west": "less effective, costlier",
+}
+
+
+def quadrant_shares_text(shares: Mapping[str, float]) -> str:
+    """The bootstrap probability of each quadrant, in words: 'more effective, costlier 45%; ...'.
+
+    Reported instead of the point estimate's quadrant, whose label ("dominant") reads as
+    a verdict even when the interval spans zero."""
+    return "; ".join(f"{QUADRANT_SHORT[q]} {100 * shares.get(q, 0.0):.0f}%" for q in QUADRANT_SHORT)
+
+
 def site_summary_table(
     summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
-    """One row per site: incremental cost and effect with intervals, the quadrant and ICER,
-    net benefit and the probability of cost-effectiveness at the reference willingness to pay."""
+    """One row per site: incremental cost and effect with intervals, the bootstrap share of
+    replicates in each quadrant, the ICER where meaningful, net benefit and the probability
+    of cost-effectiveness at the reference willingness to pay."""
     rows = []
     for site_id, s in summaries.items():
         k = s.numbers()
@@ -434,7 +453,7 @@ def site_summary_table(
                 "Young people analysed": k["n_innovation"] + k["n_comparison"],
                 "Incremental cost": f"{money(k['delta_cost'])} ({interval_text(k['delta_cost_low'], k['delta_cost_high'], money)})",
                 "Episodes averted": f"{k['delta_effect']:.2f} ({interval_text(k['delta_effect_low'], k['delta_effect_high'], lambda v: f'{v:.2f}')})",
-                "Quadrant": QUADRANT_LABELS[s.icer.quadrant],
+                "Bootstrap replicates by quadrant": quadrant_shares_text(s.result.quadrant_shares()),
                 "ICER (GBP per episode averted)": money(s.icer.value) if s.icer.reported else "not reported",
                 f"Net benefit at {money(s.wtp)}": money(k["inb"]),
                 "P(cost-effective)": f"{k['p_cost_effective']:.2f}",

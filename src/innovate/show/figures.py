@@ -16,6 +16,8 @@ from typing import Any
 import matplotlib
 import numpy as np
 
+from innovate.data import paths
+
 matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -116,6 +118,22 @@ def synthetic_caption(caption: str) -> str:
     return f"{SYNTHETIC_CAPTION_PREFIX} {caption}"
 
 
+#: Caption prefix of results from the study's own case-level extract.
+EXTRACT_CAPTION_PREFIX = "The study's case-level records."
+
+
+def case_evidence_caption() -> str:
+    """The caption prefix for a result from the case-level data, by the data folder's
+    evidence status (:func:`innovate.data.paths.evidence_status`, the one place it is
+    decided): the synthetic-data label, or the extract's."""
+    return SYNTHETIC_CAPTION_PREFIX if paths.is_synthetic() else EXTRACT_CAPTION_PREFIX
+
+
+def case_caption(caption: str) -> str:
+    """Caption text for a table or figure from the case-level data (see :func:`case_evidence_caption`)."""
+    return f"{case_evidence_caption()} {caption}"
+
+
 #: A figure's content is compared at the resolution a reader sees: positions in whole
 #: pixels of the rendered image, image data to three significant digits.
 FINGERPRINT_DIGITS = 3
@@ -213,6 +231,12 @@ def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> None:
         fig.tight_layout()
     glue(name, RenderedFigure(fig), display=False)
     plt.close(fig)
+
+
+def glue_case_figure(name: str, fig: Figure) -> None:
+    """:func:`glue_figure` for a figure drawn from the case-level data: watermarked exactly
+    when the data folder is synthetic."""
+    glue_figure(name, fig, synthetic=paths.is_synthetic())
 
 
 def line_chart(

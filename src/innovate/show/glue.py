@@ -28,15 +28,26 @@ def plain(value):
     return value
 
 
-def glue(name: str, value, digits: int | None = None, display: bool = False):
+#: Output metadata key that carries a glued value's estimand into the claims file.
+ESTIMAND_METADATA = "innovate_estimand"
+
+
+def glue(name: str, value, digits: int | None = None, display: bool = False, estimand: str | None = None):
     """Glue one value for ``{glue:text}`` in the prose; returns the stored value.
 
     A float must say how many decimals the reader sees (``digits``, matching the format
     the prose uses, e.g. ``:.2f`` for ``digits=2``, ``:.0f`` or ``:,.0f`` for 0) and is
     stored rounded to them. Integers, text and booleans are stored as they are.
+    ``estimand`` names the quantity (a key of :data:`innovate.study.estimands.ESTIMANDS`);
+    it is written with the value, so the claims gate can check that one quantity is
+    quoted with one value wherever it appears.
     """
     from myst_nb import glue as _glue
 
+    if estimand is not None:
+        from innovate.study.estimands import describe
+
+        describe(estimand)  # an unknown key fails here, where it is typed
     value = plain(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -44,8 +55,25 @@ def glue(name: str, value, digits: int | None = None, display: bool = False):
         if digits is None:
             raise TypeError(f"glue {name!r}: a float needs digits= (the decimals the reader sees), got {value!r}")
         value = at_precision(value, digits)
-    _glue(name, value, display=display)
+    if estimand is None:
+        _glue(name, value, display=display)
+    else:
+        _glue_with_estimand(name, value, display, estimand)
     return value
+
+
+def _glue_with_estimand(name: str, value, display: bool, estimand: str) -> None:
+    # myst_nb.glue's own output, with the estimand added to the output's metadata
+    # (MyST-NB keeps the whole output, metadata included, in the build's glue data).
+    import IPython
+    from IPython.display import display as ipy_display
+    from myst_nb.ext.glue import GLUE_PREFIX
+
+    mimebundle, metadata = IPython.core.formatters.format_display_data(value)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    metadata[ESTIMAND_METADATA] = estimand
+    ipy_display({prefix + k: v for k, v in mimebundle.items()}, raw=True, metadata=metadata)
 
 
 def glue_many(values: dict, prefix: str = "", digits: int | None = None, display: bool = False) -> dict:

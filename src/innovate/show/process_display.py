@@ -20,6 +20,7 @@ from innovate.study.process import (
     FrameworkMatrix,
     audit_matrix,
     code_labels,
+    real_site_labels,
     site_labels,
 )
 
@@ -99,8 +100,10 @@ def time_in_stage_wide(time: pd.DataFrame, labels: dict[str, str] | None = None,
 
 
 def context_table(context: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """The context events as a table to show, dates at the precision they are known."""
-    labels = labels or site_labels()
+    """The context events as a table to show, dates at the precision they are known.
+
+    The events are real and public, so the sites carry their real names by default."""
+    labels = labels or real_site_labels()
     return (
         pd.DataFrame(
             {
@@ -149,12 +152,17 @@ def plot_swimlanes(
     site_ids: Sequence[str] | None = None,
     labels: dict[str, str] | None = None,
     study_end=None,
+    journeys_real: bool = False,
 ):
     """Site lanes of stage episodes (colour + hatch + label), event markers, context events.
 
     Stalled spans are overdrawn in grey stripes; national context events are dashed
-    vertical lines labelled at the top; site-specific ones (Ofsted) are diamonds on the
-    site's lane, numbered and listed in the legend.
+    vertical lines labelled at the top. Site-specific context events (Ofsted judgements)
+    are real, so they are drawn on a site's lane, as numbered diamonds listed in the
+    legend, only when the journeys are real too (``journeys_real``, the study's extract):
+    on synthetic journeys, named by pseudonym, a real judgement on the same lane would
+    both invite reading one against the other and tie the pseudonym to the real site.
+    The legend says which elements are synthetic and which are real.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -248,7 +256,7 @@ def plot_swimlanes(
                 ha="left",
             )
         local = (
-            ctx[(ctx["site_id"] != "") & ctx["site_id"].isin(site_ids)]
+            ctx[(ctx["site_id"] != "") & ctx["site_id"].isin(site_ids) & bool(journeys_real)]
             .sort_values("date", kind="stable")
             .reset_index(drop=True)
         )
@@ -257,7 +265,9 @@ def plot_swimlanes(
             ax.scatter([c["date"]], [y], marker="D", s=34, color="white", edgecolor="black", zorder=7, clip_on=False)
             ax.text(c["date"], y - 0.05, f" {k + 1}", fontsize=7, va="top", ha="left")
         if len(nat):
-            handles.append(Line2D([], [], color=figures.PALETTE["vermillion"], ls="--", label="National context"))
+            handles.append(
+                Line2D([], [], color=figures.PALETTE["vermillion"], ls="--", label="National context (real, sourced)")
+            )
         for k, c in local.iterrows():
             handles.append(
                 Line2D(
@@ -267,7 +277,7 @@ def plot_swimlanes(
                     ls="",
                     markerfacecolor="white",
                     color="black",
-                    label=f"{k + 1}: {labels.get(c['site_id'], c['site_id'])} {c['label']} ({c['date']:%b %Y})",
+                    label=f"{k + 1}: {labels.get(c['site_id'], c['site_id'])} {c['label']} ({c['date']:%b %Y}, real)",
                 )
             )
     ax.set_yticks([lane[s] for s in site_ids])
@@ -275,7 +285,16 @@ def plot_swimlanes(
     ax.set_ylim(-0.8, len(site_ids) - 0.2)
     ax.set_xlim(lo - pd.Timedelta(days=60), hi + pd.Timedelta(days=30))
     ax.set_xlabel("Date")
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    journeys = "Journeys: the study's records" if journeys_real else "Journeys: synthetic data"
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=7,
+        frameon=False,
+        title=journeys,
+        title_fontsize=7,
+    )
     return fig
 
 

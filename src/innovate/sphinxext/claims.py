@@ -54,6 +54,9 @@ SCHEMA_VERSION = 1
 #: MIME prefix myst-nb's ``glue`` uses for values that are not displayed where computed.
 GLUE_MIME_PREFIX = "application/papermill.record/"
 
+#: Output metadata key naming the estimand of a glued value (``innovate.show.glue``).
+ESTIMAND_METADATA = "innovate_estimand"
+
 _IMAGE_MIMES = ("image/png", "image/svg+xml", "image/jpeg")
 _FINGERPRINT = re.compile(r"content ([0-9a-f]{16})>")
 _NUMPY_SCALAR = re.compile(r"^np\.(?:float|int|uint|bool_?)\d*\((.*)\)$")
@@ -112,6 +115,8 @@ def claim_from_output(name: str, output: Mapping, chapter: str, notebook: str) -
         "kind": "other",
         "volatile": is_volatile(name),
     }
+    if meta.get(ESTIMAND_METADATA):
+        claim["estimand"] = meta[ESTIMAND_METADATA]
     images = [m for m in _IMAGE_MIMES if m in data]
     if images:
         # A figure is identified by what it shows (the fingerprint in its text form, see
@@ -157,9 +162,13 @@ def glue_outputs(notebook: Mapping) -> dict[str, dict]:
             if not scrap or "name" not in scrap:
                 continue
             prefix = scrap.get("mime_prefix", "")
+            metadata = {"scrapbook": {"name": scrap["name"]}}
+            estimand = (output.get("metadata", {}) or {}).get(ESTIMAND_METADATA)
+            if estimand:
+                metadata[ESTIMAND_METADATA] = estimand
             found[scrap["name"]] = {
                 "data": _strip_prefix(output.get("data", {}) or {}, prefix),
-                "metadata": {"scrapbook": {"name": scrap["name"]}},
+                "metadata": metadata,
                 "output_type": output.get("output_type", "display_data"),
             }
     return found
@@ -239,6 +248,30 @@ def diff_claims(first: Iterable[dict], second: Iterable[dict]) -> list[str]:
         elif a[key] != b[key]:
             changed = [f"{f}: {x!r} != {y!r}" for f, x, y in zip(_COMPARED, a[key], b[key]) if x != y]
             out.append(f"{key[0]}: {key[1]!r} differs ({'; '.join(changed)})")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# One quantity, one value
+# ---------------------------------------------------------------------------------------
+def estimand_conflicts(claims: Iterable[dict]) -> list[str]:
+    """Estimands quoted with more than one value anywhere in the book (empty when none).
+
+    A claim names its quantity by the ``estimand`` key its glue call gave; the same key
+    glued under two names (two chapters, or a chapter and its summary) must hold the same
+    value, at the precision the reader sees.
+    """
+    seen: dict[str, dict[object, list[str]]] = {}
+    for claim in claims:
+        key = claim.get("estimand")
+        if not key or claim.get("volatile"):
+            continue
+        seen.setdefault(key, {}).setdefault(claim.get("value"), []).append(f"{claim['notebook']}: {claim['name']}")
+    out = []
+    for key in sorted(seen):
+        if len(seen[key]) > 1:
+            quoted = "; ".join(f"{value!r} ({', '.join(where)})" for value, where in seen[key].items())
+            out.append(f"estimand {key!r} carries {len(seen[key])} values: {quoted}")
     return out
 
 

@@ -299,6 +299,7 @@ class SiteAnalyses:
                 "lower": np.nan,
                 "upper": np.nan,
                 "p_value": np.nan,
+                "p_floor": np.nan,
                 "n_pre": getattr(result, "n_pre", 0),
                 "n_post": getattr(result, "n_post", 0),
                 "note": "",
@@ -319,17 +320,28 @@ class SiteAnalyses:
                     lower=result.lower,
                     upper=result.upper,
                     p_value=result.p_value,
+                    p_floor=placebo_floor(result.placebos),
                     note="; ".join(result.notes),
                 )
             elif isinstance(result, SyntheticControlResult):
                 row.update(
                     estimate=result.att,
                     p_value=result.p_value,
+                    p_floor=placebo_floor(result.placebos),
                     note=f"pre-period RMSPE {result.pre_rmspe:.2f}; post/pre RMSPE ratio {result.ratio:.1f}; "
                     + "; ".join(result.notes),
                 )
             rows.append(row)
         return pd.DataFrame(rows)
+
+
+def placebo_floor(placebos: pd.DataFrame | None) -> float:
+    """The smallest p-value a placebo-in-space test can give: the treated area alone at
+    least as extreme, 1 / (1 + number of placebo areas); NaN when the p-value does not come
+    from placebos (a cluster-robust or model-based one)."""
+    if placebos is None or not len(placebos):
+        return float("nan")
+    return 1.0 / (1 + len(placebos))
 
 
 def site_analyses(site_id: str, measure: str, model: int = 2021) -> SiteAnalyses:
@@ -411,6 +423,8 @@ def describe_analyses(table: pd.DataFrame) -> pd.DataFrame:
             else:
                 text = f"{r.estimate:+.2f} per 10,000; placebo"
             result = f"{text}, p = {r.p_value:.2f}"
+            if np.isfinite(getattr(r, "p_floor", np.nan)):
+                result += f" (smallest possible {r.p_floor:.2f})"
         rows.append(
             {
                 "Area": names.get(r.site_id, r.site_id),

@@ -83,7 +83,7 @@ import numpy as np
 import pandas as pd
 
 from innovate.config import FOLLOW_UP_MONTHS, SEED
-from innovate.data import casedata
+from innovate.data import casedata, sites
 from innovate.data.sites import SITE_IDS
 from innovate.stats.gee import GEEResult
 from innovate.stats.meta import MetaResult, meta_analysis
@@ -242,16 +242,9 @@ def pooled(
 
 
 def site_label(site_id: str) -> str:
-    """A short label for a site in tables and plots."""
-    labels = {
-        "devon": "Devon",
-        "safer_london": "Safer London",
-        "reading": "Reading",
-        "north_lanarkshire": "North Lanarkshire",
-        "hackney": "Hackney",
-        "sheffield": "Sheffield",
-    }
-    return labels.get(site_id, site_id)
+    """How cohort results name a site: its pseudonym on synthetic data, its short real name
+    on the study's extract (:func:`innovate.data.sites.display_name`)."""
+    return sites.display_name(site_id)
 
 
 def display_estimate(est: Estimate, outcome: str, method: str) -> Estimate:
@@ -339,17 +332,36 @@ class TippingPoint:
     last_favourable_factor: float | None  # largest factor whose interval lies wholly below one
     first_unfavourable_factor: float | None  # smallest factor whose interval lies wholly above one
     point_crosses_one: bool  # whether the pooled estimate itself exceeds one anywhere
+    #: the factor at which the pooled estimate reaches one (the tipping point), by linear
+    #: interpolation of the log rate ratio between the deltas tried; None if it never does
+    point_tipping_factor: float | None = None
+
+
+def crossing(delta: np.ndarray, values: np.ndarray, level: float = 0.0) -> float | None:
+    """The first ``delta`` at which ``values`` (in order of ``delta``) reach ``level``,
+    linearly interpolated between the two deltas that straddle it; None if they never do."""
+    delta, values = np.asarray(delta, float), np.asarray(values, float) - level
+    if values[0] >= 0:
+        return float(delta[0]) if values[0] == 0 else None
+    for i in range(1, len(values)):
+        if values[i] >= 0:
+            share = -values[i - 1] / (values[i] - values[i - 1])
+            return float(delta[i - 1] + share * (delta[i] - delta[i - 1]))
+    return None
 
 
 def tipping_point(sensitivity: pd.DataFrame) -> TippingPoint:
     """Summarise :func:`delta_sensitivity` output (ratio outcomes: one means no difference)."""
     ordered = sensitivity.sort_values("delta")
-    factor = np.exp(ordered["delta"].to_numpy(float))
+    delta = ordered["delta"].to_numpy(float)
+    factor = np.exp(delta)
     below = ordered["ci_high"].to_numpy(float) < 1.0
     above = ordered["ci_low"].to_numpy(float) > 1.0
+    tip = crossing(delta, np.log(ordered["pooled"].to_numpy(float)))
     return TippingPoint(
         largest_factor=float(factor.max()),
         last_favourable_factor=float(factor[below].max()) if below.any() else None,
         first_unfavourable_factor=float(factor[above].min()) if above.any() else None,
         point_crosses_one=bool((ordered["pooled"].to_numpy(float) > 1.0).any()),
+        point_tipping_factor=None if tip is None else float(np.exp(tip)),
     )

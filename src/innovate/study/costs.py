@@ -99,7 +99,7 @@ DISCLOSURE_THRESHOLD = 5
 CEA_OUTCOMES: tuple[dict, ...] = (
     {
         "column": "missing_episodes_18m",
-        "label": "Missing episodes over 18 months",
+        "label": "Missing episodes over 18 months (undiscounted)",
         "unit": "episodes per young person",
         "better": "lower",
         "how": "sum of the counts at 6, 12 and 18 months",
@@ -575,6 +575,7 @@ class CeaResult:
             excludes_zero = (blo > 0 or bhi < 0) if np.isfinite(blo) else (plo > 0 or phi < 0)
             rows.append(
                 {
+                    "outcome": spec["column"],
                     "measure": spec["label"],
                     "unit": spec["unit"],
                     "better": spec["better"],

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from innovate.data import sites as sites_module
 from innovate.data.paths import reference_dir
 from innovate.data.schemas import PARTICIPANT_ROLES
 from innovate.data.sites import SITE_IDS, STAGE_IDS, codebook, register
@@ -96,17 +97,15 @@ STUDY_END_DEFAULT = "2025-03-31"
 
 
 def site_labels() -> dict[str, str]:
-    """Short readable names of the sites for tables and figure axes."""
-    reg = register()
-    short = {
-        "devon": "Devon",
-        "safer_london": "Safer London",
-        "reading": "Reading",
-        "north_lanarkshire": "North Lanarkshire",
-        "hackney": "Hackney",
-        "sheffield": "Sheffield",
-    }
-    return {s: short.get(s, s) for s in reg["site_id"]}
+    """How results from the case-level data name the sites (tables, figure axes, prose):
+    pseudonyms on synthetic data, real names on the study's extract
+    (:func:`innovate.data.sites.display_names`)."""
+    return sites_module.display_names(tuple(register()["site_id"]))
+
+
+def real_site_labels() -> dict[str, str]:
+    """Real short names, for real evidence only (public context events, public statistics)."""
+    return {s: sites_module.SHORT_NAMES[s] for s in register()["site_id"]}
 
 
 # ---------------------------------------------------------------------------------------
@@ -398,6 +397,18 @@ def study_end_of(events: pd.DataFrame, manifest: dict | None = None):
     last = pd.Timestamp(events["event_date"].max())
     default = pd.Timestamp(STUDY_END_DEFAULT)
     return default if last <= default else last + pd.offsets.MonthEnd(0)
+
+
+def data_study_end(events: pd.DataFrame):
+    """:func:`study_end_of` with the configured data folder's manifest when it has one: the
+    study's extract may carry none, and a chapter must not need the generator's file."""
+    from innovate.data import casedata
+
+    try:
+        manifest = casedata.manifest()
+    except FileNotFoundError:
+        manifest = None
+    return study_end_of(events, manifest)
 
 
 # ---------------------------------------------------------------------------------------

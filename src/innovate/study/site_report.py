@@ -81,7 +81,7 @@ PUBLIC_SECTION_MEASURES = (
 
 def case_evidence() -> str:
     """'synthetic' or 'extract': what the configured case-level data folder holds."""
-    return "synthetic" if paths.is_synthetic() else "extract"
+    return paths.evidence_status()
 
 
 @dataclass(frozen=True)
