@@ -717,6 +717,8 @@ def test_format_p():
     assert text.format_p(0.0164) == "p = 0.016"
     assert text.format_p(0.098) == "p = 0.098"
     assert text.format_p(0.1067) == "p = 0.11"
+    assert text.format_p(0.0004, prefix=False) == "<0.001" and text.format_p(0.0123, prefix=False) == "0.012"
+    assert text.format_p(0.1067, prefix=False) == "0.11"
     with pytest.raises(ValueError):
         text.format_p(float("nan"))
 
