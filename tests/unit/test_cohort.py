@@ -8,9 +8,9 @@ import pytest
 
 from innovate.errors import DataError
 from innovate.show import cohort_display, text
-from innovate.stats import gee, mixed, results, weighting
 from innovate.stats import meta as stats_meta
 from innovate.stats import mi as stats_mi
+from innovate.stats import mixed, negbin, results, weighting
 from innovate.study import cohort, cohort_data, cohort_models
 
 SITES = ("devon", "safer_london", "reading")
@@ -249,7 +249,7 @@ def test_nb_alpha_equals_statsmodels(toy_long):
         data, "missing_episodes ~ treated + looked_after + log_prior_missing + age_at_baseline"
     )
     ref = sm.NegativeBinomial(y, X).fit(disp=0, maxiter=200)
-    assert gee.estimate_nb_alpha(y, X) == pytest.approx(float(ref.params[-1]), rel=1e-4)
+    assert negbin.estimate_nb_alpha(y, X) == pytest.approx(float(ref.params[-1]), rel=1e-4)
 
 
 def test_nb_alpha_estimate_tracks_overdispersion():
@@ -257,7 +257,7 @@ def test_nb_alpha_estimate_tracks_overdispersion():
         long = cohort_data.long_frame(*make_cohort(n=500, seed=9, alpha=a))
         data = long[long["wave_month"] > 0]
         y, X, _ = cohort_data._design(data, "missing_episodes ~ treated + looked_after + log_prior_missing")
-        return gee.estimate_nb_alpha(y, X)
+        return negbin.estimate_nb_alpha(y, X)
 
     assert alpha_of(0.2) < alpha_of(2.0)
 

@@ -16,6 +16,7 @@ from innovate.errors import DataError, Problem
 from innovate.stats import its
 from innovate.stats.checks import _numeric, _require
 from innovate.stats.its import Estimate, NotEstimable
+from innovate.stats.negbin import estimate_nb_alpha
 
 # --------------------------------------------------------------------------------------
 # controlled interrupted time series
@@ -247,7 +248,7 @@ def controlled_its(
             exog[column] = stacked[column]
         y, log_offset = stacked["y"].to_numpy(float), stacked["log_offset"].to_numpy(float)
         if method == "negbin":
-            alpha = its.estimate_nb_alpha(y, exog, log_offset, notes)
+            alpha = estimate_nb_alpha(y, exog.to_numpy(float), log_offset, notes)
             family = sm.families.NegativeBinomial(alpha=max(alpha, 1e-8))
             diagnostics["alpha"] = alpha
         else:

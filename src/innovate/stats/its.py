@@ -20,7 +20,7 @@ Methods (``method``):
     degrees of freedom (R's ``quasipoisson``).
 ``negbin``
     negative binomial (NB2, variance ``mu + alpha*mu^2``): ``alpha`` is estimated by
-    maximum likelihood (statsmodels' discrete ``NegativeBinomial``) and the GLM is then
+    maximum likelihood (:func:`innovate.stats.negbin.estimate_nb_alpha`) and the GLM is then
     fitted with that ``alpha`` fixed, so that the same error options apply.
 ``prais_winsten``
     linear regression of the log rate ``log(Y_t / N_t)`` with AR(1) errors, by iterated
@@ -54,6 +54,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from innovate.errors import DataError, Problem
+from innovate.stats.negbin import estimate_nb_alpha
 
 METHODS = ("poisson", "quasipoisson", "negbin", "prais_winsten", "arima")
 GLM_METHODS = ("poisson", "quasipoisson", "negbin")
@@ -467,37 +468,6 @@ def breusch_godfrey(resid: np.ndarray, exog: np.ndarray, lags: int) -> tuple[flo
     return float(lm), float(stats.chi2.sf(lm, lags))
 
 
-def estimate_nb_alpha(
-    y: np.ndarray, exog: pd.DataFrame, log_offset: np.ndarray, notes: list[str] | None = None
-) -> float:
-    """Maximum-likelihood NB2 dispersion ``alpha`` (statsmodels discrete ``NegativeBinomial``).
-
-    ``exog`` includes the constant. Starts from the Poisson coefficients; Newton's method
-    first, BFGS if Newton fails. When the data show no overdispersion beyond Poisson the
-    maximum lies at the boundary ``alpha = 0``; the optimiser then stops near zero and
-    ``notes`` says so.
-    """
-    poisson = sm.GLM(y, exog, family=sm.families.Poisson(), offset=log_offset).fit()
-    model = sm.NegativeBinomial(y, exog, offset=log_offset, loglike_method="nb2")
-    start = np.r_[np.asarray(poisson.params), 0.1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = model.fit(start_params=start, method="newton", maxiter=200, disp=0)
-        params = np.asarray(fit.params)
-        ok = fit.mle_retvals.get("converged", False) and np.all(np.isfinite(params)) and params[-1] > 0
-        if not ok:
-            fit = model.fit(start_params=start, method="bfgs", maxiter=2000, disp=0)
-            params = np.asarray(fit.params)
-            ok = fit.mle_retvals.get("converged", False) and np.all(np.isfinite(params))
-    alpha = float(params[-1]) if np.isfinite(params[-1]) else 0.0
-    if notes is not None:
-        if alpha < 1e-4:
-            notes.append("negative binomial alpha at (or near) zero: no overdispersion beyond Poisson")
-        elif not ok:
-            notes.append("negative binomial alpha: optimiser did not report convergence")
-    return max(alpha, 0.0)
-
-
 def with_intercept(X: pd.DataFrame) -> pd.DataFrame:
     """The design with a leading ``Intercept`` column (named as in a formula fit)."""
     out = X.copy()
@@ -629,7 +599,7 @@ def fit_its(
         warnings.simplefilter("always")
         if method in GLM_METHODS:
             if method == "negbin":
-                alpha_nb = estimate_nb_alpha(y, exog_frame, log_offset, notes)
+                alpha_nb = estimate_nb_alpha(y, exog_frame.to_numpy(float), log_offset, notes)
                 family = sm.families.NegativeBinomial(alpha=max(alpha_nb, 1e-8))
             else:
                 family = sm.families.Poisson()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from innovate.stats.gee import GEEResult, estimate_nb_alpha, gee_nb_fast
+from innovate.stats.gee import GEEResult, gee_nb_fast
 from innovate.stats.mi import RubinResult, impute_arrays, rubin
 from innovate.stats.mixed import (
     SINGULAR_CORRELATION,
@@ -19,6 +19,7 @@ from innovate.stats.mixed import (
     _fit_mixedlm_statsmodels,
     lmm_reml_fast,
 )
+from innovate.stats.negbin import estimate_nb_alpha
 from innovate.stats.results import Estimate, _effect_row
 from innovate.stats.weighting import (
     MIN_PER_ARM,
