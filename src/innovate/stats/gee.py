@@ -1,4 +1,10 @@
-"""Negative binomial GEE for clustered counts: a fast IRLS engine on arrays, with robust and bias-reduced errors."""
+"""Negative binomial GEE for clustered counts: a fast IRLS engine on arrays, with robust and bias-reduced errors.
+
+Why a fast engine beside statsmodels' ``GEE``: statsmodels loops over clusters in Python,
+too slow for twenty imputations at six sites and for the simulation study; the engine
+here follows statsmodels step by step in vectorised numpy and agrees with it to 1e-6
+(tested). AR(1) working correlation and weighted GEE use statsmodels itself.
+"""
 
 from __future__ import annotations
 

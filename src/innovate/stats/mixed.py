@@ -1,4 +1,12 @@
-"""Linear mixed models (REML) with a random intercept and slope: a fast engine on arrays and the statsmodels fallback."""
+"""Linear mixed models (REML) with a random intercept and slope: a fast engine on arrays and the statsmodels fallback.
+
+Why a fast engine beside statsmodels' ``MixedLM``: statsmodels loops over groups in
+Python (about a second per fit at a site), too slow for twenty imputations at six sites
+and for the simulation study. The engine here maximises the same REML criterion using
+the fact that people with the same observed waves share one covariance matrix; it
+agrees with ``MixedLM`` on the coefficients (tested, including on public data). Its
+standard errors are the model-based ``(X' V^-1 X)^-1`` (as in R's nlme).
+"""
 
 from __future__ import annotations
 
