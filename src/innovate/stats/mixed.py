@@ -111,7 +111,8 @@ def newton_polish(value_and_grad, x: np.ndarray, max_steps: int = 20, step_tol: 
             hessian[:, j] = (value_and_grad(x + e)[1] - value_and_grad(x - e)[1]) / (2 * h[j])
         hessian = (hessian + hessian.T) / 2
         try:
-            step = np.linalg.solve(np.linalg.cholesky(hessian).T, np.linalg.solve(np.linalg.cholesky(hessian), grad))
+            factor = np.linalg.cholesky(hessian)  # fails unless positive definite
+            step = np.linalg.solve(factor.T, np.linalg.solve(factor, grad))
         except np.linalg.LinAlgError:
             break
         new_value, new_grad = value_and_grad(x - step)
