@@ -60,3 +60,25 @@ def test_ipw_estimate_and_se_match_statsmodels(births):
     ours = weighting.ipw_effect(y, t, Xp)
     assert ours.estimate == pytest.approx(float(ipw_sm.effect[0]), rel=1e-8)
     assert ours.se == pytest.approx(float(np.asarray(ipw_sm.results_gmm.bse)[0]), rel=1e-4)
+
+
+def test_frame_wrapper_takes_the_datasets_own_columns(births):
+    _, _, _, _, aipw_sm, ipw_sm = births
+    frame = pd.read_csv(DATA)
+    ipw, aipw = weighting.weighted_effects_frame(
+        frame, "bweight", SELECT, treatment="mbsmoke_", outcome_covariates=OUTCOME, source="cattaneo2.csv"
+    )
+    assert ipw.estimate == pytest.approx(float(ipw_sm.effect[0]), rel=1e-8)
+    assert aipw.estimate == pytest.approx(float(aipw_sm.effect[0]), rel=1e-8)
+    assert aipw.se == pytest.approx(float(np.asarray(aipw_sm.results_gmm.bse)[0]), rel=1e-4)
+
+
+def test_frame_wrapper_names_a_gap_by_column_and_row():
+    from innovate.errors import DataError
+
+    frame = pd.read_csv(DATA).head(200)
+    frame.loc[7, "medu"] = np.nan
+    with pytest.raises(DataError) as err:
+        weighting.weighted_effects_frame(frame, "bweight", SELECT, treatment="mbsmoke_", source="cattaneo2.csv")
+    problem = err.value.problems[0]
+    assert (problem.file, problem.column, problem.row) == ("cattaneo2.csv", "medu", 8)

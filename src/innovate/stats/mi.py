@@ -50,9 +50,10 @@ def chained_equations(
     bounds: dict | None = None,
     k_pmm: int = 5,
     log1p: Sequence[str] = (),
+    source: str = "(imputation frame)",
 ) -> list[pd.DataFrame]:
     """``m`` completed copies of ``wide`` (see :func:`impute_arrays` for the method)."""
-    values = impute_arrays(wide, impute, predictors, m, rng, n_iter, method, bounds, k_pmm, log1p)
+    values = impute_arrays(wide, impute, predictors, m, rng, n_iter, method, bounds, k_pmm, log1p, source)
     completed = []
     for i in range(m):
         done = wide.copy()
@@ -72,6 +73,7 @@ def impute_arrays(
     bounds: dict | None = None,
     k_pmm: int = 5,
     log1p: Sequence[str] = (),
+    source: str = "(imputation frame)",
 ) -> np.ndarray:
     """Chained equations: the ``impute`` columns of ``m`` completed data sets, an array
     of shape (m, rows, columns).
@@ -86,17 +88,22 @@ def impute_arrays(
     log-linear mean of a count; donors' values are returned unchanged. When the missing
     pattern is monotone in the order of ``impute``, one pass in that order with earlier
     variables as predictors is exact; otherwise the chained equations iterate ``n_iter``
-    times.
+    times. Any frame will do: the columns are arguments; ``source`` names the data in
+    error messages (a file, or a description of the frame).
     """
     impute = list(impute)
     predictors = list(predictors)
     base = wide[predictors].to_numpy(dtype=float)
     if np.isnan(base).any():
-        bad_col = predictors[int(np.flatnonzero(np.isnan(base).any(axis=0))[0])]
+        row, col = np.argwhere(np.isnan(base))[0]
         raise DataError(
             [
                 Problem(
-                    "young_people.csv", "complete predictors", "imputation predictors must be complete", column=bad_col
+                    source,
+                    "complete predictors",
+                    "imputation predictors must be complete",
+                    column=predictors[int(col)],
+                    row=int(row) + 1,
                 )
             ]
         )
@@ -107,7 +114,7 @@ def impute_arrays(
             raise DataError(
                 [
                     Problem(
-                        "outcomes.csv",
+                        source,
                         "some observed values",
                         "cannot impute a variable with no observed values",
                         column=col,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from innovate.errors import DataError, Problem
 from innovate.stats.gee import _solve
 from innovate.stats.results import Estimate
 
@@ -94,6 +95,46 @@ def ipw_effect(y: np.ndarray, treated: np.ndarray, X: np.ndarray) -> Estimate:
     c = np.zeros(p + 2)
     c[p], c[p + 1] = 1, -1
     return Estimate.from_se(float(mu1 - mu0), float(np.sqrt(c @ V @ c)))
+
+
+def weighted_effects_frame(
+    frame: pd.DataFrame,
+    outcome: str,
+    ps_covariates: Sequence[str],
+    treatment: str = "treated",
+    outcome_covariates: Sequence[str] | None = None,
+    source: str = "(analysis frame)",
+) -> tuple[Estimate, Estimate]:
+    """IPW and AIPW effects of ``treatment`` (a 0/1 column) on ``outcome`` in any frame:
+    the propensity model on an intercept and ``ps_covariates``, the AIPW outcome models
+    on an intercept and ``outcome_covariates`` (default: the propensity covariates).
+    Every column named must be complete; a gap is reported with ``source``, column and
+    row. Returns (IPW, AIPW) as :func:`ipw_effect` and :func:`aipw_effect` give them."""
+    ps = list(ps_covariates)
+    out = ps if outcome_covariates is None else list(outcome_covariates)
+    columns = list(dict.fromkeys([outcome, treatment, *ps, *out]))
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise DataError([Problem(source, "required column", "column missing", column=c) for c in absent])
+    values = frame[columns].to_numpy(dtype=float)
+    if np.isnan(values).any():
+        row, col = np.argwhere(np.isnan(values))[0]
+        raise DataError(
+            [
+                Problem(
+                    source, "complete values", "weighting needs complete values", column=columns[col], row=int(row) + 1
+                )
+            ]
+        )
+    t = frame[treatment].to_numpy(dtype=float)
+    if not np.all(np.isin(t, (0.0, 1.0))):
+        row = int(np.flatnonzero(~np.isin(t, (0.0, 1.0)))[0])
+        raise DataError(
+            [Problem(source, "binary treatment", "must be 0 or 1", column=treatment, row=row + 1, value=t[row])]
+        )
+    y = frame[outcome].to_numpy(dtype=float)
+    X_ps, X_out = _ps_design(frame, ps), _ps_design(frame, out)
+    return ipw_effect(y, t, X_ps), aipw_effect(y, t, X_ps, X_out)
 
 
 def aipw_effect(y: np.ndarray, treated: np.ndarray, X_ps: np.ndarray, X_out: np.ndarray) -> Estimate:

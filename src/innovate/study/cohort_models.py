@@ -185,7 +185,8 @@ def impute_cohort(
     predictors = ["treated", *COVARIATES]
     rng = np.random.default_rng(seed)
     counts = [c for c in cols if OUTCOMES[c.rsplit("_", 1)[0]].kind == "count"]
-    values = impute_arrays(wide, cols, predictors, m, rng, n_iter=n_iter, method="pmm", log1p=counts)
+    source = "young_people.csv and outcomes.csv (the wide cohort frame)"
+    values = impute_arrays(wide, cols, predictors, m, rng, n_iter=n_iter, method="pmm", log1p=counts, source=source)
     return Imputations(wide, tuple(cols), values)
 
 
