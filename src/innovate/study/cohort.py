@@ -49,8 +49,9 @@ differ (see the simulation appendix).
 
 Engines
 -------
-Two engines compute the GEE and the mixed model: ``engine="statsmodels"`` calls
-``smf.gee`` / ``smf.mixedlm`` directly; ``engine="fast"`` (the default) solves the same
+Two engines compute the GEE and the mixed model (:func:`innovate.stats.gee.fit_nb_gee`,
+:func:`innovate.stats.mixed.fit_lmm`, which take any frame): ``engine="statsmodels"`` calls
+statsmodels' ``GEE`` / ``MixedLM`` directly; ``engine="fast"`` (the default) solves the same
 estimating equations and the same REML criterion in vectorised numpy, because the
 statsmodels fits loop over young people in Python (about a second per mixed model at a
 site), too slow for twenty imputations at six sites or for a simulation study. The unit
