@@ -82,3 +82,13 @@ def test_frame_wrapper_names_a_gap_by_column_and_row():
         weighting.weighted_effects_frame(frame, "bweight", SELECT, treatment="mbsmoke_", source="cattaneo2.csv")
     problem = err.value.problems[0]
     assert (problem.file, problem.column, problem.row) == ("cattaneo2.csv", "medu", 8)
+
+
+def test_a_repeated_outcome_column_changes_nothing(births):
+    """The baseline score can be both a propensity covariate and the outcome model's
+    baseline term; the repeated column is dropped, not allowed to make A singular."""
+    y, t, Xp, Xo, _, _ = births
+    once = weighting.aipw_effect(y, t, Xp, Xo)
+    twice = weighting.aipw_effect(y, t, Xp, np.column_stack([Xo, Xo[:, 2]]))
+    assert twice.estimate == pytest.approx(once.estimate, rel=1e-9)
+    assert twice.se == pytest.approx(once.se, rel=1e-9)

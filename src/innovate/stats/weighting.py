@@ -9,6 +9,7 @@ import pandas as pd
 
 from innovate.errors import DataError, Problem
 from innovate.stats.gee import _solve
+from innovate.stats.mi import independent_columns
 from innovate.stats.results import Estimate
 
 
@@ -156,43 +157,50 @@ def aipw_effect(y: np.ndarray, treated: np.ndarray, X_ps: np.ndarray, X_out: np.
     X_out = np.asarray(X_out, float)
     gamma = _logit_fit(t, X_ps)
     e = 1 / (1 + np.exp(-(X_ps @ gamma)))
-    b1 = np.linalg.lstsq(X_out[t == 1], y[t == 1], rcond=None)[0]
-    b0 = np.linalg.lstsq(X_out[t == 0], y[t == 0], rcond=None)[0]
-    m1, m0 = X_out @ b1, X_out @ b0
+    # A column that repeats others within an arm (e.g. the baseline score when it is also
+    # a propensity covariate) changes no fitted value; it is dropped so that each arm's
+    # normal equations have a unique solution and the sandwich's A can be inverted.
+    X1 = X_out[:, independent_columns(X_out[t == 1])]
+    X0 = X_out[:, independent_columns(X_out[t == 0])]
+    b1 = np.linalg.lstsq(X1[t == 1], y[t == 1], rcond=None)[0]
+    b0 = np.linalg.lstsq(X0[t == 0], y[t == 0], rcond=None)[0]
+    m1, m0 = X1 @ b1, X0 @ b0
     phi1 = m1 + t * (y - m1) / e
     phi0 = m0 + (1 - t) * (y - m0) / (1 - e)
     ate = float(np.mean(phi1 - phi0))
-    return Estimate.from_se(ate, _aipw_sandwich_se(y, t, X_ps, X_out, e, m1, m0, phi1 - phi0 - ate))
+    return Estimate.from_se(ate, _aipw_sandwich_se(y, t, X_ps, X1, X0, e, m1, m0, phi1 - phi0 - ate))
 
 
 def _aipw_sandwich_se(
     y: np.ndarray,
     t: np.ndarray,
     X_ps: np.ndarray,
-    X_out: np.ndarray,
+    X1: np.ndarray,
+    X0: np.ndarray,
     e: np.ndarray,
     m1: np.ndarray,
     m0: np.ndarray,
     psi_ate: np.ndarray,
 ) -> float:
     """Standard error of the AIPW effect from the stacked estimating equations
-    (gamma: logistic scores; b1, b0: normal equations of each arm; the AIPW moment)."""
+    (gamma: logistic scores; b1 on ``X1`` and b0 on ``X0``: normal equations of each
+    arm; the AIPW moment)."""
     n, p = X_ps.shape
-    k = X_out.shape[1]
+    k1, k0 = X1.shape[1], X0.shape[1]
     psi = np.column_stack(
-        [X_ps * (t - e)[:, None], X_out * (t * (y - m1))[:, None], X_out * ((1 - t) * (y - m0))[:, None], psi_ate]
+        [X_ps * (t - e)[:, None], X1 * (t * (y - m1))[:, None], X0 * ((1 - t) * (y - m0))[:, None], psi_ate]
     )
     # A = -E[d psi / d theta], theta = (gamma, b1, b0, ate)
-    d = p + 2 * k + 1
+    d = p + k1 + k0 + 1
     A = np.zeros((d, d))
-    g, o1, o0 = slice(0, p), slice(p, p + k), slice(p + k, p + 2 * k)
+    g, o1, o0 = slice(0, p), slice(p, p + k1), slice(p + k1, p + k1 + k0)
     A[g, g] = (X_ps * (e * (1 - e))[:, None]).T @ X_ps / n
-    A[o1, o1] = (X_out * t[:, None]).T @ X_out / n
-    A[o0, o0] = (X_out * (1 - t)[:, None]).T @ X_out / n
+    A[o1, o1] = (X1 * t[:, None]).T @ X1 / n
+    A[o0, o0] = (X0 * (1 - t)[:, None]).T @ X0 / n
     # derivative of the AIPW moment in gamma (through e), b1 and b0 (through m1, m0)
     A[-1, g] = (X_ps * (t * (y - m1) * (1 - e) / e + (1 - t) * (y - m0) * e / (1 - e))[:, None]).mean(axis=0)
-    A[-1, o1] = -(X_out * (1 - t / e)[:, None]).mean(axis=0)
-    A[-1, o0] = (X_out * (1 - (1 - t) / (1 - e))[:, None]).mean(axis=0)
+    A[-1, o1] = -(X1 * (1 - t / e)[:, None]).mean(axis=0)
+    A[-1, o0] = (X0 * (1 - (1 - t) / (1 - e))[:, None]).mean(axis=0)
     A[-1, -1] = 1.0
     Ainv = np.linalg.inv(A)
     V = Ainv @ (psi.T @ psi / n) @ Ainv.T / n
