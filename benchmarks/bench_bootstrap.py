@@ -73,8 +73,8 @@ def bench_core() -> dict[str, float]:
         diff = bootstrap.arm_difference(b)
         est, rep, jk = b.apply(diff)
         bootstrap.percentile_interval(rep[:, 0])
-        bootstrap.bca_interval(est[0], rep[:, 0], jk[:, 0])
-        bootstrap.bca_interval(est[1], rep[:, 1], jk[:, 1])
+        bootstrap.bca_interval(est[0], rep[:, 0], jk[:, 0], groups=b.jackknife_groups)
+        bootstrap.bca_interval(est[1], rep[:, 1], jk[:, 1], groups=b.jackknife_groups)
         cea.ceac(rep[:, 1], rep[:, 0], costs.WTP_GRID[::5] if len(costs.WTP_GRID) > 101 else costs.WTP_GRID)
         return est
 

@@ -37,7 +37,7 @@ def _timed(fn):
 
 
 def run(per_arm: int = PER_ARM, statsmodels_reference: bool = True) -> dict[str, float]:
-    from innovate.stats import gee
+    from innovate.stats import negbin
     from innovate.study import cohort_data, cohort_models
     from innovate.synthetic import generator, parameters
 
@@ -49,7 +49,7 @@ def run(per_arm: int = PER_ARM, statsmodels_reference: bool = True) -> dict[str,
     covs = cohort_data.model_covariates("missing_episodes")
     data = cohort_data._model_rows(long, "missing_episodes", follow_up_only=True)
     y, X, names = cohort_data.design_matrix(data, "missing_episodes", "post", covs)
-    alpha, alpha_s, alpha_c = _timed(lambda: gee.estimate_nb_alpha(y, X))
+    alpha, alpha_s, alpha_c = _timed(lambda: negbin.estimate_nb_alpha(y, X))
     fast, fast_s, fast_c = _timed(lambda: cohort_models.fit_gee(long, alpha=alpha))
     br, br_s, br_c = _timed(lambda: cohort_models.fit_gee(long, alpha=alpha, cov_type="bias_reduced"))
     mixed, mixed_s, mixed_c = _timed(lambda: cohort_models.fit_mixed(long, "swemwbs"))

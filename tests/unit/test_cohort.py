@@ -9,9 +9,9 @@ import pytest
 from innovate.config import WAVE_MONTHS
 from innovate.errors import DataError
 from innovate.show import cohort_display, text
-from innovate.stats import gee, mixed, results, weighting
 from innovate.stats import meta as stats_meta
 from innovate.stats import mi as stats_mi
+from innovate.stats import mixed, negbin, results, weighting
 from innovate.study import cohort, cohort_data, cohort_models
 
 SITES = ("devon", "safer_london", "reading")
@@ -250,7 +250,7 @@ def test_nb_alpha_equals_statsmodels(toy_long):
         data, "missing_episodes ~ treated + looked_after + log_prior_missing + age_at_baseline"
     )
     ref = sm.NegativeBinomial(y, X).fit(disp=0, maxiter=200)
-    assert gee.estimate_nb_alpha(y, X) == pytest.approx(float(ref.params[-1]), rel=1e-4)
+    assert negbin.estimate_nb_alpha(y, X) == pytest.approx(float(ref.params[-1]), rel=1e-4)
 
 
 def test_nb_alpha_estimate_tracks_overdispersion():
@@ -258,7 +258,7 @@ def test_nb_alpha_estimate_tracks_overdispersion():
         long = cohort_data.long_frame(*make_cohort(n=500, seed=9, alpha=a))
         data = long[long["wave_month"] > 0]
         y, X, _ = cohort_data._design(data, "missing_episodes ~ treated + looked_after + log_prior_missing")
-        return gee.estimate_nb_alpha(y, X)
+        return negbin.estimate_nb_alpha(y, X)
 
     assert alpha_of(0.2) < alpha_of(2.0)
 
@@ -322,7 +322,9 @@ def test_fast_mixed_model_reaches_the_reml_optimum(small_long, outcome):
     y, X, names = cohort_data._design(data, formula)
     t = data["time"].to_numpy(float)
     fast = mixed.lmm_reml_fast(y, X, np.column_stack([np.ones_like(t), t]), data["person_id"].to_numpy())
-    ref, _ = mixed._fit_mixedlm_statsmodels(formula, data, "~time")
+    groups = data["person_id"].to_numpy()
+    exog_re = pd.DataFrame({"Group": np.ones_like(t), "time": t})
+    ref, _ = mixed._fit_mixedlm_statsmodels(y, pd.DataFrame(X, columns=names), groups, exog_re)
     assert fast.converged
     # statsmodels' own REML log-likelihood is at least as high at the fast solution
     ll_fast, tolerance = _reml_at(ref, fast.params, fast.psi, fast.sigma2)
@@ -729,6 +731,8 @@ def test_format_p():
     assert text.format_p(0.0164) == "p = 0.016"
     assert text.format_p(0.098) == "p = 0.098"
     assert text.format_p(0.1067) == "p = 0.11"
+    assert text.format_p(0.0004, prefix=False) == "<0.001" and text.format_p(0.0123, prefix=False) == "0.012"
+    assert text.format_p(0.1067, prefix=False) == "0.11"
     with pytest.raises(ValueError):
         text.format_p(float("nan"))
 

@@ -239,9 +239,9 @@ def cits_data(treated_level=0.8, comparison_level=1.05, seed=1, n=48, n_pre=24):
 def test_controlled_its_recovers_the_difference_in_level_change():
     result = cits.controlled_its(cits_data(seed=3))
     truth = 0.8 / 1.05
-    assert result.group_level.lower < truth < result.group_level.upper
-    assert result.treated_level.estimate == pytest.approx(
-        result.group_level.estimate * result.comparison_level.estimate, rel=1e-9
+    assert result.group_level.natural()[1] < truth < result.group_level.natural()[2]
+    assert result.treated_level.natural()[0] == pytest.approx(
+        result.group_level.natural()[0] * result.comparison_level.natural()[0], rel=1e-9
     )
     assert len(result.table()) == 6
 
@@ -249,14 +249,14 @@ def test_controlled_its_recovers_the_difference_in_level_change():
 def test_controlled_its_prais_winsten_models_the_difference():
     result = cits.controlled_its(cits_data(seed=5), method="prais_winsten")
     truth = 0.8 / 1.05
-    assert result.group_level.lower < truth < result.group_level.upper
-    assert result.rho is not None and math.isnan(result.treated_level.estimate)
+    assert result.group_level.natural()[1] < truth < result.group_level.natural()[2]
+    assert result.rho is not None and math.isnan(result.treated_level.natural()[0])
 
 
 def test_controlled_its_hac_panel_errors():
     result = cits.controlled_its(cits_data(seed=6), errors="hac")
     assert result.diagnostics["maxlags"] >= 1
-    assert result.group_level.lower < result.group_level.estimate < result.group_level.upper
+    assert result.group_level.natural()[1] < result.group_level.natural()[0] < result.group_level.natural()[2]
 
 
 def test_controlled_its_refuses_short_or_misaligned_series():
@@ -334,9 +334,9 @@ def test_site_controlled_its_on_a_contract_shaped_area_series():
     frame = area_series_frame(effect=0.6, seed=8)
     result = area_series.site_controlled_its("devon", "efr_referrals", frame=frame)
     assert result.estimable
-    assert result.group_level.lower < 0.6 < result.group_level.upper
+    assert result.group_level.natural()[1] < 0.6 < result.group_level.natural()[2]
     table = area_series.area_series_controlled(["devon"], ["efr_referrals"], frame=frame)
-    assert table.loc[0, "group_level"] == pytest.approx(result.group_level.estimate)
+    assert table.loc[0, "group_level"] == pytest.approx(result.group_level.natural()[0])
 
 
 def test_describe_analyses_gives_a_readable_line_per_design():

@@ -84,8 +84,8 @@ def test_icer_effect_near_zero_is_undefined_with_reason():
     r = cea.icer(1000.0, 0.004, effect_tolerance=0.01)
     assert r.quadrant == "undefined" and not r.reported
     assert "zero" in r.reason
-    r = cea.icer(1000.0, 0.0)
-    assert r.quadrant == "undefined"
+    r = cea.icer(1000.0, 0.0)  # no tolerance: the same effect at a higher cost
+    assert r.quadrant == "dominated" and "weakly" in r.reason
     # just outside the tolerance it is a ratio again
     assert cea.icer(1000.0, 0.02, effect_tolerance=0.01).value == pytest.approx(50_000.0)
 

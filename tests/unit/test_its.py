@@ -70,10 +70,12 @@ def test_harmonics_match_r_tsmodel_harmonic():
 def test_recovers_a_known_level_and_slope_change():
     data = simulate(n_pre=60, n_post=60, level=0.8, slope=1.01, seed=11, base=2e-3)
     result = its.fit_its(data, season="month", harmonics=1, method="poisson")
-    assert result.level.lower < 0.8 < result.level.upper
-    assert result.slope.lower < 1.01 < result.slope.upper
-    assert result.level.estimate == pytest.approx(0.8, abs=0.05)
-    assert result.post_trend.estimate == pytest.approx(result.pre_trend.estimate * result.slope.estimate, rel=1e-9)
+    assert result.level.natural()[1] < 0.8 < result.level.natural()[2]
+    assert result.slope.natural()[1] < 1.01 < result.slope.natural()[2]
+    assert result.level.natural()[0] == pytest.approx(0.8, abs=0.05)
+    assert result.post_trend.natural()[0] == pytest.approx(
+        result.pre_trend.natural()[0] * result.slope.natural()[0], rel=1e-9
+    )
 
 
 def test_negative_binomial_estimates_overdispersion():
@@ -91,7 +93,7 @@ def test_counterfactual_equals_fitted_before_and_removes_the_change_after():
     pre, post = f["post"] == 0, f["post"] == 1
     np.testing.assert_allclose(f.loc[pre, "counterfactual_rate"], f.loc[pre, "fitted_rate"])
     ratio = f.loc[post, "fitted_rate"] / f.loc[post, "counterfactual_rate"]
-    expected = result.level.estimate * result.slope.estimate ** (f.loc[post, "time"] - result.t0)
+    expected = result.level.natural()[0] * result.slope.natural()[0] ** (f.loc[post, "time"] - result.t0)
     np.testing.assert_allclose(ratio, expected, rtol=1e-9)
     assert (f["counterfactual_lower"] <= f["counterfactual_rate"]).all()
     assert (f["counterfactual_rate"] <= f["counterfactual_upper"]).all()
@@ -136,7 +138,7 @@ def test_prais_winsten_its_on_log_rates():
     data = simulate(seed=21)
     result = its.fit_its(data, method="prais_winsten", season="month", harmonics=1)
     assert result.rho is not None and -1 < result.rho < 1
-    assert result.level.lower < result.level.estimate < result.level.upper
+    assert result.level.natural()[1] < result.level.natural()[0] < result.level.natural()[2]
     assert "0.5 added" not in "; ".join(result.notes)
 
 
@@ -313,9 +315,9 @@ def test_fit_site_series_on_synthetic_monthly_data_recovers_the_effect():
         "devon", "efr_referrals", source="synthetic", frame=area_series_frame(effect=0.7)
     )
     assert result.estimable and result.harmonics == 2
-    se = (math.log(result.level.upper) - math.log(result.level.lower)) / (2 * 1.96)
-    assert abs(math.log(result.level.estimate / 0.7)) < 3 * se
-    assert result.level.upper < 1  # the effect is detected
+    se = (math.log(result.level.natural()[2]) - math.log(result.level.natural()[1])) / (2 * 1.96)
+    assert abs(math.log(result.level.natural()[0] / 0.7)) < 3 * se
+    assert result.level.natural()[2] < 1  # the effect is detected
     assert "date" in result.fitted.columns
 
 
@@ -383,11 +385,11 @@ def test_error_model_sensitivity_refits_each_series_under_every_model():
     table = area_series.error_model_sensitivity(["devon"], ["missing_episodes"])
     assert list(table["model"]) == [m[0] for m in area_series.ERROR_MODELS]
     primary = area_series.fit_site_series("devon", "missing_episodes")
-    assert table["level"].iloc[0] == pytest.approx(primary.level.estimate)
+    assert table["level"].iloc[0] == pytest.approx(primary.level_rr)
     assert table["ljung_box_p"].iloc[0] == pytest.approx(primary.diagnostics["ljung_box_p"])
     assert table["durbin_watson"].iloc[1:].isna().all()  # diagnostics are the primary model's
     nb = area_series.fit_site_series("devon", "missing_episodes", method="negbin")
-    assert table.set_index("model").loc["Negative binomial", "level"] == pytest.approx(nb.level.estimate)
+    assert table.set_index("model").loc["Negative binomial", "level"] == pytest.approx(nb.level_rr)
     shown = area_display.error_model_display(table, {"devon": "CS site 1"}, {"missing_episodes": "Missing episodes"})
     assert shown.index.tolist() == [("CS site 1", "Missing episodes")]
     assert shown.columns.tolist()[:2] == ["Ljung-Box p", "Durbin-Watson"]

@@ -28,6 +28,11 @@ QUADRANTS = {
     "south_west": "less effective and less costly, so the ICER is the saving per unit of effect given up",
     "undefined": "the difference in effect is too close to zero for a cost per unit of effect to mean anything",
 }
+#: Reasons for an exactly equal effect (no effect tolerance): weak dominance.
+WEAK_DOMINANCE = {
+    "dominant": "as effective and less costly, so the innovation weakly dominates and no ICER is needed",
+    "dominated": "as effective and more costly, so the innovation is weakly dominated and no ICER is needed",
+}
 #: Where each result lies on the cost-effectiveness plane, for prose and tables.
 QUADRANT_LABELS = {
     "dominant": "south-east quadrant (dominant)",
@@ -57,10 +62,13 @@ def icer(delta_cost: float, delta_effect: float, effect_tolerance: float = 0.0) 
     """Classify an incremental result on the cost-effectiveness plane.
 
     ``delta_effect`` is oriented so that higher is better (e.g. episodes averted).
-    ``|delta_effect| <= effect_tolerance`` leaves the ICER undefined (the ratio would be
-    driven by noise in a near-zero denominator). Dominance (more effective and no more
-    costly, or less effective and no less costly) reports no ratio: a negative ICER
-    mixes the two and is never read as a number. The north-east and south-west
+    ``|delta_effect| <= effect_tolerance`` (with a positive tolerance) leaves the ICER
+    undefined (the ratio would be driven by noise in a near-zero denominator). Dominance
+    (more effective and no more costly, or less effective and no less costly) reports no
+    ratio: a negative ICER mixes the two and is never read as a number. With no
+    tolerance, an exactly equal effect is weakly dominant when the innovation costs less
+    and weakly dominated when it costs more (:func:`quadrant_of` places such points the
+    same way); no difference in either is undefined. The north-east and south-west
     quadrants report ``delta_cost / delta_effect``; in the south-west it is the saving
     per unit of effect given up, acceptable only when it exceeds the willingness to pay.
     """
@@ -70,8 +78,11 @@ def icer(delta_cost: float, delta_effect: float, effect_tolerance: float = 0.0) 
         raise ValueError("incremental cost and effect must be finite")
     if effect_tolerance < 0:
         raise ValueError("effect_tolerance must be >= 0")
-    if abs(de) <= effect_tolerance:
+    if abs(de) <= effect_tolerance and (effect_tolerance > 0 or dc == 0):
         return Icer(dc, de, "undefined", float("nan"), QUADRANTS["undefined"])
+    if de == 0:
+        quadrant = "dominant" if dc < 0 else "dominated"
+        return Icer(dc, de, quadrant, float("nan"), WEAK_DOMINANCE[quadrant])
     if de > 0 and dc <= 0:
         return Icer(dc, de, "dominant", float("nan"), QUADRANTS["dominant"])
     if de < 0 and dc >= 0:
@@ -82,13 +93,21 @@ def icer(delta_cost: float, delta_effect: float, effect_tolerance: float = 0.0) 
 
 def quadrant_of(delta_cost, delta_effect) -> np.ndarray:
     """Quadrant of each (cost, effect) pair: 'north_east', 'north_west' (dominated),
-    'south_east' (dominant), 'south_west'. Points on an axis go to the quadrant the
-    ``icer`` function gives them (zero cost with a gain counts as dominant)."""
+    'south_east' (dominant), 'south_west', as :func:`icer` classifies it with no effect
+    tolerance. Points on an axis count as weakly dominant or dominated: a gain at no
+    extra cost, or the same effect at a lower cost, is 'south_east'; a loss at no
+    saving, or the same effect at a higher cost, is 'north_west'. A point with no
+    difference in either (the origin) is 'origin'."""
     dc = np.asarray(delta_cost, dtype=float)
     de = np.asarray(delta_effect, dtype=float)
     return np.select(
-        [(de > 0) & (dc > 0), (de <= 0) & (dc >= 0), (de > 0) & (dc <= 0)],
-        ["north_east", "north_west", "south_east"],
+        [
+            (de == 0) & (dc == 0),
+            (de > 0) & (dc > 0),
+            ((de > 0) & (dc <= 0)) | ((de == 0) & (dc < 0)),
+            ((de < 0) & (dc >= 0)) | ((de == 0) & (dc > 0)),
+        ],
+        ["origin", "north_east", "south_east", "north_west"],
         default="south_west",
     )
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from innovate.data.sites import FRAMEWORK_LABELS
 from innovate.show import figures
+from innovate.show.text import format_p
 from innovate.stats import disclosure
 from innovate.stats.ordinal import OrdinalFit
 from innovate.study.surveys import (
@@ -212,10 +213,6 @@ def term_label(term: str, labels: Mapping[str, str] | None = None) -> str:
     return f"{names.get(column, column)}: {readable.get(level, level)}"
 
 
-def format_p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def odds_ratio_display(
     fit: OrdinalFit, labels: Mapping[str, str] | None = None, terms: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -228,7 +225,7 @@ def odds_ratio_display(
             "Term (against its reference)": [term_label(t, labels) for t in ors["term"]],
             "Odds ratio": [f"{v:.2f}" for v in ors["odds_ratio"]],
             "95% interval": [f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(ors["lower"], ors["upper"])],
-            "p": [format_p(p) for p in ors["p"]],
+            "p": [format_p(p, prefix=False) for p in ors["p"]],
         }
     )
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def format_p(p: float) -> str:
-    """A p-value for prose: 'p = 0.016', 'p = 0.10' (two significant figures at most three
-    decimals), or 'p < 0.001'."""
+def format_p(p: float, prefix: bool = True) -> str:
+    """A p-value, the book's one format: two significant figures at most three decimals
+    ('p = 0.016', 'p = 0.10') or 'p < 0.001'. ``prefix=False`` drops the 'p ' for a
+    table column headed p ('0.016', '0.10', '<0.001')."""
     if not np.isfinite(p):
         raise ValueError("p-value is not finite")
     if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.2f}" if p >= 0.1 else f"p = {p:.3f}"
+        return "p < 0.001" if prefix else "<0.001"
+    value = f"{p:.2f}" if p >= 0.1 else f"{p:.3f}"
+    return f"p = {value}" if prefix else value
 
 
 def heterogeneity_words(i2_pct: float) -> str:

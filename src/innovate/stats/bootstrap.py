@@ -44,6 +44,12 @@ class StratifiedBootstrap:
     def n_replicates(self) -> int:
         return int(self.replicates.shape[0])
 
+    @property
+    def jackknife_groups(self) -> np.ndarray:
+        """Sizes of the jackknife's blocks, one per stratum in order: the ``groups`` of
+        :func:`bca_interval` (each stratum is a separate sample)."""
+        return self.strata["n"].to_numpy(dtype=int) if self.jackknife.shape[0] else np.empty(0, dtype=int)
+
     def column(self, name: str) -> int:
         return self.columns.index(name)
 
@@ -195,13 +201,25 @@ def percentile_interval(replicates, level: float = CI_LEVEL) -> tuple[float, flo
     return float(lo), float(hi)
 
 
-def bca_interval(estimate: float, replicates, jackknife_values, level: float = CI_LEVEL) -> tuple[float, float]:
+def bca_interval(
+    estimate: float,
+    replicates,
+    jackknife_values,
+    level: float = CI_LEVEL,
+    groups: Sequence[int] | np.ndarray | None = None,
+) -> tuple[float, float]:
     """Bias-corrected and accelerated bootstrap interval (Efron 1987).
 
     Bias correction z0 = Phi^-1(share of replicates below the estimate, ties counted
-    half); acceleration a from the jackknife: sum(d^3) / (6 * sum(d^2)^1.5) with
-    d = mean(jackknife) - jackknife. Returns NaNs when the correction is undefined
-    (every replicate on one side of the estimate).
+    half). Acceleration from the jackknife, in the multi-sample form (Efron and
+    Tibshirani 1993, eq. 15.36; as ``scipy.stats.bootstrap`` computes it for a statistic
+    of several samples): ``jackknife_values`` are the statistic with each individual
+    left out in turn, in consecutive blocks of ``groups[j]`` values for sample (stratum)
+    ``j``; with U_ji = (n_j - 1)(mean_j - value_ji),
+    a = sum_j sum_i U_ji^3 / n_j^3 / (6 (sum_j sum_i U_ji^2 / n_j^2)^1.5).
+    Without ``groups`` the values form one sample, and a = sum(d^3) / (6 sum(d^2)^1.5)
+    with d = mean - value. Returns NaNs when the correction is undefined (every
+    replicate on one side of the estimate).
     """
     r = np.asarray(replicates, dtype=float).ravel()
     jk = np.asarray(jackknife_values, dtype=float).ravel()
@@ -210,11 +228,23 @@ def bca_interval(estimate: float, replicates, jackknife_values, level: float = C
     if share <= 0 or share >= 1:
         return float("nan"), float("nan")
     z0 = stats.norm.ppf(share)
-    d = jk.mean() - jk
-    denom = 6.0 * (d**2).sum() ** 1.5
-    a = (d**3).sum() / denom if denom > 0 else 0.0
+    a = _acceleration(jk, [jk.size] if groups is None else groups)
     alpha = (1 - level) / 2
     z = stats.norm.ppf([alpha, 1 - alpha])
     adj = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
     lo, hi = np.quantile(r, adj)
     return float(lo), float(hi)
+
+
+def _acceleration(jk: np.ndarray, groups: Sequence[int] | np.ndarray) -> float:
+    """The BCa acceleration from jackknife values in consecutive per-sample blocks."""
+    sizes = np.asarray(groups, dtype=int)
+    if sizes.sum() != jk.size or np.any(sizes < 2):
+        raise ValueError(f"jackknife blocks {list(sizes)} must each have 2+ values and cover all {jk.size} values")
+    num = den = 0.0
+    for block in np.split(jk, np.cumsum(sizes)[:-1]):
+        n = block.size
+        u = (n - 1) * (block.mean() - block)
+        num += float((u**3).sum()) / n**3
+        den += float((u**2).sum()) / n**2
+    return num / (6.0 * den**1.5) if den > 0 else 0.0

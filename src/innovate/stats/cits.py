@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from innovate.errors import DataError, Problem, require_columns
 from innovate.stats import its
 from innovate.stats.checks import _numeric
-from innovate.stats.its import Estimate, NotEstimable
+from innovate.stats.its import NotEstimable
+from innovate.stats.negbin import estimate_nb_alpha
+from innovate.stats.results import Estimate
 
 # --------------------------------------------------------------------------------------
 # controlled interrupted time series
@@ -26,7 +26,8 @@ from innovate.stats.its import Estimate, NotEstimable
 class ControlledITSResult:
     """Controlled ITS: differences between treated and comparison series.
 
-    ``group_level`` is exp(b6), the ratio of the treated series' level change to the
+    Each effect is an :class:`~innovate.stats.results.Estimate` of a log-scale
+    coefficient; ``.natural()`` gives the ratio and its interval. ``group_level`` is exp(b6), the ratio of the treated series' level change to the
     comparison's; ``group_slope`` exp(b7), the ratio of their trend changes (per period).
     ``treated_level``/``treated_slope`` are the treated series' own changes (exp(b2+b6),
     exp(b3+b7)) and ``comparison_level``/``comparison_slope`` the comparison's (exp(b2),
@@ -64,14 +65,15 @@ class ControlledITSResult:
         rows = []
         for key, text in labels.items():
             est = getattr(self, key)
+            ratio, lower, upper = est.natural()
             rows.append(
                 {
                     "label": self.label,
                     "method": self.method,
                     "term": text,
-                    "estimate": est.estimate,
-                    "lower": est.lower,
-                    "upper": est.upper,
+                    "estimate": ratio,
+                    "lower": lower,
+                    "upper": upper,
                     "p_value": est.p_value,
                     "n_pre": self.n_pre,
                     "n_post": self.n_post,
@@ -180,7 +182,6 @@ def controlled_its(
             method,
         )
     t0 = float(treated.loc[treated["_post"] == 0, "_time"].max())
-    z = stats.norm.ppf(0.5 + confidence / 2)
     notes: list[str] = []
     diagnostics: dict = {}
     rho = None
@@ -199,16 +200,15 @@ def controlled_its(
         names = list(Xc.columns)
         params = pd.Series(pw["params"], index=names)
         cov = pd.DataFrame(pw["cov"], index=names, columns=names)
-        dist = stats.t(pw["df_resid"])
-        crit = dist.ppf(0.5 + confidence / 2)
+        t_df = float(pw["df_resid"])
         rho, scale = pw["rho"], float(pw["resid"] @ pw["resid"] / pw["df_resid"])
         resid, exog = pw["resid"], pw["exog"]
 
         def est(terms):
-            return _ratio(params, cov, terms, dist, crit)
+            return _ratio(params, cov, terms, t_df, confidence)
 
         group_level, group_slope = est(["level"]), est(["slope"])
-        nan = Estimate(np.nan, np.nan, np.nan, np.nan)
+        nan = Estimate.from_se(np.nan, np.nan, scale="log")
         treated_level = treated_slope = comparison_level = comparison_slope = nan
         notes.append("difference of log rates: only the differences (treated minus comparison) are estimated")
         fitted = pd.DataFrame(
@@ -248,7 +248,7 @@ def controlled_its(
             exog[column] = stacked[column]
         y, log_offset = stacked["y"].to_numpy(float), stacked["log_offset"].to_numpy(float)
         if method == "negbin":
-            alpha = its.estimate_nb_alpha(y, exog, log_offset, notes)
+            alpha = estimate_nb_alpha(y, exog.to_numpy(float), log_offset, notes)
             family = sm.families.NegativeBinomial(alpha=max(alpha, 1e-8))
             diagnostics["alpha"] = alpha
         else:
@@ -265,12 +265,11 @@ def controlled_its(
         else:
             fit = model.fit()
         params, cov = fit.params, fit.cov_params()
-        dist, crit = stats.norm, z
         scale = float(fit.pearson_chi2 / fit.df_resid)
         diagnostics["dispersion"] = scale
 
         def est(terms):
-            return _ratio(params, cov, terms, dist, crit)
+            return _ratio(params, cov, terms, None, confidence)
 
         group_level, group_slope = est(["group:level"]), est(["group:slope"])
         treated_level, treated_slope = est(["level", "group:level"]), est(["slope", "group:slope"])
@@ -320,12 +319,13 @@ def controlled_its(
     )
 
 
-def _ratio(params: pd.Series, cov: pd.DataFrame, terms: list[str], dist, crit: float) -> Estimate:
+def _ratio(params: pd.Series, cov: pd.DataFrame, terms: list[str], df: float | None, level: float) -> Estimate:
+    """The sum of ``terms``' coefficients (a log ratio) with its interval: t with ``df``
+    degrees of freedom, or normal when ``df`` is None."""
     names = list(params.index)
     v = np.zeros(len(names))
     for term in terms:
         v[names.index(term)] = 1.0
     b = float(v @ params.to_numpy())
     se = float(np.sqrt(v @ cov.to_numpy() @ v))
-    p = float(2 * dist.sf(abs(b / se))) if se > 0 else 0.0
-    return Estimate(math.exp(b), math.exp(b - crit * se), math.exp(b + crit * se), p)
+    return Estimate.from_se(b, se, scale="log", df=df, level=level)

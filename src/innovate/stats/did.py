@@ -1,4 +1,13 @@
-"""Difference-in-differences: the 2x2 comparison, two-way fixed effects and Callaway and Sant'Anna's staggered estimator."""
+"""Difference-in-differences: the 2x2 comparison, two-way fixed effects and Callaway and Sant'Anna's staggered estimator.
+
+Why our own Callaway-Sant'Anna: Python ports exist on PyPI (``csdid``, ``differences``),
+but the book needs only the unconditional estimator (no covariates) on small annual area
+panels, with never- or not-yet-treated controls, a seeded bootstrap over units (by cohort) from a
+``numpy.random.Generator`` and a :class:`NotEstimable` result that says why a panel
+cannot be analysed; that is about 150 lines here, checked against a hand-computed
+cell and a simulated panel with dynamic effects (``tests/unit/test_comparative.py``),
+and avoids a further dependency for one estimator.
+"""
 
 from __future__ import annotations
 

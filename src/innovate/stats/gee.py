@@ -1,4 +1,10 @@
-"""Negative binomial GEE for clustered counts: a fast IRLS engine on arrays, with robust and bias-reduced errors."""
+"""Negative binomial GEE for clustered counts: a fast IRLS engine on arrays, with robust and bias-reduced errors.
+
+Why a fast engine beside statsmodels' ``GEE``: statsmodels loops over clusters in Python,
+too slow for twenty imputations at six sites and for the simulation study; the engine
+here follows statsmodels step by step in vectorised numpy and agrees with it to 1e-6
+(tested). AR(1) working correlation and weighted GEE use statsmodels itself.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
+from innovate.stats.negbin import estimate_nb_alpha
 from innovate.stats.results import Estimate, _effect_row
 
 
@@ -64,52 +70,6 @@ class GEEResult:
             note=self.note,
         )
         return pd.DataFrame([row])
-
-
-def _nb2_irls(
-    y: np.ndarray, X: np.ndarray, alpha: float, beta: np.ndarray | None = None, tol: float = 1e-10, maxiter: int = 100
-) -> np.ndarray:
-    """Maximum likelihood coefficients of an NB2 log-linear model with ``alpha`` fixed
-    (iteratively reweighted least squares)."""
-    if beta is None:
-        beta = np.zeros(X.shape[1])
-        beta[0] = np.log(max(y.mean(), 1e-8))
-    for _ in range(maxiter):
-        mu = np.exp(np.clip(X @ beta, -700, 700))
-        w = mu / (1 + alpha * mu)
-        score = X.T @ (w * (y - mu) / mu)
-        step = _solve((X * w[:, None]).T @ X, score)
-        beta = beta + step
-        if np.max(np.abs(step)) < tol:
-            break
-    return beta
-
-
-def _nb2_loglike(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
-    # Deferred (kernel start-up): only the dispersion estimate needs scipy.special.
-    from scipy.special import gammaln
-
-    r = 1 / alpha
-    return float(
-        np.sum(gammaln(y + r) - gammaln(r) - gammaln(y + 1) + r * np.log(r / (r + mu)) + y * np.log(mu / (r + mu)))
-    )
-
-
-def estimate_nb_alpha(y: np.ndarray, X: np.ndarray) -> float:
-    """NB2 dispersion (``Var = mu + alpha mu^2``) of the marginal mean model by maximum
-    likelihood (profile likelihood over log alpha, coefficients by IRLS); GEE then holds
-    it fixed. The same estimate as statsmodels' discrete ``NegativeBinomial`` (tested),
-    at a fraction of the time. With no overdispersion it returns a floor of 1e-8."""
-    y = np.asarray(y, float)
-    state: dict[str, np.ndarray | None] = {"beta": None}
-
-    def negll(log_alpha: float) -> float:
-        alpha = float(np.exp(log_alpha))
-        state["beta"] = _nb2_irls(y, X, alpha, state["beta"])
-        return -_nb2_loglike(y, np.exp(X @ state["beta"]), alpha)
-
-    res = optimize.minimize_scalar(negll, bounds=(np.log(1e-8), np.log(1e3)), method="bounded", options={"xatol": 1e-6})
-    return float(np.exp(res.x))
 
 
 @dataclass(frozen=True)
@@ -239,3 +199,146 @@ def _inv(a: np.ndarray) -> np.ndarray:
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
         return np.linalg.pinv(a)
+
+
+# ======================================================================================
+# GEE on a frame: any data of the right shape
+# ======================================================================================
+
+COV_STRUCTS = ("exchangeable", "ar1", "independence")
+COV_TYPES = ("robust", "bias_reduced", "naive")
+
+
+def _missing_columns(data: pd.DataFrame, columns) -> None:
+    absent = [c for c in columns if c not in data.columns]
+    if absent:
+        raise ValueError(f"the model frame has no column(s) {absent}")
+
+
+def fit_nb_gee(
+    data: pd.DataFrame,
+    outcome: str,
+    terms: list[str] | tuple[str, ...],
+    effect: str,
+    group: str = "person_id",
+    time: str = "wave_month",
+    cov_struct: str = "exchangeable",
+    cov_type: str = "robust",
+    alpha: float | None = None,
+    engine: str = "fast",
+    weights: np.ndarray | None = None,
+    site_id: str | None = None,
+) -> GEEResult:
+    """Negative binomial (NB2, log link) GEE of the count column ``outcome`` on an
+    intercept and the columns ``terms`` (interactions as ready-made columns), clustered
+    by ``group``; ``effect`` (one of ``terms``) is the coefficient reported as a rate
+    ratio. ``time`` orders a cluster's rows and, for the AR(1) working correlation,
+    gives their positions (its distinct values, in order, as 0, 1, 2, ...).
+
+    ``alpha`` is the NB2 dispersion of the marginal mean model by maximum likelihood
+    (:func:`innovate.stats.negbin.estimate_nb_alpha`) when not given; GEE holds it
+    fixed. ``cov_struct``: 'exchangeable', 'ar1' or 'independence'; ``cov_type``:
+    'robust', 'bias_reduced' (Mancl-DeRouen, for few clusters) or 'naive'. The fast
+    engine takes exchangeable or independence without ``weights``; AR(1) and weighted
+    GEE (one weight per row) use statsmodels. Rows need not be sorted; they are sorted
+    (stably) by ``group`` and ``time``.
+    """
+    terms = list(terms)
+    if effect not in terms:
+        raise ValueError(f"the effect {effect!r} is not among the terms {terms}")
+    if cov_struct not in COV_STRUCTS:
+        raise ValueError(f"cov_struct must be 'exchangeable', 'ar1' or 'independence', not {cov_struct!r}")
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"cov_type must be 'robust', 'bias_reduced' or 'naive', not {cov_type!r}")
+    if engine not in ("fast", "statsmodels"):
+        raise ValueError(f"engine must be 'fast' or 'statsmodels', not {engine!r}")
+    _missing_columns(data, [outcome, group, time, *terms])
+    order = data.reset_index(drop=True).sort_values([group, time], kind="stable").index.to_numpy()
+    rows = data.iloc[order]
+    y = rows[outcome].to_numpy(float)
+    if np.isnan(y).any():
+        raise ValueError(f"{outcome} has empty values in rows to be modelled")
+    names = ["Intercept", *terms]
+    X = np.column_stack([np.ones(len(rows)), rows[terms].to_numpy(float)])
+    groups = rows[group].to_numpy()
+    if alpha is None:
+        alpha = estimate_nb_alpha(y, X)
+    notes: list[str] = []
+    k = names.index(effect)
+    if engine == "fast" and cov_struct != "ar1" and weights is None:
+        fit = gee_nb_fast(y, X, groups, alpha, cov_struct, cov_type)
+        params = pd.Series(fit.params, index=names)
+        se = float(np.sqrt(fit.cov[k, k]))
+        rho, converged, used = fit.rho, fit.converged, "fast"
+    else:
+        row_weights = None if weights is None else np.asarray(weights, float)[order]
+        params, bse, rho, converged, sm_notes = _gee_statsmodels(
+            y, X, names, groups, rows[time].to_numpy(), alpha, cov_struct, cov_type, row_weights
+        )
+        se = float(bse.iloc[k])
+        notes += sm_notes
+        used = "statsmodels"
+    if not converged:
+        notes.append("GEE did not converge")
+    return GEEResult(
+        outcome,
+        Estimate.from_se(float(params.iloc[k]), se, scale="log"),
+        effect,
+        float(alpha),
+        cov_struct,
+        cov_type,
+        rho,
+        int(len(np.unique(groups))),
+        int(len(y)),
+        bool(converged),
+        params,
+        used,
+        site_id,
+        "; ".join(notes),
+    )
+
+
+def _gee_statsmodels(
+    y: np.ndarray,
+    X: np.ndarray,
+    names: list[str],
+    groups: np.ndarray,
+    time: np.ndarray,
+    alpha: float,
+    cov_struct: str,
+    cov_type: str,
+    weights: np.ndarray | None,
+) -> tuple[pd.Series, pd.Series, float, bool, list[str]]:
+    """The same GEE by statsmodels (AR(1) working correlation, weights): coefficients,
+    standard errors, working correlation, convergence and the optimiser's notes."""
+    import warnings
+
+    # deferred: statsmodels' import is slow and only this path needs it
+    import statsmodels.api as sm
+
+    structure = {
+        "exchangeable": sm.cov_struct.Exchangeable,
+        "independence": sm.cov_struct.Independence,
+        "ar1": lambda: sm.cov_struct.Autoregressive(grid=True),
+    }[cov_struct]()
+    position = np.unique(time, return_inverse=True)[1].ravel()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = sm.GEE(
+            y,
+            X,
+            groups=groups,
+            time=position,
+            family=sm.families.NegativeBinomial(alpha=alpha),
+            cov_struct=structure,
+            weights=weights,
+        )
+        res = model.fit(cov_type=cov_type, maxiter=100)
+    converged = not any(
+        "converge" in str(w.message).lower() or "iteration limit" in str(w.message).lower() for w in caught
+    )
+    notes = [str(w.message).splitlines()[0] for w in caught if "converge" in str(w.message).lower()]
+    params = pd.Series(np.asarray(res.params), index=names)
+    dep = structure.dep_params
+    rho = float(np.atleast_1d(dep)[0]) if dep is not None and np.size(dep) else 0.0
+    return params, pd.Series(np.asarray(res.bse), index=names), rho, converged, notes

@@ -20,7 +20,7 @@ Methods (``method``):
     degrees of freedom (R's ``quasipoisson``).
 ``negbin``
     negative binomial (NB2, variance ``mu + alpha*mu^2``): ``alpha`` is estimated by
-    maximum likelihood (statsmodels' discrete ``NegativeBinomial``) and the GLM is then
+    maximum likelihood (:func:`innovate.stats.negbin.estimate_nb_alpha`) and the GLM is then
     fitted with that ``alpha`` fixed, so that the same error options apply.
 ``prais_winsten``
     linear regression of the log rate ``log(Y_t / N_t)`` with AR(1) errors, by iterated
@@ -55,6 +55,8 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from innovate.errors import DataError, Problem, require_columns
+from innovate.stats.negbin import estimate_nb_alpha
+from innovate.stats.results import Estimate
 
 METHODS = ("poisson", "quasipoisson", "negbin", "prais_winsten", "arima")
 GLM_METHODS = ("poisson", "quasipoisson", "negbin")
@@ -137,23 +139,12 @@ class NotEstimable:
 
 
 @dataclass(frozen=True)
-class Estimate:
-    """A ratio with its confidence interval and p-value (for the coefficient's null of 0)."""
-
-    estimate: float
-    lower: float
-    upper: float
-    p_value: float
-
-    def __iter__(self):
-        return iter((self.estimate, self.lower, self.upper))
-
-
-@dataclass(frozen=True)
 class ITSResult:
     """A fitted interrupted time series.
 
-    Ratios are ``exp`` of the coefficients: ``level`` the immediate level change,
+    Each effect is an :class:`~innovate.stats.results.Estimate` of a log-scale
+    coefficient (``.natural()`` gives the ratio and its interval); the ratios are ``exp``
+    of the coefficients: ``level`` the immediate level change,
     ``slope`` the change in trend per period, ``pre_trend`` and ``post_trend`` the trends
     per period before and after (``post_trend = pre_trend * slope``). ``fitted`` has one row
     per period used: observed and fitted rates, the counterfactual (no intervention) with
@@ -189,19 +180,19 @@ class ITSResult:
 
     @property
     def level_rr(self) -> float:
-        return self.level.estimate
+        return self.level.natural()[0]
 
     @property
     def level_ci(self) -> tuple[float, float]:
-        return (self.level.lower, self.level.upper)
+        return self.level.natural()[1:]
 
     @property
     def slope_rr(self) -> float:
-        return np.nan if self.slope is None else self.slope.estimate
+        return np.nan if self.slope is None else self.slope.natural()[0]
 
     @property
     def slope_ci(self) -> tuple[float, float]:
-        return (np.nan, np.nan) if self.slope is None else (self.slope.lower, self.slope.upper)
+        return (np.nan, np.nan) if self.slope is None else self.slope.natural()[1:]
 
     def table(self) -> pd.DataFrame:
         """Tidy frame: one row per reported ratio."""
@@ -210,14 +201,15 @@ class ITSResult:
             est = getattr(self, key)
             if est is None:
                 continue
+            ratio, lower, upper = est.natural()
             rows.append(
                 {
                     "label": self.label,
                     "method": self.method if self.method not in GLM_METHODS else f"{self.method} ({self.errors} SE)",
                     "term": TERM_LABELS[key],
-                    "estimate": est.estimate,
-                    "lower": est.lower,
-                    "upper": est.upper,
+                    "estimate": ratio,
+                    "lower": lower,
+                    "upper": upper,
                     "p_value": est.p_value,
                     "n_pre": self.n_pre,
                     "n_post": self.n_post,
@@ -228,23 +220,25 @@ class ITSResult:
 
     def summary(self) -> dict:
         """The headline numbers as plain floats (for glue)."""
+        level, level_lower, level_upper = self.level.natural()
         out = {
-            "level_rr": self.level.estimate,
-            "level_lower": self.level.lower,
-            "level_upper": self.level.upper,
+            "level_rr": level,
+            "level_lower": level_lower,
+            "level_upper": level_upper,
             "level_p": self.level.p_value,
-            "pre_trend": self.pre_trend.estimate,
+            "pre_trend": self.pre_trend.natural()[0],
             "n_pre": self.n_pre,
             "n_post": self.n_post,
             "scale": self.scale,
         }
         if self.slope is not None:
+            slope, slope_lower, slope_upper = self.slope.natural()
             out.update(
-                slope_rr=self.slope.estimate,
-                slope_lower=self.slope.lower,
-                slope_upper=self.slope.upper,
+                slope_rr=slope,
+                slope_lower=slope_lower,
+                slope_upper=slope_upper,
                 slope_p=self.slope.p_value,
-                post_trend=np.nan if self.post_trend is None else self.post_trend.estimate,
+                post_trend=np.nan if self.post_trend is None else self.post_trend.natural()[0],
             )
         return {k: float(v) for k, v in out.items()}
 
@@ -468,37 +462,6 @@ def breusch_godfrey(resid: np.ndarray, exog: np.ndarray, lags: int) -> tuple[flo
     return float(lm), float(stats.chi2.sf(lm, lags))
 
 
-def estimate_nb_alpha(
-    y: np.ndarray, exog: pd.DataFrame, log_offset: np.ndarray, notes: list[str] | None = None
-) -> float:
-    """Maximum-likelihood NB2 dispersion ``alpha`` (statsmodels discrete ``NegativeBinomial``).
-
-    ``exog`` includes the constant. Starts from the Poisson coefficients; Newton's method
-    first, BFGS if Newton fails. When the data show no overdispersion beyond Poisson the
-    maximum lies at the boundary ``alpha = 0``; the optimiser then stops near zero and
-    ``notes`` says so.
-    """
-    poisson = sm.GLM(y, exog, family=sm.families.Poisson(), offset=log_offset).fit()
-    model = sm.NegativeBinomial(y, exog, offset=log_offset, loglike_method="nb2")
-    start = np.r_[np.asarray(poisson.params), 0.1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = model.fit(start_params=start, method="newton", maxiter=200, disp=0)
-        params = np.asarray(fit.params)
-        ok = fit.mle_retvals.get("converged", False) and np.all(np.isfinite(params)) and params[-1] > 0
-        if not ok:
-            fit = model.fit(start_params=start, method="bfgs", maxiter=2000, disp=0)
-            params = np.asarray(fit.params)
-            ok = fit.mle_retvals.get("converged", False) and np.all(np.isfinite(params))
-    alpha = float(params[-1]) if np.isfinite(params[-1]) else 0.0
-    if notes is not None:
-        if alpha < 1e-4:
-            notes.append("negative binomial alpha at (or near) zero: no overdispersion beyond Poisson")
-        elif not ok:
-            notes.append("negative binomial alpha: optimiser did not report convergence")
-    return max(alpha, 0.0)
-
-
 def with_intercept(X: pd.DataFrame) -> pd.DataFrame:
     """The design with a leading ``Intercept`` column (named as in a formula fit)."""
     out = X.copy()
@@ -628,7 +591,7 @@ def fit_its(
         warnings.simplefilter("always")
         if method in GLM_METHODS:
             if method == "negbin":
-                alpha_nb = estimate_nb_alpha(y, exog_frame, log_offset, notes)
+                alpha_nb = estimate_nb_alpha(y, exog_frame.to_numpy(float), log_offset, notes)
                 family = sm.families.NegativeBinomial(alpha=max(alpha_nb, 1e-8))
             else:
                 family = sm.families.Poisson()
@@ -641,7 +604,7 @@ def fit_its(
             else:
                 fit = model.fit()
             params, cov = fit.params, fit.cov_params()
-            crit, dist = z, stats.norm
+            t_df, crit = None, z  # normal-theory intervals
             scale = float(fit.pearson_chi2 / fit.df_resid)
             resid = np.asarray(fit.resid_pearson)
             exog = model.exog
@@ -674,8 +637,8 @@ def fit_its(
                 cov = pd.DataFrame(pw["cov"], index=names, columns=names)
                 rho = pw["rho"]
                 resid, exog = pw["resid"], pw["exog"]
-                dist = stats.t(pw["df_resid"])
-                crit = dist.ppf(0.5 + confidence / 2)
+                t_df = float(pw["df_resid"])
+                crit = float(stats.t(t_df).ppf(0.5 + confidence / 2))
                 scale = float(resid @ resid / pw["df_resid"])
             else:
                 # Deferred: the state-space module is slow to import and only this fallback needs it.
@@ -694,7 +657,7 @@ def fit_its(
                 rho = float(np.asarray(afit.params)[k_exog])
                 resid = np.asarray(afit.resid)
                 exog = exog_frame.to_numpy(float)
-                crit, dist = z, stats.norm
+                t_df, crit = None, z
                 scale = float(np.asarray(afit.params)[-1])
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, FutureWarning)):
@@ -723,9 +686,7 @@ def fit_its(
             v[list(params.index).index(term)] = 1.0
         b = float(v @ params.to_numpy())
         se = float(np.sqrt(v @ cov.to_numpy() @ v))
-        stat = b / se if se > 0 else np.inf
-        p = float(2 * dist.sf(abs(stat)))
-        return Estimate(math.exp(b), math.exp(b - crit * se), math.exp(b + crit * se), p)
+        return Estimate.from_se(b, se, scale="log", df=t_df, level=confidence)
 
     level = ratio([LEVEL])
     pre = ratio([TIME])

@@ -106,6 +106,19 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, max_iter: int =
     return tau2
 
 
+def typical_variance(variances: np.ndarray) -> float:
+    """Higgins and Thompson's (2002) typical within-study variance,
+    ``(k - 1) sum(w) / ((sum w)^2 - sum(w^2))`` with ``w = 1/v``."""
+    w = 1 / np.asarray(variances, float)
+    return float((len(w) - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum()))
+
+
+def i_squared(tau2: float, variances: np.ndarray) -> float:
+    """I-squared in its tau-squared form, ``tau^2 / (tau^2 + s^2)`` (s^2: :func:`typical_variance`)."""
+    tau2 = max(0.0, float(tau2))
+    return tau2 / (tau2 + typical_variance(variances))
+
+
 def meta_analysis(
     estimates: Sequence[float],
     variances: Sequence[float],
@@ -122,7 +135,12 @@ def meta_analysis(
     with ``max(1, q)``, never narrower than the Wald interval). The book uses 'hksj': in
     the simulation appendix, with six sites, the Wald interval undercovers once the sites
     differ and the modified interval overcovers when they do not.
-    ``I^2 = max(0, (Q - df) / Q)`` from Cochran's Q of the fixed-effect fit.
+    ``I^2 = tau^2 / (tau^2 + s^2)``, the share of the total variance due to
+    heterogeneity, with tau-squared from the pooling ``method`` and Higgins and
+    Thompson's (2002) typical within-study variance ``s^2 = (k - 1) sum(w) / ((sum w)^2
+    - sum(w^2))``, ``w = 1/v`` (metafor's definition for every estimator). Under DL it
+    equals ``max(0, (Q - df) / Q)`` from Cochran's Q; under REML it is consistent with
+    the tau-squared that weights the pooled estimate.
     """
     y = np.asarray(estimates, float)
     v = np.asarray(variances, float)
@@ -158,7 +176,7 @@ def meta_analysis(
         variances=v,
         pooled=pooled,
         tau2=float(tau2),
-        i2=float(max(0.0, (q - (k - 1)) / q)) if q > 0 else 0.0,
+        i2=i_squared(tau2, v),
         q=q,
         q_df=k - 1,
         q_p_value=float(stats.chi2.sf(q, k - 1)),

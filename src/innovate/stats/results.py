@@ -26,7 +26,10 @@ Z95 = float(stats.norm.ppf(0.975))
 
 @dataclass(frozen=True)
 class Estimate:
-    """One effect with its 95% interval, on the model's scale (log for counts).
+    """One effect with its confidence interval (95% unless ``level`` says otherwise), on
+    the model's scale (log for counts and rates): the package's one result type for an
+    estimate with an interval. ``natural()`` gives the estimate and interval on the
+    natural scale (ratios for log-scale effects).
 
     ``df`` is None for a normal-theory interval, else the t degrees of freedom used.
     """
@@ -38,11 +41,20 @@ class Estimate:
     p_value: float
     scale: str = "identity"  # 'log' -> exponentiate for a ratio
     df: float | None = None
+    level: float = 0.95
 
     @classmethod
-    def from_se(cls, estimate: float, se: float, scale: str = "identity", df: float | None = None) -> Estimate:
+    def from_se(
+        cls, estimate: float, se: float, scale: str = "identity", df: float | None = None, level: float = 0.95
+    ) -> Estimate:
+        """The Wald interval ``estimate -+ q se`` (q normal, or t with ``df``) and the
+        two-sided p-value for a null of zero."""
         finite_df = df is not None and np.isfinite(df)
-        q = float(special.stdtrit(df, 0.975)) if finite_df else Z95
+        tail = 0.5 + level / 2
+        if finite_df:
+            q = float(special.stdtrit(df, tail))
+        else:
+            q = Z95 if tail == 0.975 else float(special.ndtri(tail))
         stat = estimate / se if se > 0 else np.nan
         p = 2 * (special.stdtr(df, -abs(stat)) if finite_df else special.ndtr(-abs(stat)))
         return cls(
@@ -53,6 +65,7 @@ class Estimate:
             float(p),
             scale,
             float(df) if finite_df and df is not None else None,
+            float(level),
         )
 
     def natural(self) -> tuple[float, float, float]:
@@ -62,7 +75,7 @@ class Estimate:
         return self.estimate, self.ci_low, self.ci_high
 
     def covers(self, truth: float) -> bool:
-        """Whether the 95% interval contains ``truth`` (on the model's scale)."""
+        """Whether the interval contains ``truth`` (on the model's scale)."""
         return bool(self.ci_low <= truth <= self.ci_high)
 
     def scaled(self, factor: float) -> Estimate:
@@ -78,6 +91,7 @@ class Estimate:
             self.p_value,
             self.scale,
             self.df,
+            self.level,
         )
 
 

@@ -1,4 +1,11 @@
-"""Synthetic control: donor weights on the simplex and the treated-minus-synthetic gap."""
+"""Synthetic control: donor weights on the simplex and the treated-minus-synthetic gap.
+
+Why our own: the book uses the basic estimator (Abadie, Diamond and Hainmueller; weights
+on the simplex matching the pre-period outcome path, no predictor weighting) with
+in-space placebos. That is a small constrained least-squares problem solved with scipy;
+packages on PyPI (e.g. ``pysyncon``, ``scpi-pkg``) add predictor-weight optimisation and
+prediction intervals that the book does not use, at the cost of a further dependency.
+"""
 
 from __future__ import annotations
 

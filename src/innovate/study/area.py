@@ -307,10 +307,11 @@ class SiteAnalyses:
             if not result.estimable:
                 row["note"] = "not estimable: " + result.reason
             elif isinstance(result, its.ITSResult):
+                ratio, lower, upper = result.level.natural()
                 row.update(
-                    estimate=result.level.estimate,
-                    lower=result.level.lower,
-                    upper=result.level.upper,
+                    estimate=ratio,
+                    lower=lower,
+                    upper=upper,
                     p_value=result.level.p_value,
                     note="; ".join(result.notes),
                 )

@@ -123,13 +123,15 @@ def area_series_results(site_ids, measures=None, frame: pd.DataFrame | None = No
             r = fit_site_series(site_id, measure, source="synthetic", frame=frame, **kwargs)
             row = {"site_id": site_id, "measure": measure, "n_pre": r.n_pre, "n_post": r.n_post}
             if r.estimable:
+                level, level_lower, level_upper = r.level.natural()
+                slope, slope_lower, slope_upper = r.slope.natural() if r.slope is not None else (np.nan,) * 3
                 row.update(
-                    level=r.level.estimate,
-                    level_lower=r.level.lower,
-                    level_upper=r.level.upper,
-                    slope=np.nan if r.slope is None else r.slope.estimate,
-                    slope_lower=np.nan if r.slope is None else r.slope.lower,
-                    slope_upper=np.nan if r.slope is None else r.slope.upper,
+                    level=level,
+                    level_lower=level_lower,
+                    level_upper=level_upper,
+                    slope=slope,
+                    slope_lower=slope_lower,
+                    slope_upper=slope_upper,
                     note="; ".join(r.notes),
                 )
             else:
@@ -229,13 +231,15 @@ def area_series_controlled(site_ids, measures=None, frame: pd.DataFrame | None =
             r = site_controlled_its(site_id, measure, frame=frame, **kwargs)
             row = {"site_id": site_id, "measure": measure, "n_pre": r.n_pre, "n_post": r.n_post}
             if r.estimable:
+                level, level_lower, level_upper = r.group_level.natural()
+                slope, slope_lower, slope_upper = r.group_slope.natural()
                 row.update(
-                    group_level=r.group_level.estimate,
-                    group_level_lower=r.group_level.lower,
-                    group_level_upper=r.group_level.upper,
-                    group_slope=r.group_slope.estimate,
-                    group_slope_lower=r.group_slope.lower,
-                    group_slope_upper=r.group_slope.upper,
+                    group_level=level,
+                    group_level_lower=level_lower,
+                    group_level_upper=level_upper,
+                    group_slope=slope,
+                    group_slope_lower=slope_lower,
+                    group_slope_upper=slope_upper,
                     note="; ".join(r.notes),
                 )
             else:
@@ -278,7 +282,8 @@ def error_model_sensitivity(site_ids, measures=None, frame: pd.DataFrame | None 
                 r = fit_site_series(site_id, measure, source="synthetic", frame=frame, method=method, errors=errors)
                 row = {"site_id": site_id, "measure": measure, "model": label}
                 if r.estimable:
-                    row.update(level=r.level.estimate, level_lower=r.level.lower, level_upper=r.level.upper)
+                    level, level_lower, level_upper = r.level.natural()
+                    row.update(level=level, level_lower=level_lower, level_upper=level_upper)
                     if method == "quasipoisson":
                         d = r.diagnostics
                         row.update(

@@ -49,8 +49,9 @@ differ (see the simulation appendix).
 
 Engines
 -------
-Two engines compute the GEE and the mixed model: ``engine="statsmodels"`` calls
-``smf.gee`` / ``smf.mixedlm`` directly; ``engine="fast"`` (the default) solves the same
+Two engines compute the GEE and the mixed model (:func:`innovate.stats.gee.fit_nb_gee`,
+:func:`innovate.stats.mixed.fit_lmm`, which take any frame): ``engine="statsmodels"`` calls
+statsmodels' ``GEE`` / ``MixedLM`` directly; ``engine="fast"`` (the default) solves the same
 estimating equations and the same REML criterion in vectorised numpy, because the
 statsmodels fits loop over young people in Python (about a second per mixed model at a
 site), too slow for twenty imputations at six sites or for a simulation study. The unit
@@ -65,9 +66,9 @@ the third decimal. AR(1) working correlation and weighted GEE use statsmodels.
 Why our own chained equations rather than ``statsmodels.imputation.mice.MICEData``: the
 analysis models are longitudinal (GEE and mixed models on the long frame), which
 ``MICE.fit`` cannot run, so only the imputation half of statsmodels would be used; that
-half draws from numpy's global random state (the book requires every draw from a seeded
-``np.random.default_rng``) and refits a formula per variable and iteration, too slow for
-the simulation study. The engine here is the same algorithm (Bayesian linear regression
+half (which now accepts a seeded generator, ``rng=``) refits a formula per variable and
+iteration, hundreds of times slower here (measured in :mod:`innovate.stats.mi`).
+The engine here is the same algorithm (Bayesian linear regression
 draws and predictive mean matching; van Buuren 2018) in vectorised numpy. When dropout is
 monotone (once lost, always lost, as in the cohort design), variables are imputed in wave
 order from covariates and earlier waves in one pass, which is exact for monotone data;

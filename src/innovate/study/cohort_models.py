@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,16 +10,17 @@ import pandas as pd
 
 from innovate.config import SEED, WAVE_MONTHS
 from innovate.errors import require_columns
-from innovate.stats.gee import GEEResult, estimate_nb_alpha, gee_nb_fast
+from innovate.stats.gee import GEEResult, fit_nb_gee, gee_nb_fast
 from innovate.stats.mi import RubinResult, impute_arrays, rubin
 from innovate.stats.mixed import (
     SINGULAR_CORRELATION,
     SLOPE_VARIANCE_TOLERANCE,
     MixedResult,
     _correlation,
-    _fit_mixedlm_statsmodels,
+    fit_lmm,
     lmm_reml_fast,
 )
+from innovate.stats.negbin import estimate_nb_alpha
 from innovate.stats.results import Estimate, _effect_row
 from innovate.stats.weighting import (
     MIN_PER_ARM,
@@ -57,85 +57,43 @@ def fit_gee(
     weights: np.ndarray | None = None,
     site_id: str | None = None,
 ) -> GEEResult:
-    """Negative binomial GEE of a count outcome (see the module notes for the model).
-
-    ``cov_struct``: 'exchangeable', 'ar1' (time = wave; statsmodels engine) or
-    'independence'; ``cov_type``: 'robust', 'bias_reduced' (Mancl-DeRouen, for few
-    clusters) or 'naive'. ``alpha`` is estimated by a negative binomial regression when
-    not given. ``weights`` (one per row) make it a weighted GEE (statsmodels engine).
-    """
+    """Negative binomial GEE of a cohort count outcome (see the module notes for the
+    model): the design of :func:`model_formula` fitted by
+    :func:`innovate.stats.gee.fit_nb_gee` (options as there)."""
     _check_outcome(long, outcome)
     if OUTCOMES[outcome].kind != "count":
         raise ValueError(f"{outcome} is not a count; use fit_mixed for scores")
-    if cov_struct not in ("exchangeable", "ar1", "independence"):
-        raise ValueError(f"cov_struct must be 'exchangeable', 'ar1' or 'independence', not {cov_struct!r}")
-    if cov_type not in ("robust", "bias_reduced", "naive"):
-        raise ValueError(f"cov_type must be 'robust', 'bias_reduced' or 'naive', not {cov_type!r}")
-    if engine not in ("fast", "statsmodels"):
-        raise ValueError(f"engine must be 'fast' or 'statsmodels', not {engine!r}")
     covs = model_covariates(outcome, covariates)
-    formula, term, follow_up = model_formula(outcome, effect, covs)
+    _, term, follow_up = model_formula(outcome, effect, covs)
     data = _model_rows(long, outcome, follow_up)
-    y, X, names = design_matrix(data, outcome, effect, covs)
-    groups = data["person_id"].to_numpy()
-    if alpha is None:
-        alpha = estimate_nb_alpha(y, X)
-    notes: list[str] = []
-    if engine == "fast" and cov_struct != "ar1" and weights is None:
-        fit = gee_nb_fast(y, X, groups, alpha, cov_struct, cov_type)
-        params = pd.Series(fit.params, index=names)
-        se = float(np.sqrt(fit.cov[names.index(term), names.index(term)]))
-        rho, converged, used = fit.rho, fit.converged, "fast"
-    else:
-        # Deferred (kernel start-up): statsmodels loads only for the reference engine.
-        import statsmodels.api as sm
-
-        structure = {
-            "exchangeable": sm.cov_struct.Exchangeable,
-            "independence": sm.cov_struct.Independence,
-            "ar1": lambda: sm.cov_struct.Autoregressive(grid=True),
-        }[cov_struct]()
-        wave_index = (data["wave_month"].to_numpy() // 6).astype(int)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model = sm.GEE(
-                y,
-                X,
-                groups=groups,
-                time=wave_index,
-                family=sm.families.NegativeBinomial(alpha=alpha),
-                cov_struct=structure,
-                weights=weights,
-            )
-            res = model.fit(cov_type=cov_type, maxiter=100)
-        converged = not any(
-            "converge" in str(w.message).lower() or "iteration limit" in str(w.message).lower() for w in caught
-        )
-        notes += [str(w.message).splitlines()[0] for w in caught if "converge" in str(w.message).lower()]
-        params = pd.Series(np.asarray(res.params), index=names)
-        se = float(np.asarray(res.bse)[names.index(term)])
-        dep = structure.dep_params
-        rho = float(np.atleast_1d(dep)[0]) if dep is not None and np.size(dep) else 0.0
-        used = "statsmodels"
-    if not converged:
-        notes.append("GEE did not converge")
-    est = Estimate.from_se(float(params[term]), se, scale="log")
-    return GEEResult(
+    design = _design_frame(data, outcome, effect, covs)
+    return fit_nb_gee(
+        design,
         outcome,
-        est,
+        list(design.columns[3:]),
         term,
-        float(alpha),
-        cov_struct,
-        cov_type,
-        rho,
-        int(len(np.unique(groups))),
-        int(len(y)),
-        bool(converged),
-        params,
-        used,
-        site_id,
-        "; ".join(notes),
+        group="person_id",
+        time="wave_month",
+        cov_struct=cov_struct,
+        cov_type=cov_type,
+        alpha=alpha,
+        engine=engine,
+        weights=weights,
+        site_id=site_id,
     )
+
+
+def _design_frame(
+    data: pd.DataFrame, outcome: str, effect: str, covariates: Sequence[str], ancova: bool | None = None
+) -> pd.DataFrame:
+    """Person, wave, time, then the columns of :func:`design_matrix` (without the
+    intercept) as a frame the stats engines take; the outcome is column 0."""
+    y, X, names = design_matrix(data, outcome, effect, covariates, ancova)
+    frame = pd.DataFrame(X[:, 1:], columns=names[1:])
+    frame.insert(0, "wave_month", data["wave_month"].to_numpy())
+    frame.insert(0, "person_id", data["person_id"].to_numpy())
+    frame.insert(0, outcome, y)
+    return frame
 
 
 def fit_mixed(
@@ -148,102 +106,31 @@ def fit_mixed(
     site_id: str | None = None,
     ancova: bool | None = None,
 ) -> MixedResult:
-    """Linear mixed model (REML) for a score: random intercept and slope on months per
-    young person; falls back to a random intercept, and says why, when the slope
-    variance is about zero or the fit does not converge. ``ancova`` overrides the
-    outcome's default form (follow-up waves adjusted for baseline, or all waves)."""
+    """Linear mixed model (REML) for a cohort score: the design of :func:`model_formula`
+    fitted by :func:`innovate.stats.mixed.fit_lmm` (random intercept and slope on
+    months per young person, falling back to a random intercept and saying why).
+    ``ancova`` overrides the outcome's default form (follow-up waves adjusted for
+    baseline, or all waves)."""
     _check_outcome(long, outcome)
     if engine not in ("fast", "statsmodels"):
         raise ValueError(f"engine must be 'fast' or 'statsmodels', not {engine!r}")
     covs = model_covariates(outcome, covariates, ancova)
-    formula, term, follow_up = model_formula(outcome, effect, covs, ancova)
+    _, term, follow_up = model_formula(outcome, effect, covs, ancova)
     data = _model_rows(long, outcome, follow_up)
-    y, X, names = design_matrix(data, outcome, effect, covs, ancova)
-    groups = data["person_id"].to_numpy()
-    t = data["time"].to_numpy(float)
-    t_max = float(np.max(np.abs(t))) if len(t) else 1.0
-
-    def slope_reason(psi: np.ndarray, resid: float, converged: bool, se_ok: bool) -> str | None:
-        slope_var = float(psi[1, 1])
-        if not converged:
-            return "the random-slope model did not converge"
-        if slope_var * t_max**2 < SLOPE_VARIANCE_TOLERANCE * resid:
-            return f"the random-slope variance was estimated as about zero ({slope_var:.2g})"
-        if abs(_correlation(psi)) > SINGULAR_CORRELATION:
-            return (
-                "the random-effects covariance was singular (intercept-slope correlation "
-                f"{_correlation(psi):+.3f}): the data do not support a separate random slope"
-            )
-        if not se_ok:
-            return "the random-slope model gave no standard error for the effect"
-        return None
-
-    note = ""
-    used_slope = False
-    if engine == "fast":
-        fit = None
-        if random_slope:
-            fit = lmm_reml_fast(y, X, np.column_stack([np.ones_like(t), t]), groups)
-            reason = slope_reason(
-                fit.psi, fit.sigma2, fit.converged, bool(np.isfinite(fit.cov[names.index(term), names.index(term)]))
-            )
-            if reason is None:
-                used_slope = True
-            else:
-                note, fit = f"Random intercept only: {reason}.", None
-        if fit is None:
-            fit = lmm_reml_fast(y, X, np.ones((len(y), 1)), groups)
-            if not random_slope:
-                note = "Random intercept only (as requested)."
-        params = pd.Series(fit.params, index=names)
-        se = float(np.sqrt(fit.cov[names.index(term), names.index(term)]))
-        components = {"residual": fit.sigma2, "intercept": float(fit.psi[0, 0])}
-        if used_slope:
-            components.update(slope=float(fit.psi[1, 1]), intercept_slope=float(fit.psi[0, 1]))
-        converged = fit.converged
-    else:
-        fit = None
-        if random_slope:
-            fit, messages = _fit_mixedlm_statsmodels(formula, data, "~time")
-            if fit is None:
-                reason = "the random-slope model could not be fitted (" + "; ".join(messages) + ")"
-            else:
-                reason = slope_reason(
-                    fit.cov_re.to_numpy(),
-                    float(fit.scale),
-                    bool(fit.converged),
-                    bool(np.isfinite(fit.bse.get(term, np.nan))),
-                )
-            if reason is None:
-                used_slope = True
-            else:
-                note, fit = f"Random intercept only: {reason}.", None
-        if fit is None:
-            fit, messages = _fit_mixedlm_statsmodels(formula, data, "1")
-            if fit is None:
-                raise RuntimeError(f"mixed model for {outcome} failed: {messages}")
-            if not random_slope:
-                note = "Random intercept only (as requested)."
-        params = fit.fe_params
-        se = float(fit.bse[term])
-        components = {"residual": float(fit.scale), "intercept": float(fit.cov_re.iloc[0, 0])}
-        if used_slope:
-            components.update(slope=float(fit.cov_re.iloc[1, 1]), intercept_slope=float(fit.cov_re.iloc[0, 1]))
-        converged = bool(fit.converged)
-    est = Estimate.from_se(float(params[term]), se)
-    return MixedResult(
+    design = _design_frame(data, outcome, effect, covs, ancova)
+    terms = list(design.columns[3:])
+    if "time" not in design:
+        design["time"] = data["time"].to_numpy(float)
+    return fit_lmm(
+        design,
         outcome,
-        est,
+        terms,
         term,
-        used_slope,
-        note,
-        components,
-        int(len(np.unique(groups))),
-        int(len(y)),
-        bool(converged),
-        params,
-        engine,
-        site_id,
+        group="person_id",
+        time="time",
+        random_slope=random_slope,
+        engine=engine,
+        site_id=site_id,
     )
 
 
@@ -297,7 +184,8 @@ def impute_cohort(
     predictors = ["treated", *COVARIATES]
     rng = np.random.default_rng(seed)
     counts = [c for c in cols if OUTCOMES[c.rsplit("_", 1)[0]].kind == "count"]
-    values = impute_arrays(wide, cols, predictors, m, rng, n_iter=n_iter, method="pmm", log1p=counts)
+    source = "young_people.csv and outcomes.csv (the wide cohort frame)"
+    values = impute_arrays(wide, cols, predictors, m, rng, n_iter=n_iter, method="pmm", log1p=counts, source=source)
     return Imputations(wide, tuple(cols), values)
 
 

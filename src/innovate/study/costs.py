@@ -438,7 +438,7 @@ def cost_per_young_person(
         total = lambda m, s=s: (m[..., s, :] * d).sum(axis=-1)  # noqa: E731
         est, rep, jk = boot.apply(total)
         row["Total"] = float(est)
-        row["ci_low"], row["ci_high"] = bca_interval(est, rep, jk)
+        row["ci_low"], row["ci_high"] = bca_interval(est, rep, jk, groups=boot.jackknife_groups)
         rows.append(row)
     out = pd.DataFrame(rows)
     order = {s: i for i, s in enumerate(prep.sites())}
@@ -513,7 +513,7 @@ class CeaResult:
             ),
         ):
             plo, phi = percentile_interval(r, level)
-            blo, bhi = bca_interval(e, r, j, level)
+            blo, bhi = bca_interval(e, r, j, level, groups=self.boot.jackknife_groups)
             rows.append(
                 {
                     "measure": name,
@@ -570,7 +570,7 @@ class CeaResult:
                 idx = strata.index[strata["arm"] == arm]
                 means[arm] = float(sum(site_w[strata.loc[i, "site_id"]] * arms[i, k] for i in idx))
             plo, phi = percentile_interval(rep[:, k], level)
-            blo, bhi = bca_interval(est[k], rep[:, k], jk[:, k], level)
+            blo, bhi = bca_interval(est[k], rep[:, k], jk[:, k], level, groups=self.boot.jackknife_groups)
             favours = "innovation" if (est[k] < 0) == (spec["better"] == "lower") else "comparison"
             excludes_zero = (blo > 0 or bhi < 0) if np.isfinite(blo) else (plo > 0 or phi < 0)
             rows.append(

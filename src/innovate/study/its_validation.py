@@ -59,9 +59,9 @@ def sicily_reproduction(decimals: int = 3) -> pd.DataFrame:
             if pub.empty:
                 continue
             rerun = ref[(ref["model"] == model) & (ref["term"] == term) & (ref["source"] != "published")].iloc[0]
-            est = getattr(result, term)
+            ratio, lower, upper = getattr(result, term).natural()
             p = pub.iloc[0]
-            for part, value in (("estimate", est.estimate), ("lower", est.lower), ("upper", est.upper)):
+            for part, value in (("estimate", ratio), ("lower", lower), ("upper", upper)):
                 published = p[part]
                 if pd.isna(published):
                     continue

@@ -276,9 +276,9 @@ class SiteReport:
             values, digits = {"estimable": bool(getattr(result, "estimable", False))}, {}
             notes: tuple[str, ...] = ()
             if result.estimable:
-                _estimate_values("level_ratio", tuple(result.level), 2, values, digits)
+                _estimate_values("level_ratio", result.level.natural(), 2, values, digits)
                 if result.slope is not None:
-                    _estimate_values("slope_ratio", tuple(result.slope), 3, values, digits)
+                    _estimate_values("slope_ratio", result.slope.natural(), 3, values, digits)
                 values["n_pre"], values["n_post"] = int(result.n_pre), int(result.n_post)
             else:
                 notes = (f"not estimable: {result.reason}",)
