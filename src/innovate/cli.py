@@ -8,6 +8,8 @@ Commands:
 * ``synthesize --seed N --out DIR [--per-arm N]`` - write the synthetic data set and its
   manifest into DIR (the committed set is ``--seed 20240601 --out data/synthetic``).
 * ``dictionary`` - print the data dictionary of the case-level tables as CSV.
+* ``area-report --la CODE --start YYYY-MM --out DIR`` - the public-statistics part of a site
+  chapter for any English local authority, from public data alone, as ``DIR/index.html``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,20 @@ def _dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _area_report(args: argparse.Namespace) -> int:
+    from innovate.show import area_report
+    from innovate.study import area_profile
+
+    try:
+        spec = area_profile.spec_for_la(args.la, args.start)
+    except (KeyError, ValueError) as exc:
+        print(f"area-report: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 1
+    path = area_report.write_report(area_profile.profile(spec), Path(args.out))
+    print(f"wrote {path} ({spec.name}, innovation start {spec.start:%Y-%m})")
+    return 0
+
+
 #: The seed of the committed synthetic set (kept equal to innovate.synthetic.DEFAULT_SEED by a test;
 #: not imported from there so that ``--help`` does not load the generator).
 DEFAULT_SEED = 20240601
@@ -83,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_synthesize)
     p = sub.add_parser("dictionary", help="print the data dictionary of the case-level tables as CSV")
     p.set_defaults(run=_dictionary)
+    p = sub.add_parser(
+        "area-report",
+        help="public statistics and area analyses for any English local authority, as DIR/index.html",
+        description="Render the public-statistics part of a site chapter for any English local authority from "
+        "public data alone: the area against its statistical neighbours and England, and the area analyses.",
+    )
+    p.add_argument("--la", required=True, metavar="CODE", help="DfE three-digit LA code (e.g. 878) or GSS code")
+    p.add_argument("--start", required=True, metavar="YYYY-MM", help="when the innovation began (e.g. 2019-09)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    p.set_defaults(run=_area_report)
     return parser
 
 

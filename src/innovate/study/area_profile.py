@@ -64,7 +64,10 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ),
     ("DfE, statistical neighbour groupings (April 2021 model; 2025 model for a sensitivity check)", ""),
     ("ONS, mid-year population estimates, children aged 0-17, 2012-2024", ""),
-    ("HM Treasury, GDP deflators at market prices (March 2026)", "https://www.gov.uk/government/collections/gdp-deflators-at-market-prices-and-money-gdp"),
+    (
+        "HM Treasury, GDP deflators at market prices (March 2026)",
+        "https://www.gov.uk/government/collections/gdp-deflators-at-market-prices-and-money-gdp",
+    ),
 )
 
 
@@ -443,7 +446,14 @@ def profile(spec: AreaSpec, measures=tuple(RATE_MEASURES), analysis_measure: str
         if pd.notna(r["p_value"]):
             values[f"{r['key']}_p"] = float(r["p_value"])
             digits[f"{r['key']}_p"] = 2
-    notes = sorted({n for comp in comparisons.values() for n in comp.notes})
+    notes: list[str] = []
+    for m, comp in comparisons.items():
+        for n in comp.notes:
+            # a gap is specific to its measure; the other caveats hold for every measure
+            if n.startswith("no published"):
+                n = RATE_MEASURES[m] + ": " + n.replace("the site's area", spec.name)
+            if n not in notes:
+                notes.append(n)
     if spec.excluded:
         names = ", ".join(spec.names.get(c, c) for c in spec.excluded)
         notes.append(f"left out of the comparison areas because they are study sites: {names}")
