@@ -249,3 +249,21 @@ def test_area_report_rejects_an_unknown_authority(tmp_path, capsys):
     assert cli.main(["area-report", "--la", "999", "--start", "2019-09", "--out", str(tmp_path)]) == 1
     assert "999" in capsys.readouterr().err
     assert not (tmp_path / "index.html").exists()
+
+
+def test_chapter_tables_of_counts_are_protected_and_marked():
+    from innovate.show.site_chapter import site_chapter
+    from innovate.stats import disclosure
+
+    section = site_chapter("devon").facilitators_barriers()
+    html_table = section.display("t", "Coded segments.").to_html()
+    assert 'data-people-counts="5"' in html_table
+    assert html_table.count("Synthetic data (illustrative") == 1
+    shown = disclosure.frames_from_html(html_table)[0]
+    for column in ("Facilitator segments", "Barrier segments"):
+        values = [v for v in shown[column].astype(str) if v.isdigit()]
+        assert all(not 1 <= int(v) <= 5 for v in values)
+    raw = section.table()
+    assert ((raw["Barrier segments"] >= 1) & (raw["Barrier segments"] <= 5)).any() == (
+        "c" in set(shown["Barrier segments"].astype(str))
+    )

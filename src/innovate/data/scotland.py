@@ -36,7 +36,10 @@ _CODE = re.compile(r"^S(12|92)\d{6}$")
 
 #: LGBF indicators shipped: measure -> (LGBF code, the book's short label).
 LGBF_MEASURES: dict[str, tuple[str, str]] = {
-    "lgbf_chn9_pct_looked_after_children_in_community": ("CHN9", "Looked-after children cared for in the community (%)"),
+    "lgbf_chn9_pct_looked_after_children_in_community": (
+        "CHN9",
+        "Looked-after children cared for in the community (%)",
+    ),
     "lgbf_chn22_pct_child_protection_reregistrations_within_18_months": (
         "CHN22",
         "Child protection re-registrations within 18 months (%)",
@@ -89,9 +92,7 @@ def read(file: str, folder: Path | None = None) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
-        raise DataError(
-            [Problem(file, "required column", "column missing from the header", column=c) for c in missing]
-        )
+        raise DataError([Problem(file, "required column", "column missing from the header", column=c) for c in missing])
     problems: list[Problem] = []
     value = pd.to_numeric(raw["value"].str.strip(), errors="coerce")
     for i in np.flatnonzero(raw["value"].str.strip().ne("") & value.isna()):
@@ -115,7 +116,9 @@ def _measure(file: str, measures: list[str] | tuple[str, ...], folder: Path | No
     frame = read(file, folder)
     unknown = sorted(set(measures) - set(frame["measure"]))
     if unknown:
-        raise KeyError(f"{FOLDER}/{file}: no measure {', '.join(unknown)}; it holds {', '.join(frame['measure'].unique())}")
+        raise KeyError(
+            f"{FOLDER}/{file}: no measure {', '.join(unknown)}; it holds {', '.join(frame['measure'].unique())}"
+        )
     return frame[frame["measure"].isin(measures)].reset_index(drop=True)
 
 
