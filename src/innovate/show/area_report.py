@@ -134,7 +134,7 @@ def _as_comparison(profile, summary: pd.DataFrame, label: str) -> AreaComparison
     )
 
 
-def _grid(panels: list[tuple[AreaComparison, str, str]], ncols: int = 3, source: str = ""):
+def _grid(panels: list[tuple[AreaComparison, str, str]], ncols: int = 3):
     nrows = int(math.ceil(len(panels) / ncols))
     fig, axes = figures.new_figure(
         width="wide", aspect=0.3 * nrows + 0.08, nrows=nrows, ncols=ncols, squeeze=False, layout="constrained"
@@ -149,15 +149,13 @@ def _grid(panels: list[tuple[AreaComparison, str, str]], ncols: int = 3, source:
         ax.xaxis.label.set_fontsize(8)
     handles, labels = max((a.get_legend_handles_labels() for a in flat[: len(panels)]), key=lambda hl: len(hl[0]))
     area_display._panel_legend(fig, flat, len(panels), handles, labels)
-    if source:
-        fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))
-        fig.text(0.01, 0.003, source, fontsize=7)
     return fig
 
 
 def rates_figure(profile: area_profile.AreaProfile):
     panels = [(c, SHORT[m], "Rate per 10,000 children") for m, c in profile.comparisons.items()]
-    return _grid(panels, source="Source: DfE children in need and looked-after children statistics; ONS (OGL v3)")
+    # the source is in the caption: a source line in the figure collides with the legend below
+    return _grid(panels)
 
 
 def care_and_spend_figure(profile: area_profile.AreaProfile):
@@ -171,9 +169,7 @@ def care_and_spend_figure(profile: area_profile.AreaProfile):
     for line in ("All children's and young people's services", "Children looked after", "Safeguarding"):
         s = profile.spend[profile.spend["line"] == line].drop(columns=["line", "financial_year"])
         panels.append((_as_comparison(profile, s, line), f"Spend: {line.lower()}", "GBP per child, 2024-25 prices"))
-    fig = _grid(
-        panels, ncols=2, source="Source: DfE; Section 251 outturn via LAIT; ONS; HM Treasury deflators (OGL v3)"
-    )
+    fig = _grid(panels, ncols=2)
     for ax in fig.axes[1:4]:
         ax.set_xlabel("Financial year ending March", fontsize=8)
     return fig

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -89,7 +91,6 @@ def councils_figure(p: ScotlandProfile):
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("31 July 2021", fontsize=8)
         ax.legend(fontsize=7, loc="lower right")
-    fig.text(0.01, 0.0, "Source: Scottish Government via ScotPHO; NRS (OGL v3)", fontsize=7)
     return fig
 
 
@@ -112,7 +113,7 @@ def benchmarking_figure(p: ScotlandProfile):
         ax.plot(x, s["council"], color=c["vermillion"], linewidth=2, marker=figures.MARKERS[0], label=p.name)
         ax.set_xticks(x[::3])
         ax.set_xticklabels(s["year"].iloc[::3], fontsize=7)
-        ax.set_title(f"{code}: {s['label'].iloc[0]}", fontsize=8, wrap=True)
+        ax.set_title(textwrap.fill(f"{code}: {s['label'].iloc[0]}", 34), fontsize=8)
         ax.set_ylabel("Per cent", fontsize=8)
         ax.set_xlabel("LGBF year", fontsize=8)
     axes[0].legend(fontsize=7, loc="lower left")
