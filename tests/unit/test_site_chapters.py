@@ -267,3 +267,16 @@ def test_chapter_tables_of_counts_are_protected_and_marked():
     assert ((raw["Barrier segments"] >= 1) & (raw["Barrier segments"] <= 5)).any() == (
         "c" in set(shown["Barrier segments"].astype(str))
     )
+
+
+def test_messages_quote_the_profiles_at_their_digits():
+    profile = area_profile.site_profile("safer_london")
+    v = profile.numbers()
+    messages = site_pages.public_messages(profile)
+    assert f"{v['child_sexual_exploitation_area']:.1f} per 10,000 children in London" in messages["km_rates"]
+    assert "the median of the other English regions" in messages["km_rates"]
+    assert f"£{v['spend_area']:,.0f} per child" in messages["km_spend"]
+    scot = scotland_area.council_profile()
+    text = site_pages.scotland_messages(scot)
+    assert f"{scot.numbers()['register_count']:,} children were on the child protection register" in text["km_rates"]
+    assert "below and below" not in text["summary_public"]

@@ -168,13 +168,13 @@ def _n(value, places: int) -> str:
 def public_messages(profile) -> dict[str, str]:
     """Sentences on an English area's public statistics (:class:`AreaProfile`)."""
     v, name = profile.numbers(), profile.spec.name
-    kind_word = "statistical neighbours" if profile.spec.level == "Local authority" else "the other English regions"
+    kind_word = "its statistical neighbours" if profile.spec.level == "Local authority" else "the other English regions"
     out: dict[str, str] = {}
     if "child_sexual_exploitation_area" in v:
         out["km_rates"] = (
             f"In the year to March {v['child_sexual_exploitation_year']}, child sexual exploitation was identified at "
             f"assessment at {_n(v['child_sexual_exploitation_area'], 1)} per 10,000 children in {name}, "
-            f"{v['child_sexual_exploitation_vs_neighbours']} the median of its {kind_word} "
+            f"{v['child_sexual_exploitation_vs_neighbours']} the median of {kind_word} "
             f"({_n(v['child_sexual_exploitation_neighbours'], 1)}; England {_n(v['child_sexual_exploitation_england'], 1)})."
         )
     if "children_missing_area" in v:
@@ -246,8 +246,11 @@ def scotland_messages(profile) -> dict[str, str]:
             "year only, and Scotland publishes no council series of extra-familial harm like the English factors."
         ),
         "summary_public": (
-            f"{name}'s register and looked-after rates in 2021 were {v['register_vs_median']} and "
-            f"{v['looked_after_vs_median']} the median of Scotland's councils."
+            f"{name}'s register and looked-after rates in 2021 were both {v['register_vs_median']} the median of "
+            "Scotland's councils."
+            if v["register_vs_median"] == v["looked_after_vs_median"]
+            else f"{name}'s register rate in 2021 was {v['register_vs_median']} the median of Scotland's councils "
+            f"and its looked-after rate {v['looked_after_vs_median']} it."
         ),
     }
 
