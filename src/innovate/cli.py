@@ -11,6 +11,8 @@ Commands:
 * ``data-package --out FILE`` - write the synthetic case-level tables, the public statistics
   and a Frictionless ``datapackage.json`` (generated from the schemas) into one zip. Refuses
   a case-level folder that is not synthetic: the study's extract is never packaged.
+* ``area-report --la CODE --start YYYY-MM --out DIR`` - the public-statistics part of a site
+  chapter for any English local authority, from public data alone, as ``DIR/index.html``.
 """
 
 from __future__ import annotations
@@ -72,6 +74,20 @@ def _data_package(args: argparse.Namespace) -> int:
     return 0
 
 
+def _area_report(args: argparse.Namespace) -> int:
+    from innovate.show import area_report
+    from innovate.study import area_profile
+
+    try:
+        spec = area_profile.spec_for_la(args.la, args.start)
+    except (KeyError, ValueError) as exc:
+        print(f"area-report: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 1
+    path = area_report.write_report(area_profile.profile(spec), Path(args.out))
+    print(f"wrote {path} ({spec.name}, innovation start {spec.start:%Y-%m})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m innovate",
@@ -108,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="the zip to write")
     p.add_argument("--data-dir", default=None, metavar="DIR", help="synthetic folder (default: the book's)")
     p.set_defaults(run=_data_package)
+    p = sub.add_parser(
+        "area-report",
+        help="public statistics and area analyses for any English local authority, as DIR/index.html",
+        description="Render the public-statistics part of a site chapter for any English local authority from "
+        "public data alone: the area against its statistical neighbours and England, and the area analyses.",
+    )
+    p.add_argument("--la", required=True, metavar="CODE", help="DfE three-digit LA code (e.g. 878) or GSS code")
+    p.add_argument("--start", required=True, metavar="YYYY-MM", help="when the innovation began (e.g. 2019-09)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    p.set_defaults(run=_area_report)
     return parser
 
 

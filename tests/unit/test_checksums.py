@@ -15,7 +15,7 @@ def test_every_sha256sums_entry_matches():
     table = checksums.verify_checksums()
     assert len(table) >= 25
     assert table["ok"].all()
-    assert set(table["folder"]) == {"dfe_csc_outcomes_enablers", "goodair_csc_raw", "dfe_lait", "deflators"}
+    assert set(table["folder"]) == {"dfe_csc_outcomes_enablers", "goodair_csc_raw", "dfe_lait", "deflators", "scotland"}
 
 
 def test_every_data_file_is_listed():

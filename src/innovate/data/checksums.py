@@ -75,6 +75,20 @@ PROVENANCE: dict[str, dict[str, str]] = {
         "licence": "Open Government Licence v3.0",
         "changes": "none",
     },
+    # North Lanarkshire's chapter: four files of the project's Scottish collection, copied unchanged
+    # (their own provenance, per file, is in data/public/scotland/README.md)
+    "scotland": {
+        "publisher": "Scottish Government via Public Health Scotland (ScotPHO); National Records of Scotland; "
+        "Improvement Service (LGBF)",
+        "repository": "humaniverse/healthindexscotland (data-raw/healthy-lives/data/scotpho_data.csv); "
+        "ScotGovAnalysis/population_estimates; JJCoen/Vax-Scotland; clarabrigitta/rsv_disruption; "
+        "Improvement-Service/LGBF_Analysis (data/data-Jan22.rds)",
+        "commit": "71b73dd2f81e64342a580b8aa89cf7cd730771f5; fe285fa168307c8865537335ccc5134495e1c2f1; "
+        "887aea537e7d40df1850b687abf86ad58290f692; a9aee709702a6e5fb77e73ee460110e76553bd34; "
+        "8b78b630c60dcbaf57ea66f034d0bbf1a37993e9",
+        "licence": "Open Government Licence v3.0 (ScotPHO, NRS); the LGBF file's licence is not stated",
+        "changes": "rows kept and reshaped to long; council codes recoded to 2019 codes; populations summed by age",
+    },
 }
 
 

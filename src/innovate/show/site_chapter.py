@@ -23,6 +23,8 @@ import pandas as pd
 
 from innovate.data import sites
 from innovate.show import area_display, cohort_display, cost_display, figures, process_display, survey_display
+from innovate.show.glue import styled
+from innovate.stats import disclosure
 from innovate.study import area, process, surveys
 from innovate.study.area_series import AREA_SERIES_MEASURES
 from innovate.study.site_report import SECTIONS, SectionResult, SiteReport
@@ -144,6 +146,28 @@ _TABLES = {
     "facilitators_barriers": _fb_table,
     "trustworthy_audit": _audit_table,
 }
+
+
+#: Columns of a section's table that count people or coded segments: protected by disclosure
+#: control before display (counts of 1 to 5 withheld), on synthetic data as on the extract.
+COUNT_COLUMNS: dict[str, list[str]] = {
+    "costs": ["Young people analysed"],
+    "facilitators_barriers": ["Facilitator segments", "Barrier segments"],
+}
+DISCLOSURE_THRESHOLD = 5
+
+
+def display(section: SectionResult, name: str, caption: str):
+    """The section's table for a chapter: first column as the index, count columns through
+    disclosure control and marked as such, the caption prefixed when the data are synthetic."""
+    frame = table(section)
+    counts = [c for c in COUNT_COLUMNS.get(section.section, []) if c in frame.columns] if section.available else []
+    threshold = None
+    if counts:
+        frame = disclosure.protect_table(frame, count_columns=counts, threshold=DISCLOSURE_THRESHOLD)
+        threshold = DISCLOSURE_THRESHOLD
+    text = figures.synthetic_caption(caption) if section.synthetic else caption
+    return styled(frame.set_index(frame.columns[0]), name, fmt="{}", caption=text, people_threshold=threshold)
 
 
 def table(section: SectionResult) -> pd.DataFrame:
@@ -293,6 +317,10 @@ class Section:
 
     def figure(self):
         return figure(self.result)
+
+    def display(self, name: str, caption: str):
+        """The captioned, disclosure-checked table a chapter shows (see :func:`display`)."""
+        return display(self.result, name, caption)
 
     def caption(self, text: str) -> str:
         """Caption text, prefixed as synthetic when the section rests on synthetic data."""
