@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from innovate.data import public, sites
-from innovate.data.schema_engine import Check, Column, Table, _parse_column, read_text
+from innovate.data.schema_engine import Check, Column, Table, _parse_column, text_chunks
 from innovate.errors import Problem
 
 # --------------------------------------------------------------------------------------
@@ -103,6 +103,53 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 PUBLIC_STATUS_CODES: tuple[str, ...] = tuple(dict.fromkeys(["", *public.STATUS_CODES, *public.BOOK_STATUS_CODES]))
 
 
+def _header_problems(table: Table, names, file: str, strict_columns: bool) -> list[Problem]:
+    problems = [
+        Problem(file, "missing-column", "required column not in the file", c.name)
+        for c in table.columns
+        if c.name not in names
+    ]
+    if strict_columns:
+        for name in names:
+            if name not in table.column_names:
+                problems.append(
+                    Problem(
+                        file,
+                        "unexpected-column",
+                        f"column not in the {table.name} schema (expected: {', '.join(table.column_names)})",
+                        str(name),
+                    )
+                )
+    return problems
+
+
+def _typed(table: Table, text: pd.DataFrame, file: str, offset: int = 0) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse the schema's columns of a frame of text cells (rows numbered from ``offset + 1``)."""
+    problems: list[Problem] = []
+    typed = {}
+    for col in table.columns:
+        if col.name not in text.columns:
+            continue
+        cells = text[col.name]
+        if not (pd.api.types.is_string_dtype(cells) or cells.dtype == object):
+            cells = cells.astype(str)
+        cells = cells.fillna("").astype(str)
+        typed[col.name], more = _parse_column(col, cells, file, offset)
+        problems.extend(more)
+    return pd.DataFrame(typed, index=text.index), problems
+
+
+def _table_rules(table: Table, frame: pd.DataFrame, file: str) -> list[Problem]:
+    """The rules over whole tables: the unique key and the row checks."""
+    problems: list[Problem] = []
+    if all(k in frame.columns for k in table.key) and len(frame):
+        problems.extend(_duplicate_keys(frame, table, file))
+    if len(frame.columns) == len(table.columns) and len(frame):
+        for _rule, _description, check in table.checks:
+            problems.extend(check(frame, file))
+    return problems
+
+
 def validate_frame(
     table: Table | str,
     text: pd.DataFrame,
@@ -117,38 +164,10 @@ def validate_frame(
     """
     table = get(table) if isinstance(table, str) else table
     file = file or table.file
-    problems: list[Problem] = []
-    present = [c for c in table.columns if c.name in text.columns]
-    for c in table.columns:
-        if c.name not in text.columns:
-            problems.append(Problem(file, "missing-column", "required column not in the file", c.name))
-    if strict_columns:
-        for name in text.columns:
-            if name not in table.column_names:
-                problems.append(
-                    Problem(
-                        file,
-                        "unexpected-column",
-                        f"column not in the {table.name} schema (expected: {', '.join(table.column_names)})",
-                        str(name),
-                    )
-                )
-    text = text.reset_index(drop=True)
-    typed = {}
-    for col in present:
-        cells = text[col.name]
-        if not (pd.api.types.is_string_dtype(cells) or cells.dtype == object):
-            cells = cells.astype(str)
-        cells = cells.fillna("").astype(str)
-        parsed, column_problems = _parse_column(col, cells, file)
-        typed[col.name] = parsed
-        problems.extend(column_problems)
-    frame = pd.DataFrame(typed, index=text.index)
-    if all(k in frame.columns for k in table.key) and len(frame):
-        problems.extend(_duplicate_keys(frame, table, file))
-    if len(present) == len(table.columns) and len(frame):
-        for rule, _description, check in table.checks:
-            problems.extend(check(frame, file))
+    problems = _header_problems(table, list(text.columns), file, strict_columns)
+    frame, more = _typed(table, text.reset_index(drop=True), file)
+    problems += more
+    problems += _table_rules(table, frame, file)
     return frame, problems
 
 
@@ -207,18 +226,28 @@ def check_foreign_keys(
 
 
 def read_table(table: Table | str, path: Path, file: str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read and validate one CSV file. Returns ``(typed frame or None, problems)``."""
+    """Read and validate one CSV file. Returns ``(typed frame or None, problems)``.
+
+    The file is read and its cells parsed a chunk of rows at a time, so that only the typed
+    table is held whole; the key and row rules then run over the whole table.
+    """
     table = get(table) if isinstance(table, str) else table
     file = file or Path(path).name
-    text, problems = read_text(Path(path), file)
-    if text is None:
+    header, chunks, problems = text_chunks(Path(path), file)
+    if chunks is None:
         return None, problems
-    if any(p.rule == "no-rows" for p in problems):
-        # Still report the header's missing/unexpected columns.
-        _, more = validate_frame(table, text, file)
-        return None, problems + more
-    typed, more = validate_frame(table, text, file)
-    return typed, problems + more
+    found = _header_problems(table, header, file, True)
+    parts = []
+    for offset, text in chunks:
+        typed, more = _typed(table, text.set_axis(range(offset, offset + len(text)), axis=0), file, offset)
+        parts.append(typed)
+        found.extend(more)
+    # (``problems`` is the reader's list: it has grown with the file-level faults met on the way.)
+    if not parts or any(p.rule in ("no-rows", "csv-syntax") for p in problems):
+        return None, problems + found
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    found += _table_rules(table, frame, file)
+    return frame, problems + found
 
 
 # --------------------------------------------------------------------------------------
