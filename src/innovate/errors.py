@@ -33,7 +33,7 @@ def visible(text: object) -> str:
             continue
         code = ord(ch)
         name = unicodedata.name(ch, "")
-        if code < 0x20 or code == 0x7F:
+        if code < 0x20 or 0x7F <= code <= 0x9F:  # C0 and C1 controls, DEL
             out.append(f"\\x{code:02x}")
         elif _LATIN_LETTER.match(name) and unicodedata.category(ch) in ("Ll", "Lu"):
             out.append(ch)
