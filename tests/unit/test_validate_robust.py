@@ -20,7 +20,6 @@ import pytest
 
 from innovate import cli
 from innovate.data.validate import format_problem, validate_folder
-from innovate.errors import visible
 
 CORPUS = Path(__file__).resolve().parents[1] / "bad_files"
 YP = "young_people.csv"
@@ -234,6 +233,8 @@ def test_control_characters_and_escapes_cannot_forge_report_lines(tmp_path):
 
 
 def test_look_alike_and_invisible_characters_are_shown_visibly():
+    from innovate.errors import visible
+
     assert visible("dev\u043en") == "dev<U+043E CYRILLIC SMALL LETTER O>n"
     assert visible("devon\u200b") == "devon<U+200B ZERO WIDTH SPACE>"
     assert visible("YP\u0660") == "YP<U+0660 ARABIC-INDIC DIGIT ZERO>"

@@ -348,12 +348,13 @@ def text_chunks(path: Path, file: str | None = None, chunk_rows: int = CHUNK_ROW
 
     def chunks():
         width = len(header)
-        columns: list[list[str]] = [[] for _ in header]
+        rows: list[list[str]] = []
         offset = 0  # data rows yielded so far
         pending_blank = 0  # blank lines not yet known to be trailing
         row_no = 0
-        ragged: list[int] = []
+        ragged_shown = 0
         ragged_total = 0
+        limit = LISTED_PER_RULE.get()
         try:
             while True:
                 try:
@@ -371,11 +372,10 @@ def text_chunks(path: Path, file: str | None = None, chunk_rows: int = CHUNK_ROW
                     problems.append(
                         Problem(file, "field-count", f"row is blank, the header has {width} fields", row=row_no)
                     )
-                    for col in columns:
-                        col.append("")
+                    rows.append([""] * width)
                 pending_blank = 0
                 row_no += 1
-                if any(len(cell) > MAX_FIELD for cell in row):
+                if max(map(len, row)) > MAX_FIELD:
                     problems.append(
                         Problem(
                             file,
@@ -388,8 +388,8 @@ def text_chunks(path: Path, file: str | None = None, chunk_rows: int = CHUNK_ROW
                     row = [cell if len(cell) <= MAX_FIELD else "" for cell in row]
                 if len(row) != width:
                     ragged_total += 1
-                    if len(ragged) < (LISTED_PER_RULE.get() or 1 << 62):
-                        ragged.append(row_no)
+                    if limit is None or ragged_shown < limit:
+                        ragged_shown += 1
                         problems.append(
                             Problem(
                                 file,
@@ -401,16 +401,15 @@ def text_chunks(path: Path, file: str | None = None, chunk_rows: int = CHUNK_ROW
                             )
                         )
                     row = (row + [""] * width)[:width]
-                for col, cell in zip(columns, row):
-                    col.append(cell)
-                if row_no - offset >= chunk_rows:
-                    yield offset, pd.DataFrame(dict(zip(range(width), columns)), dtype=object).set_axis(header, axis=1)
+                rows.append(row)
+                if len(rows) >= chunk_rows:
+                    yield offset, pd.DataFrame(rows, columns=range(width), dtype=object).set_axis(header, axis=1)
                     offset = row_no
-                    columns = [[] for _ in header]
-            if row_no > offset:
-                yield offset, pd.DataFrame(dict(zip(range(width), columns)), dtype=object).set_axis(header, axis=1)
-            if ragged_total > len(ragged):
-                problems.append(more_rows(file, "field-count", None, ragged_total - len(ragged)))
+                    rows = []
+            if rows:
+                yield offset, pd.DataFrame(rows, columns=range(width), dtype=object).set_axis(header, axis=1)
+            if ragged_total > ragged_shown:
+                problems.append(more_rows(file, "field-count", None, ragged_total - ragged_shown))
             if row_no == 0 and not any(p.rule in ("csv-syntax", "oversized-field") for p in problems):
                 problems.append(Problem(file, "no-rows", "header only: the file has no data rows"))
         finally:

@@ -25,6 +25,7 @@ import csv
 import io
 import math
 import re
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ import pandas as pd
 
 from innovate.data import public, sites
 from innovate.data.schema_engine import Check, Column, Table, _parse_column, text_chunks
-from innovate.errors import Problem
+from innovate.errors import Problem, listed, more_rows
 
 # --------------------------------------------------------------------------------------
 # Vocabularies of the case-level contract
@@ -178,7 +179,10 @@ def _duplicate_keys(frame: pd.DataFrame, table: Table, file: str) -> list[Proble
         return []
     first = keys.reset_index().groupby(list(table.key), dropna=False, sort=False)["index"].transform("min").to_numpy()
     out = []
-    for i in np.flatnonzero(dup):
+    rows, more = listed(np.flatnonzero(dup))
+    if more:
+        out.append(more_rows(file, "duplicate-key", ", ".join(table.key), more))
+    for i in rows:
         value = ", ".join(str(v.date()) if isinstance(v, pd.Timestamp) else str(v) for v in keys.iloc[i])
         out.append(
             Problem(
@@ -210,7 +214,10 @@ def check_foreign_keys(
         known = pd.MultiIndex.from_frame(parent[list(parent_cols)].astype(str))
         mine = pd.MultiIndex.from_frame(child_frame[list(cols)].astype(str))
         orphan = ~mine.isin(known)
-        for i in np.flatnonzero(orphan):
+        rows, more = listed(np.flatnonzero(orphan))
+        if more:
+            problems.append(more_rows(file, "foreign-key", ", ".join(cols), more))
+        for i in rows:
             value = ", ".join(str(v) for v in child_frame[list(cols)].iloc[i])
             problems.append(
                 Problem(
@@ -255,8 +262,21 @@ def read_table(table: Table | str, path: Path, file: str | None = None) -> tuple
 # --------------------------------------------------------------------------------------
 
 
+#: While a table's row rules run: how many problems each has left unlisted (see :func:`_capped`).
+_UNLISTED: ContextVar[list[int] | None] = ContextVar("_UNLISTED", default=None)
+
+
+def _capped(items):
+    """The first of ``items`` to report under the validator's cap; the rest are only counted."""
+    shown, more = listed(items)
+    sink = _UNLISTED.get()
+    if more and sink is not None:
+        sink.append(more)
+    return shown
+
+
 def _rows(mask: np.ndarray | pd.Series) -> np.ndarray:
-    return np.flatnonzero(np.asarray(mask, dtype=bool))
+    return _capped(np.flatnonzero(np.asarray(mask, dtype=bool)))
 
 
 def _first_of_month(column: str) -> Check:
@@ -279,7 +299,7 @@ def _area_post_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
     order = frame.sort_values(["site_id", "area_code", "measure", "month"], kind="stable")
     prev_post = order.groupby(["site_id", "area_code", "measure"], sort=False)["post"].shift(1)
     back = (prev_post == 1) & (order["post"] == 0)
-    for idx in order.index[back.to_numpy()]:
+    for idx in _capped(order.index[back.to_numpy()]):
         problems.append(
             Problem(
                 file,
@@ -297,7 +317,7 @@ def _area_post_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
             site_rows, on=["site_id", "measure", "month"], how="left", suffixes=("", "_site")
         )
         differs = merged["post_site"].notna() & (merged["post"] != merged["post_site"])
-        for idx in merged.loc[differs, "index"]:
+        for idx in _capped(merged.loc[differs, "index"]):
             problems.append(
                 Problem(
                     file,
@@ -369,7 +389,7 @@ def _outcomes_waves(frame: pd.DataFrame, file: str) -> list[Problem]:
         having = frame.loc[frame["wave_month"] == wave, "person_id"]
         for person in people[~people.isin(having)]:
             absent.setdefault(person, []).append(wave)
-    for person, missing in absent.items():
+    for person, missing in _capped(list(absent.items())):
         problems.append(
             Problem(
                 file,
@@ -399,7 +419,7 @@ def _outcomes_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
             int(idx) + 1,
             1,
         )
-        for idx in order.index[back.to_numpy()]
+        for idx in _capped(order.index[back.to_numpy()])
     ]
 
 
