@@ -117,7 +117,7 @@ def _validate(folder: Path, codebook_folder: Path | None, limit: int | None) -> 
     problems: list[Problem] = []
     for name in schemas.CASE_TABLES:
         table = schemas.get(name)
-        frame, found = schemas.read_table(table, folder / table.file, file=table.file)
+        frame, found = schemas.read_table(table, folder / table.file, file=table.file, compact=True)
         if frame is not None:
             report.rows[table.file] = len(frame)
             frames[name] = frame
@@ -185,7 +185,7 @@ def plausibility(frames: dict[str, pd.DataFrame], today: _dt.date | None = None)
             np.flatnonzero(future),
             lambda i: str(baseline.iloc[i].date()),
         )
-        start = yp["site_id"].map(starts)
+        start = yp["site_id"].astype(object).map(starts)
         early = (baseline < start).to_numpy() & start.notna().to_numpy()
         problems += _flag(
             file,
@@ -197,7 +197,7 @@ def plausibility(frames: dict[str, pd.DataFrame], today: _dt.date | None = None)
         )
         outcomes = frames.get("outcomes")
         if outcomes is not None and "person_id" in outcomes.columns:
-            absent = (~yp["person_id"].isin(set(outcomes["person_id"]))).to_numpy()
+            absent = (~yp["person_id"].astype(object).isin(set(outcomes["person_id"].astype(object)))).to_numpy()
             problems += _flag(
                 file,
                 "no-outcomes",
@@ -208,9 +208,9 @@ def plausibility(frames: dict[str, pd.DataFrame], today: _dt.date | None = None)
             )
         activity = frames.get("service_activity")
         if activity is not None and {"person_id", "month"} <= set(activity.columns):
-            first = _month_start(yp.set_index("person_id")["baseline_date"])
+            first = _month_start(yp.set_index(yp["person_id"].astype(object))["baseline_date"])
             first = first[~first.index.duplicated()]
-            due = activity["person_id"].map(first)
+            due = pd.Series(pd.to_datetime(activity["person_id"].astype(object).map(first)), index=activity.index)
             before = (activity["month"] < due).to_numpy() & due.notna().to_numpy()
             problems += _flag(
                 schemas.get("service_activity").file,
@@ -223,7 +223,7 @@ def plausibility(frames: dict[str, pd.DataFrame], today: _dt.date | None = None)
     area = frames.get("area_series")
     if area is not None and {"site_id", "month", "post", "count", "population_0_17"} <= set(area.columns):
         file = schemas.get("area_series").file
-        start = _month_start(area["site_id"].map(starts))
+        start = _month_start(pd.to_datetime(area["site_id"].astype(object).map(starts)))
         early = ((area["post"] == 1) & (area["month"] < start)).to_numpy()
         problems += _flag(
             file,
