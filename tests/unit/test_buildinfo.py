@@ -55,7 +55,11 @@ def test_data_checksums_are_checked_against_shipped_ones(tmp_path):
     (case / "young_people.csv").write_text("z\n")
     (case / "manifest.json").write_text(
         json.dumps(
-            {"seed": 3, "synthetic": True, "files": {"young_people.csv": {"sha256": hashlib.sha256(b"z\n").hexdigest()}}}
+            {
+                "seed": 3,
+                "synthetic": True,
+                "files": {"young_people.csv": {"sha256": hashlib.sha256(b"z\n").hexdigest()}},
+            }
         )
     )
     table = buildinfo.data_checksums({"public": tmp_path / "public", "case-level": case})
