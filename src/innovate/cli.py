@@ -2,11 +2,17 @@
 
 Commands:
 
-* ``validate DIR`` - check every case-level file in DIR against its schema and the keys
-  across tables; print every problem as ``file, column, row, value, rule: message``;
-  exit 0 only when everything passes (exit 1 otherwise); modifies nothing.
-* ``synthesize --seed N --out DIR [--per-arm N]`` - write the synthetic data set and its
-  manifest into DIR (the committed set is ``--seed 20240601 --out data/synthetic``).
+* ``validate DIR [--limit N]`` - check every case-level file in DIR against its schema,
+  the keys across tables and the plausibility rules; print each problem as ``file, column,
+  row, value, rule: message`` (at most N per file, column and rule, the rest counted);
+  modifies nothing.
+* ``synthesize --seed N --out DIR [--per-arm N] [--force]`` - write the synthetic data set
+  and its manifest into DIR (the committed set is ``--seed 20240601 --out data/synthetic``).
+  A folder that is not empty is refused unless ``--force`` is given, and a folder whose
+  ``manifest.json`` does not say it is synthetic (a real extract) is refused always.
+
+Exit status of both: 0 success; 1 bad input (problems in the data, a refused folder, an
+argument out of range); 2 the tool's own failure, in one line, never a traceback.
 * ``dictionary`` - print the data dictionary of the case-level tables as CSV.
 * ``data-package --out FILE`` - write the synthetic case-level tables, the public statistics
   and a Frictionless ``datapackage.json`` (generated from the schemas) into one zip. Refuses
@@ -23,32 +29,144 @@ from pathlib import Path
 
 from innovate.config import SEED
 
+#: Exit statuses of ``validate`` and ``synthesize``: 0 success; 1 bad input (a problem in
+#: the data, a refused folder, an argument out of range); 2 the tool's own failure (a bug
+#: or an unreadable disk), reported in one line without a traceback.
+OK, BAD_INPUT, TOOL_FAILURE = 0, 1, 2
+
+
+def _guarded(command):
+    """Run a command so that it never ends in a traceback: its own failure exits 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except BrokenPipeError:
+            return _closed_pipe(BAD_INPUT if getattr(args, "_failed", False) else OK)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        except Exception as err:  # the tool's own failure, never the data's
+            from innovate.errors import visible
+
+            print(
+                f"internal error ({type(err).__name__}): {visible(err)}; this is a fault of the tool, "
+                "not of the data; please report it",
+                file=sys.stderr,
+            )
+            return TOOL_FAILURE
+
+    return run
+
+
+def _closed_pipe(status: int) -> int:
+    """The reader of our output went away (``| head``): stop quietly with the status we had."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return status
+
 
 def _validate(args: argparse.Namespace) -> int:
     # Deferred, here and below: pandas and the data layer load only for the command run.
     from innovate.data.validate import format_problem, validate_folder
+    from innovate.errors import visible
 
-    report = validate_folder(Path(args.dir))
+    report = validate_folder(Path(args.dir), limit=args.limit or None)
+    args._failed = not report.ok
     for problem in report.problems:
         print(format_problem(problem))
     for name in report.ignored:
-        print(f"note: {name} is not a case-level table of the contract; not checked", file=sys.stderr)
+        print(f"note: {visible(name)} is not a case-level table of the contract; not checked", file=sys.stderr)
     files = len(report.rows)
     rows = sum(report.rows.values())
+    sys.stdout.flush()
     if report.ok:
         print(f"OK: {files} files, {rows:,} rows, no problems ({report.seconds:.2f} s)")
-        return 0
-    print(f"FAILED: {len(report.problems)} problem(s) in {args.dir} ({report.seconds:.2f} s)", file=sys.stderr)
-    return 1
+        return OK
+    print(
+        f"FAILED: {report.count:,} problem(s) in {visible(args.dir)} ({report.seconds:.2f} s)",
+        file=sys.stderr,
+    )
+    return BAD_INPUT
 
 
 def _synthesize(args: argparse.Namespace) -> int:
+    from innovate.data.paths import synthetic_manifest
+    from innovate.errors import visible
+
+    out = Path(args.out)
+    where = visible(args.out)
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        print(f"refused: {where} exists and is not a folder; nothing written", file=sys.stderr)
+        return BAD_INPUT
+    if out.exists() and any(out.iterdir()):
+        if synthetic_manifest(out) is None:
+            print(
+                f"refused: {where} is not empty and its manifest.json does not say it holds synthetic data "
+                "(it may be a real extract); nothing written, and --force does not change that. "
+                "Choose an empty or new folder.",
+                file=sys.stderr,
+            )
+            return BAD_INPUT
+        if not args.force:
+            print(
+                f"refused: {where} already holds a synthetic data set; add --force to overwrite it, "
+                "or choose an empty or new folder; nothing written",
+                file=sys.stderr,
+            )
+            return BAD_INPUT
     from innovate.synthetic import generator
 
-    paths = generator.write(Path(args.out), seed=args.seed, per_arm=args.per_arm)
+    paths = generator.write(out, seed=args.seed, per_arm=args.per_arm)
     for name, path in sorted(paths.items()):
-        print(f"wrote {path}")
-    return 0
+        print(f"wrote {visible(path)}")
+    return OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 100000, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2**63 - 1, got {value}")
+    return value
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (list all) or more, got {value}")
+    return value
+
+
+def _input_errors_exit_1(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Bad arguments to this command are bad input: exit 1, as the data's problems do (not 2)."""
+
+    def error(message: str):
+        parser.print_usage(sys.stderr)
+        parser.exit(BAD_INPUT, f"{parser.prog}: error: {message}\n")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser
 
 
 def _dictionary(args: argparse.Namespace) -> int:
@@ -101,18 +219,41 @@ def build_parser() -> argparse.ArgumentParser:
         "Prints every problem as 'file, column, row, value, rule: message'. Reads only.",
     )
     p.add_argument("dir", metavar="DIR", help="folder holding the case-level CSV files")
-    p.set_defaults(run=_validate)
+    p.add_argument(
+        "--limit",
+        type=_limit,
+        default=20,
+        metavar="N",
+        help="list at most N problems per file, column and rule, and count the rest (default 20; 0 lists all)",
+    )
+    p.set_defaults(run=_guarded(_validate))
+    _input_errors_exit_1(p)
     p = sub.add_parser(
         "synthesize",
         help="write the synthetic data set and its manifest into DIR",
         description="Generate every case-level table for the six sites, deterministically by seed.",
     )
-    p.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    p.add_argument("--seed", type=_seed, default=SEED, help=f"random seed (default {SEED})")
     p.add_argument(
-        "--per-arm", type=int, default=None, metavar="N", help="expected young people per arm and site (default 300)"
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output folder: new or empty (created if needed), or, with --force, one holding a synthetic set",
     )
-    p.set_defaults(run=_synthesize)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite a folder whose manifest.json says it holds synthetic data (never any other folder)",
+    )
+    p.add_argument(
+        "--per-arm",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="expected young people per arm and site (default 300)",
+    )
+    p.set_defaults(run=_guarded(_synthesize))
+    _input_errors_exit_1(p)
     p = sub.add_parser("dictionary", help="print the data dictionary of the case-level tables as CSV")
     p.set_defaults(run=_dictionary)
     p = sub.add_parser(

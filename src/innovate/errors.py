@@ -2,7 +2,44 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+#: How many problems of one file, column and rule a check lists before it only counts the
+#: rest (None: list all). The validator sets it so that a file with a million bad cells
+#: gives a short report and does not build a million problem records.
+LISTED_PER_RULE: ContextVar[int | None] = ContextVar("LISTED_PER_RULE", default=None)
+
+#: Characters shown as themselves in a report: printable ASCII. Everything else is written
+#: as ``<U+XXXX NAME>`` (or ``\xNN`` for control bytes), so that a terminal escape, a
+#: carriage return or a newline in a file name or cell cannot forge a report line, and a
+#: Cyrillic "а" or a zero-width space cannot pass for what it imitates.
+_PLAIN = re.compile(r"[ -~]*")
+#: Letters with accents (é, ü, ...) are kept readable; they imitate nothing in the contract.
+_LATIN_LETTER = re.compile(r"LATIN (SMALL|CAPITAL) LETTER [A-Z]+ WITH ")
+
+
+def visible(text: object) -> str:
+    """``text`` with every control, invisible or look-alike character spelt out visibly."""
+    text = str(text)
+    if _PLAIN.fullmatch(text):
+        return text
+    out = []
+    for ch in text:
+        if " " <= ch <= "~":
+            out.append(ch)
+            continue
+        code = ord(ch)
+        name = unicodedata.name(ch, "")
+        if code < 0x20 or 0x7F <= code <= 0x9F:  # C0 and C1 controls, DEL
+            out.append(f"\\x{code:02x}")
+        elif _LATIN_LETTER.match(name) and unicodedata.category(ch) in ("Ll", "Lu"):
+            out.append(ch)
+        else:
+            out.append(f"<U+{code:04X}{' ' + name if name else ''}>")
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -15,15 +52,50 @@ class Problem:
     column: str | None = None
     row: int | None = None  # 1-based data row (the header is row 0)
     value: object = None
+    #: When not 0, this line stands for ``more`` problems of the rule that were not listed.
+    more: int = 0
 
     def __str__(self) -> str:
-        where = [self.file]
+        where = [visible(self.file)]
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            where.append(f"column {visible(repr(self.column))}")
         if self.row is not None:
             where.append(f"row {self.row}")
-        shown = "" if self.value is None else f" (value {self.value!r})"
-        return f"{', '.join(where)}: [{self.rule}] {self.message}{shown}"
+        shown = "" if self.value is None else f" (value {visible(repr(self.value))})"
+        return f"{', '.join(where)}: [{visible(self.rule)}] {visible(self.message)}{shown}"
+
+
+def more_rows(file: str, rule: str, column: str | None, count: int) -> Problem:
+    """The line that stands for ``count`` problems of one rule that were not listed."""
+    return Problem(file, rule, f"... and {count:,} more with this rule, not listed", column, more=count)
+
+
+def listed(indices, limit: int | None = None):
+    """The first of ``indices`` to list under the current cap, and how many are left over."""
+    limit = LISTED_PER_RULE.get() if limit is None else limit
+    if limit is None or len(indices) <= limit:
+        return indices, 0
+    return indices[:limit], len(indices) - limit
+
+
+def cap(problems: list[Problem], limit: int | None) -> list[Problem]:
+    """At most ``limit`` problems per file, column and rule, the rest folded into one count line each."""
+    if limit is None:
+        return list(problems)
+    shown: dict[tuple, int] = {}
+    extra: dict[tuple, int] = {}
+    out = []
+    for p in problems:
+        key = (p.file, p.column, p.rule)
+        if p.more:
+            extra[key] = extra.get(key, 0) + p.more
+        elif shown.get(key, 0) < limit:
+            shown[key] = shown.get(key, 0) + 1
+            out.append(p)
+        else:
+            extra[key] = extra.get(key, 0) + 1
+    out += [more_rows(file, rule, column, n) for (file, column, rule), n in extra.items()]
+    return out
 
 
 class DataError(ValueError):

@@ -369,6 +369,174 @@ def main() -> None:
         )
         + "\n",
     )
+    # --- issue 12: file-level faults that once crashed or hung the validator ---------------
+    yp_text = "\n".join(lines("young_people")) + "\n"
+    fault(
+        "utf16_bom",
+        yp,
+        "encoding",
+        "",
+        "0",
+        content=yp_text.encode("utf-16"),
+        note="saved as UTF-16 with a byte-order mark",
+    )
+    fault("nul_bytes", yp, "encoding", content=yp_text.replace("devon", "dev\x00n", 1).encode("utf-8"))
+    ys = lines("young_people")
+    fault(
+        "unclosed_quote",
+        yp,
+        "csv-syntax",
+        "",
+        "2",
+        content="\n".join([ys[0], ys[1], '"' + ys[2]] + ys[3:]) + "\n",
+        note="a quote opened in row 2 is never closed",
+    )
+    fault(
+        "oversized_field",
+        "stage_events.csv",
+        "oversized-field",
+        "",
+        "2",
+        content=cell_edit("stage_events", 2, "stage", "x" * 200_000),
+        note="a 200,000-character cell",
+    )
+    fault(
+        "non_ascii_digits",
+        yp,
+        "pattern",
+        "person_id",
+        "3",
+        cell_edit("young_people", 3, "person_id", "YP\u0660\u0660\u0660\u0660\u0661"),
+        note="Arabic-Indic digits where the schema says digits",
+    )
+    fault(
+        "lookalike_site",
+        "placements.csv",
+        "allowed-values",
+        "site_id",
+        "1",
+        cell_edit("placements", 1, "site_id", "dev\u043en"),
+        note="a Cyrillic o in devon",
+    )
+    manifest_base = {
+        "generator": "innovate.synthetic",
+        "generator_version": "x",
+        "seed": 1,
+        "synthetic": True,
+        "sites": {s: {} for s in schemas.SITE_IDS},
+    }
+
+    def manifest_of(files: object) -> str:
+        return json.dumps({**manifest_base, "files": files}, indent=2, sort_keys=True) + "\n"
+
+    def entry(name: str) -> dict:
+        data = (BASE / name).read_bytes()
+        return {"sha256": hashlib.sha256(data).hexdigest(), "rows": data.count(b"\n") - 1}
+
+    every = {schemas.get(n).file: entry(schemas.get(n).file) for n in schemas.CASE_TABLES}
+    fault(
+        "manifest_path_escape",
+        "manifest.json",
+        "manifest-path",
+        "files",
+        content=manifest_of({**every, "../../etc/passwd": {"sha256": "0" * 64, "rows": 1}}),
+        note="a file name that leaves the folder is refused unopened",
+    )
+    fault(
+        "manifest_odd_shape",
+        "manifest.json",
+        "type",
+        "files",
+        content=manifest_of([["young_people.csv", "abc"]]),
+        note="files is a list, not an object",
+    )
+    fault(
+        "manifest_row_count",
+        "manifest.json",
+        "row-count",
+        "files",
+        content=manifest_of({**every, yp: {**every[yp], "rows": every[yp]["rows"] + 1}}),
+    )
+    fault(
+        "manifest_omits_file",
+        "manifest.json",
+        "manifest-omits",
+        "files",
+        content=manifest_of({k: v for k, v in every.items() if k != "placements.csv"}),
+    )
+    # --- issue 12: values each valid alone but implausible together ----------------------
+    yrows = list(csv.reader(ys))
+    base_col = yrows[0].index("baseline_date")
+    fault(
+        "baseline_in_future",
+        yp,
+        "implausible-date",
+        "baseline_date",
+        "1",
+        cell_edit("young_people", 1, "baseline_date", "2099-01-01"),
+    )
+    fault(
+        "baseline_before_start",
+        yp,
+        "implausible-date",
+        "baseline_date",
+        "1",
+        cell_edit("young_people", 1, "baseline_date", "2016-05-01"),
+        note="devon's innovation started in 2019 (site register)",
+    )
+    sa_rows = list(csv.reader(lines("service_activity")))
+    person = sa_rows[1][0]
+    baseline = next(r[base_col] for r in yrows[1:] if r[0] == person)
+    early = (pd.Timestamp(baseline).to_period("M") - 3).to_timestamp().strftime("%Y-%m-%d")
+    fault(
+        "activity_before_baseline",
+        "service_activity.csv",
+        "implausible-date",
+        "month",
+        "1",
+        cell_edit("service_activity", 1, "month", early),
+        note=f"three months before {person}'s baseline",
+    )
+    first_area = list(csv.reader(lines("area_series")))
+    early_site = next(
+        k for k in range(1, len(first_area)) if first_area[k][post_col] == "0" and first_area[k][2] == "site"
+    )
+    fault(
+        "post_before_start",
+        "area_series.csv",
+        "implausible-post",
+        "post",
+        str(early_site),
+        cell_edit("area_series", early_site, "post", "1"),
+    )
+    fault(
+        "count_over_population",
+        "area_series.csv",
+        "implausible-value",
+        "count",
+        "1",
+        cell_edit("area_series", 1, "count", "190000"),
+        note="below the plausible maximum, above the area's children",
+    )
+    fault(
+        "cost_item_beyond_unit_costs",
+        "innovation_costs.csv",
+        "implausible-value",
+        "amount_gbp",
+        "2",
+        cell_edit("innovation_costs", 2, "amount_gbp", "40000000.00"),
+        note="below the plausible maximum, far beyond any unit cost",
+    )
+    lost_person = yrows[1][0]
+    fault(
+        "no_outcome_rows",
+        "young_people.csv",
+        "no-outcomes",
+        "person_id",
+        str(len(yrows)),
+        content="\n".join(ys + [",".join([f"YP{99998:05d}"] + yrows[1][1:])]) + "\n",
+        note=f"a young person added without outcome rows (a copy of {lost_person}'s row)",
+    )
     with (HERE / "faults.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(
             handle, fieldnames=["fault", "file", "rule", "column", "row", "note"], lineterminator="\n"

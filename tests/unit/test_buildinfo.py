@@ -52,9 +52,15 @@ def test_data_checksums_are_checked_against_shipped_ones(tmp_path):
     (public / "SHA256SUMS").write_text(f"{good}  a.csv\n{'0' * 64}  b.csv\n")
     case = tmp_path / "case"
     case.mkdir()
-    (case / "t.csv").write_text("z\n")
+    (case / "young_people.csv").write_text("z\n")
     (case / "manifest.json").write_text(
-        json.dumps({"seed": 3, "files": {"t.csv": {"sha256": hashlib.sha256(b"z\n").hexdigest()}}})
+        json.dumps(
+            {
+                "seed": 3,
+                "synthetic": True,
+                "files": {"young_people.csv": {"sha256": hashlib.sha256(b"z\n").hexdigest()}},
+            }
+        )
     )
     table = buildinfo.data_checksums({"public": tmp_path / "public", "case-level": case})
     flags = dict(zip(table["file"], table["matches shipped checksum"]))
@@ -63,7 +69,7 @@ def test_data_checksums_are_checked_against_shipped_ones(tmp_path):
         "dfe/a.csv": "yes",
         "dfe/b.csv": "no",
         "manifest.json": "none",
-        "t.csv": "yes",
+        "young_people.csv": "yes",
     }
     summary = buildinfo.checksum_summary(table)
     assert summary.loc["public", ["files", "match", "differ", "no checksum shipped"]].tolist() == [3, 1, 1, 1]

@@ -322,3 +322,65 @@ def test_unknown_rule_and_columns():
         disclosure.protect_table(frame, ["missing"])
     with pytest.raises(ValueError):
         disclosure.protect_table(frame, totals="diagonal")
+
+
+# --- issue 12: a "c" is at least 1 when zeros are shown ----------------------------------------
+def reader_attack(display: pd.DataFrame, truth: pd.DataFrame, lower: int) -> list[tuple]:
+    """The attacker with a reader's knowledge: every "c" body cell is at least ``lower``."""
+    cols = list(truth.columns)
+    n, k = truth.shape
+    body = display.iloc[:n][cols]
+    bounds = [
+        (lower, None) if body.iloc[i, j] == C else (float(body.iloc[i, j]),) * 2
+        for i, j in itertools.product(range(n), range(k))
+    ]
+    a_eq, b_eq = [], []
+    for i in range(n):
+        v = display.iloc[i][disclosure.TOTAL]
+        if v != C:
+            m = np.zeros((n, k))
+            m[i] = 1
+            a_eq.append(m.ravel())
+            b_eq.append(float(v))
+    pinned = []
+    for i, j in itertools.product(range(n), range(k)):
+        if body.iloc[i, j] != C:
+            continue
+        m = np.zeros((n, k))
+        m[i, j] = 1
+        kw = dict(A_eq=np.array(a_eq), b_eq=np.array(b_eq)) if a_eq else {}
+        lo = linprog(m.ravel(), bounds=bounds, method="highs", **kw)
+        hi = linprog(-m.ravel(), bounds=bounds, method="highs", **kw)
+        if lo.status == 0 and hi.status == 0 and (-hi.fun - lo.fun) < 0.5:
+            pinned.append((truth.index[i], cols[j]))
+    return pinned
+
+
+def test_two_hidden_ones_beside_their_total_are_caught():
+    # "c, c, 50 | total 52": zeros are shown, so each c is at least 1, and the total says
+    # both are exactly 1. The total must be withheld.
+    frame = pd.DataFrame({"a": [1, 30], "b": [1, 40], "c": [50, 60]}, index=["x", "y"])
+    out = disclosure.protect_table(frame, totals="row")
+    assert out.loc["x", "a"] == C and out.loc["x", "b"] == C
+    assert out.loc["x", disclosure.TOTAL] == C
+    assert reader_attack(out, frame, lower=1) == []
+
+
+def test_hidden_cells_may_be_zero_when_zeros_are_withheld_too():
+    # With zeros withheld, "c, c, 50 | 52" leaves each c anywhere in 0..2: the total may stay.
+    frame = pd.DataFrame({"a": [1, 30], "b": [1, 40], "c": [50, 60]}, index=["x", "y"])
+    out = disclosure.protect_table(frame, totals="row", zeros_disclosive=True)
+    assert out.loc["x", disclosure.TOTAL] == 52
+    assert reader_attack(out, frame, lower=0) == []
+
+
+def test_random_tables_resist_a_reader_who_knows_zeros_are_shown():
+    rng = np.random.default_rng(12)
+    for trial in range(12):
+        shape = (int(rng.integers(2, 5)), int(rng.integers(2, 5)))
+        values = rng.choice([1, 1, 2, 3, 6, 8, 12, 20, 35], size=shape)
+        frame = pd.DataFrame(
+            values, columns=[f"c{j}" for j in range(shape[1])], index=[f"r{i}" for i in range(shape[0])]
+        )
+        out = disclosure.protect_table(frame, totals="row")
+        assert reader_attack(out, frame, lower=1) == [], (trial, frame)

@@ -371,9 +371,10 @@ def test_documented_hackney_gap_in_missing_series(missing, releases):
 
 def test_provenance_covers_every_shipped_file():
     table = checksums.provenance()
-    shipped = {f"{r.folder}/{r.file}" for r in checksums.checksums().itertuples()}
+    # a folder's own README (the Scottish one is checksummed too) is documentation, not data
+    shipped = {f"{r.folder}/{r.file}" for r in checksums.checksums().itertuples() if r.file != "README.md"}
     assert {f"{r.folder}/{r.file}" for r in table.itertuples()} == shipped
-    assert (table["licence"] == "Open Government Licence v3.0").all()
+    assert table["licence"].str.startswith("Open Government Licence v3.0").all()  # LGBF: see its README
     c3 = table[table["file"].str.startswith("c3_")].iloc[0]
     assert (c3["years"], c3["geography"], c3["rows"]) == ("2018-2025", "England, regions, LAs", 1312)
     assert table.loc[table["file"] == "SFR41_Missing2016.csv", "years"].item() == "2016"

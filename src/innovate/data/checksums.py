@@ -237,6 +237,22 @@ FILE_CONTENT: dict[str, tuple[str, str]] = {
         "deflators.gdp_deflators",
     ),
     ONS_DEFLATOR_FILE: ("ONS GDP implied deflator YBGB (2022 = 100), a cross-check", "deflators.ons_gdp_deflator"),
+    "scotland/child_protection_register_31july_scotpho.csv": (
+        "Children on the child protection register at 31 July, by council (ScotPHO)",
+        "scotland.child_protection_register",
+    ),
+    "scotland/looked_after_children_31july_scotpho.csv": (
+        "Children looked after at 31 July, by council (ScotPHO)",
+        "scotland.looked_after",
+    ),
+    "scotland/population_aged_0_15_and_0_17_derived.csv": (
+        "Children aged 0-15 and 0-17 by council, summed from NRS mid-year estimates",
+        "scotland.child_population",
+    ),
+    "scotland/lgbf_children_indicators_chn9_chn22_chn23.csv": (
+        "Local Government Benchmarking Framework children's indicators CHN9, CHN22, CHN23, by council",
+        "scotland.benchmarking",
+    ),
 }
 
 _LEVEL_WORDS = {
@@ -278,6 +294,9 @@ def _coverage(relative_path: str, folder: Path | None) -> tuple[str, str, int]:
         return "April 2023", "England and Wales authorities", rows
     if relative_path == LAIT_DICTIONARY_FILE:
         return "", "", rows
+    if "council_code" in frame.columns:  # the Scottish files: year "2021" or financial year "2012-13"
+        years = frame["year"].str[:4].astype(int)
+        return f"{years.min()}-{years.max()}", "Scotland, councils", rows
     raise KeyError(f"no coverage rule for {relative_path}")
 
 

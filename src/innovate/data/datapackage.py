@@ -113,8 +113,17 @@ def public_files(folder: Path) -> list[Path]:
     )
 
 
+#: Public files whose publisher states no licence (data/public/scotland/README.md says so).
+LICENCE_NOT_STATED = {"scotland/lgbf_children_indicators_chn9_chn22_chn23.csv"}
+
+
 def public_resource(path: Path, folder: Path, prefix: str) -> dict:
     relative = path.relative_to(folder).as_posix()
+    licence: dict = (
+        {"description": "The publisher states no licence for this file; see data/public/scotland/README.md."}
+        if relative in LICENCE_NOT_STATED
+        else {"licenses": [OGL]}
+    )
     return {
         "name": "public-" + relative.removesuffix(".csv").lower().replace("/", "-").replace("_", "-").replace(".", "-"),
         "path": f"{prefix}/{relative}",
@@ -122,7 +131,7 @@ def public_resource(path: Path, folder: Path, prefix: str) -> dict:
         "mediatype": "text/csv",
         "bytes": path.stat().st_size,
         "hash": f"sha256:{sha256_of(path)}",
-        "licenses": [OGL],
+        **licence,
         "sources": [{"title": "See data/public/README.md for the publisher, repository and commit of each file"}],
     }
 

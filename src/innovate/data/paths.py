@@ -97,3 +97,24 @@ def evidence_status(folder: Path | None = None) -> str:
 def is_synthetic(folder: Path | None = None) -> bool:
     """Whether a case-level folder holds synthetic data (see :func:`evidence_status`)."""
     return evidence_status(folder) == SYNTHETIC
+
+
+def synthetic_manifest(folder: Path | str) -> dict | None:
+    """The generator manifest of ``folder`` when it says the data are synthetic, else None.
+
+    Only a readable JSON object with ``"synthetic": true`` counts: a folder without one,
+    or with a manifest that cannot be read, may hold a real extract and is treated as such
+    (so that nothing overwrites it by mistake).
+    """
+    import json
+
+    path = Path(folder) / "manifest.json"
+    try:
+        if not path.is_file():
+            return None
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and manifest.get("synthetic") is True:
+        return manifest
+    return None

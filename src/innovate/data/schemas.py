@@ -25,16 +25,18 @@ import csv
 import io
 import math
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from innovate.config import FOLLOW_UP_MONTHS, NETWORK_NATIONS, WAVE_MONTHS
 from innovate.data import public, sites
-from innovate.data.schema_engine import Check, Column, Table, _parse_column, read_text
-from innovate.errors import Problem
+from innovate.data.schema_engine import Check, Column, Table, _parse_column, text_chunks
+from innovate.errors import Problem, listed, more_rows
 
 # --------------------------------------------------------------------------------------
 # Vocabularies of the case-level contract
@@ -103,6 +105,53 @@ OUTCOME_MEASURES: tuple[str, ...] = (
 PUBLIC_STATUS_CODES: tuple[str, ...] = tuple(dict.fromkeys(["", *public.STATUS_CODES, *public.BOOK_STATUS_CODES]))
 
 
+def _header_problems(table: Table, names, file: str, strict_columns: bool) -> list[Problem]:
+    problems = [
+        Problem(file, "missing-column", "required column not in the file", c.name)
+        for c in table.columns
+        if c.name not in names
+    ]
+    if strict_columns:
+        for name in names:
+            if name not in table.column_names:
+                problems.append(
+                    Problem(
+                        file,
+                        "unexpected-column",
+                        f"column not in the {table.name} schema (expected: {', '.join(table.column_names)})",
+                        str(name),
+                    )
+                )
+    return problems
+
+
+def _typed(table: Table, text: pd.DataFrame, file: str, offset: int = 0) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse the schema's columns of a frame of text cells (rows numbered from ``offset + 1``)."""
+    problems: list[Problem] = []
+    typed = {}
+    for col in table.columns:
+        if col.name not in text.columns:
+            continue
+        cells = text[col.name]
+        if not (pd.api.types.is_string_dtype(cells) or cells.dtype == object):
+            cells = cells.astype(str)
+        cells = cells.fillna("").astype(str)
+        typed[col.name], more = _parse_column(col, cells, file, offset)
+        problems.extend(more)
+    return pd.DataFrame(typed, index=text.index), problems
+
+
+def _table_rules(table: Table, frame: pd.DataFrame, file: str) -> list[Problem]:
+    """The rules over whole tables: the unique key and the row checks."""
+    problems: list[Problem] = []
+    if all(k in frame.columns for k in table.key) and len(frame):
+        problems.extend(_duplicate_keys(frame, table, file))
+    if len(frame.columns) == len(table.columns) and len(frame):
+        for _rule, _description, check in table.checks:
+            problems.extend(check(frame, file))
+    return problems
+
+
 def validate_frame(
     table: Table | str,
     text: pd.DataFrame,
@@ -117,38 +166,10 @@ def validate_frame(
     """
     table = get(table) if isinstance(table, str) else table
     file = file or table.file
-    problems: list[Problem] = []
-    present = [c for c in table.columns if c.name in text.columns]
-    for c in table.columns:
-        if c.name not in text.columns:
-            problems.append(Problem(file, "missing-column", "required column not in the file", c.name))
-    if strict_columns:
-        for name in text.columns:
-            if name not in table.column_names:
-                problems.append(
-                    Problem(
-                        file,
-                        "unexpected-column",
-                        f"column not in the {table.name} schema (expected: {', '.join(table.column_names)})",
-                        str(name),
-                    )
-                )
-    text = text.reset_index(drop=True)
-    typed = {}
-    for col in present:
-        cells = text[col.name]
-        if not (pd.api.types.is_string_dtype(cells) or cells.dtype == object):
-            cells = cells.astype(str)
-        cells = cells.fillna("").astype(str)
-        parsed, column_problems = _parse_column(col, cells, file)
-        typed[col.name] = parsed
-        problems.extend(column_problems)
-    frame = pd.DataFrame(typed, index=text.index)
-    if all(k in frame.columns for k in table.key) and len(frame):
-        problems.extend(_duplicate_keys(frame, table, file))
-    if len(present) == len(table.columns) and len(frame):
-        for rule, _description, check in table.checks:
-            problems.extend(check(frame, file))
+    problems = _header_problems(table, list(text.columns), file, strict_columns)
+    frame, more = _typed(table, text.reset_index(drop=True), file)
+    problems += more
+    problems += _table_rules(table, frame, file)
     return frame, problems
 
 
@@ -159,7 +180,10 @@ def _duplicate_keys(frame: pd.DataFrame, table: Table, file: str) -> list[Proble
         return []
     first = keys.reset_index().groupby(list(table.key), dropna=False, sort=False)["index"].transform("min").to_numpy()
     out = []
-    for i in np.flatnonzero(dup):
+    rows, more = listed(np.flatnonzero(dup))
+    if more:
+        out.append(more_rows(file, "duplicate-key", ", ".join(table.key), more))
+    for i in rows:
         value = ", ".join(str(v.date()) if isinstance(v, pd.Timestamp) else str(v) for v in keys.iloc[i])
         out.append(
             Problem(
@@ -191,7 +215,10 @@ def check_foreign_keys(
         known = pd.MultiIndex.from_frame(parent[list(parent_cols)].astype(str))
         mine = pd.MultiIndex.from_frame(child_frame[list(cols)].astype(str))
         orphan = ~mine.isin(known)
-        for i in np.flatnonzero(orphan):
+        rows, more = listed(np.flatnonzero(orphan))
+        if more:
+            problems.append(more_rows(file, "foreign-key", ", ".join(cols), more))
+        for i in rows:
             value = ", ".join(str(v) for v in child_frame[list(cols)].iloc[i])
             problems.append(
                 Problem(
@@ -206,19 +233,51 @@ def check_foreign_keys(
     return problems
 
 
-def read_table(table: Table | str, path: Path, file: str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read and validate one CSV file. Returns ``(typed frame or None, problems)``."""
+def read_table(
+    table: Table | str, path: Path, file: str | None = None, compact: bool = False
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read and validate one CSV file. Returns ``(typed frame or None, problems)``.
+
+    The file is read and its cells parsed a chunk of rows at a time, so that only the typed
+    table is held whole; the key and row rules then run over the whole table. ``compact``
+    (the validator) keeps text columns as categoricals: a few bytes a cell instead of a
+    Python string each, which is most of the memory of a large file.
+    """
     table = get(table) if isinstance(table, str) else table
     file = file or Path(path).name
-    text, problems = read_text(Path(path), file)
-    if text is None:
+    header, chunks, problems = text_chunks(Path(path), file)
+    if chunks is None:
         return None, problems
-    if any(p.rule == "no-rows" for p in problems):
-        # Still report the header's missing/unexpected columns.
-        _, more = validate_frame(table, text, file)
-        return None, problems + more
-    typed, more = validate_frame(table, text, file)
-    return typed, problems + more
+    found = _header_problems(table, header, file, True)
+    parts = []
+    for offset, text in chunks:
+        typed, more = _typed(table, text.set_axis(range(offset, offset + len(text)), axis=0), file, offset)
+        if compact:
+            for name in typed.columns:
+                if typed[name].dtype == object:
+                    typed[name] = typed[name].astype("category")
+        parts.append(typed)
+        found.extend(more)
+    # (``problems`` is the reader's list: it has grown with the file-level faults met on the way.)
+    if not parts or any(p.rule in ("no-rows", "csv-syntax") for p in problems):
+        return None, problems + found
+    frame = _concat(parts)
+    found += _table_rules(table, frame, file)
+    return frame, problems + found
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks of one table as one frame (categoricals merged, not widened to text)."""
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    columns = {}
+    for name in parts[0].columns:
+        pieces = [part[name] for part in parts]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+            columns[name] = pd.Series(union_categoricals(pieces), name=name)
+        else:
+            columns[name] = pd.concat(pieces, ignore_index=True)
+    return pd.DataFrame(columns)
 
 
 # --------------------------------------------------------------------------------------
@@ -226,8 +285,21 @@ def read_table(table: Table | str, path: Path, file: str | None = None) -> tuple
 # --------------------------------------------------------------------------------------
 
 
+#: While a table's row rules run: how many problems each has left unlisted (see :func:`_capped`).
+_UNLISTED: ContextVar[list[int] | None] = ContextVar("_UNLISTED", default=None)
+
+
+def _capped(items):
+    """The first of ``items`` to report under the validator's cap; the rest are only counted."""
+    shown, more = listed(items)
+    sink = _UNLISTED.get()
+    if more and sink is not None:
+        sink.append(more)
+    return shown
+
+
 def _rows(mask: np.ndarray | pd.Series) -> np.ndarray:
-    return np.flatnonzero(np.asarray(mask, dtype=bool))
+    return _capped(np.flatnonzero(np.asarray(mask, dtype=bool)))
 
 
 def _first_of_month(column: str) -> Check:
@@ -250,7 +322,7 @@ def _area_post_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
     order = frame.sort_values(["site_id", "area_code", "measure", "month"], kind="stable")
     prev_post = order.groupby(["site_id", "area_code", "measure"], sort=False)["post"].shift(1)
     back = (prev_post == 1) & (order["post"] == 0)
-    for idx in order.index[back.to_numpy()]:
+    for idx in _capped(order.index[back.to_numpy()]):
         problems.append(
             Problem(
                 file,
@@ -268,7 +340,7 @@ def _area_post_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
             site_rows, on=["site_id", "measure", "month"], how="left", suffixes=("", "_site")
         )
         differs = merged["post_site"].notna() & (merged["post"] != merged["post_site"])
-        for idx in merged.loc[differs, "index"]:
+        for idx in _capped(merged.loc[differs, "index"]):
             problems.append(
                 Problem(
                     file,
@@ -340,7 +412,7 @@ def _outcomes_waves(frame: pd.DataFrame, file: str) -> list[Problem]:
         having = frame.loc[frame["wave_month"] == wave, "person_id"]
         for person in people[~people.isin(having)]:
             absent.setdefault(person, []).append(wave)
-    for person, missing in absent.items():
+    for person, missing in _capped(list(absent.items())):
         problems.append(
             Problem(
                 file,
@@ -370,7 +442,7 @@ def _outcomes_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
             int(idx) + 1,
             1,
         )
-        for idx in order.index[back.to_numpy()]
+        for idx in _capped(order.index[back.to_numpy()])
     ]
 
 

@@ -86,6 +86,39 @@ def glue_many(values: dict, prefix: str = "", digits: int | None = None, display
 PEOPLE_COUNTS_ATTRIBUTE = "data-people-counts"
 
 
+def _escaped(value):
+    """Text from data made inert in HTML: ``&`` and ``<`` are all that can open markup or an entity in a cell."""
+    if isinstance(value, str) and ("&" in value or "<" in value):
+        return value.replace("&", "&amp;").replace("<", "&lt;")
+    return value
+
+
+def _escaped_labels(index):
+    if not any(_escaped(v) is not v for v in index.to_flat_index()):
+        return index
+    if getattr(index, "nlevels", 1) > 1:
+        return index.map(lambda labels: tuple(_escaped(v) for v in labels))
+    return index.map(_escaped)
+
+
+def _escaped_frame(frame):
+    """``frame`` with every text cell and label escaped (a copy only where something changes)."""
+    out = frame
+    for position, column in enumerate(frame.columns):
+        cells = frame.iloc[:, position]
+        if cells.dtype == object or str(cells.dtype) in ("string", "str"):
+            escaped = cells.map(_escaped)
+            if not escaped.equals(cells):
+                if out is frame:
+                    out = frame.copy()
+                out.isetitem(position, escaped)
+    index, columns = _escaped_labels(frame.index), _escaped_labels(frame.columns)
+    if index is not frame.index or columns is not frame.columns:
+        out = out.copy() if out is frame else out
+        out.index, out.columns = index, columns
+    return out
+
+
 def styled(
     frame,
     name: str,
@@ -100,10 +133,13 @@ def styled(
     reproducible (nbval compares them) and lets a chapter link to the table. Pass
     ``people_threshold`` for a table of counts of people that has been through
     ``innovate.stats.disclosure``: the table is marked so the book's gates can check it.
+
+    Every text cell, row and column label and the caption are HTML-escaped: a string from
+    the data folder (a site name, a code, a file name) is shown as text, never run as markup.
     """
-    styler = frame.style.format(fmt, na_rep=na_rep).set_uuid(name)
+    styler = _escaped_frame(frame).style.format(fmt, na_rep=na_rep).set_uuid(name)
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(_escaped(caption))
     if people_threshold is not None:
         styler = styler.set_table_attributes(f'{PEOPLE_COUNTS_ATTRIBUTE}="{int(people_threshold)}"')
     return styler

@@ -187,13 +187,29 @@ def recorded_checksums(folder: Path) -> dict[str, str]:
             if len(parts) >= 2 and re.fullmatch(r"[0-9a-f]{64}", parts[0]):
                 name = parts[-1].lstrip("*")
                 recorded[(base / name).as_posix()] = parts[0]
-    manifest = folder / "manifest.json"
-    if manifest.exists():
-        files = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-        for name, info in files.items():
-            if isinstance(info, Mapping) and "sha256" in info:
-                recorded[name] = str(info["sha256"])
+    from innovate.data.paths import synthetic_manifest
+
+    manifest = synthetic_manifest(folder)
+    files = manifest.get("files", {}) if manifest is not None else {}
+    for name, info in files.items() if isinstance(files, Mapping) else ():
+        if isinstance(info, Mapping) and "sha256" in info:
+            recorded[name] = str(info["sha256"]).lower()
     return recorded
+
+
+def contract_files(folder: Path) -> list[Path]:
+    """The files of the case-level contract present in ``folder`` (the ten tables, the
+    manifest and the README), and nothing else: a stray file, whatever its name, is never
+    listed, read or published."""
+    from innovate.data import schemas
+    from innovate.data.schema_engine import regular_file
+
+    names = [schemas.get(n).file for n in schemas.CASE_TABLES] + [schemas.MANIFEST_FILE, "README.md"]
+    return [folder / name for name in sorted(names) if regular_file(folder / name, name) is None]
+
+
+#: How a real extract is shown in the appendix: one line, no file names.
+EXTRACT_LABEL = "(the study's extract: files of the contract)"
 
 
 def data_checksums(folders: Mapping[str, Path] | None = None) -> pd.DataFrame:
@@ -203,6 +219,9 @@ def data_checksums(folders: Mapping[str, Path] | None = None) -> pd.DataFrame:
     reference facts and the case-level data the book runs on. ``recorded`` is "yes" when
     the file matches the checksum shipped with it, "no" when it does not, and "none" when
     no checksum was shipped for it (the checksum files themselves, READMEs).
+
+    The case-level folder is listed by :func:`case_level_rows`: only the files of the
+    contract, and for a real extract only their count, size and one digest of them all.
     """
     if folders is None:
         folders = {"public": public_dir(), "reference": reference_dir(), "case-level": case_data_dir()}
@@ -210,6 +229,9 @@ def data_checksums(folders: Mapping[str, Path] | None = None) -> pd.DataFrame:
     for label, folder in folders.items():
         folder = Path(folder)
         if not folder.exists():
+            continue
+        if label == "case-level":
+            rows += case_level_rows(folder, label)
             continue
         recorded = recorded_checksums(folder)
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -228,6 +250,54 @@ def data_checksums(folders: Mapping[str, Path] | None = None) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=["data", "file", "bytes", "sha256", "matches shipped checksum"])
+
+
+def case_level_rows(folder: Path, label: str = "case-level") -> list[dict]:
+    """What the appendix publishes about the case-level folder.
+
+    Synthetic data (the manifest says so): each file of the contract with its checksum,
+    checked against the manifest. A real extract: one row, the number of contract files,
+    their total size and one SHA-256 over their checksums, so that a reader can tell two
+    builds' data apart without learning any file name from the folder.
+    """
+    from innovate.data.paths import synthetic_manifest
+
+    folder = Path(folder)
+    files = contract_files(folder)
+    manifest = synthetic_manifest(folder)
+    if manifest is not None:
+        recorded = {
+            name: str(info.get("sha256", "")).lower()
+            for name, info in (manifest.get("files") or {}).items()
+            if isinstance(info, Mapping)
+        }
+        rows = []
+        for path in files:
+            digest = sha256_file(path)
+            expected = recorded.get(path.name)
+            rows.append(
+                {
+                    "data": label,
+                    "file": path.name,
+                    "bytes": path.stat().st_size,
+                    "sha256": digest,
+                    "matches shipped checksum": "none" if expected is None else ("yes" if expected == digest else "no"),
+                }
+            )
+        return rows
+    folder_digest = hashlib.sha256()
+    for path in files:
+        folder_digest.update(path.name.encode())
+        folder_digest.update(sha256_file(path).encode())
+    return [
+        {
+            "data": label,
+            "file": f"{EXTRACT_LABEL}: {len(files)}",
+            "bytes": sum(p.stat().st_size for p in files),
+            "sha256": folder_digest.hexdigest(),
+            "matches shipped checksum": "none",
+        }
+    ]
 
 
 def checksum_summary(checksums: pd.DataFrame) -> pd.DataFrame:

@@ -206,6 +206,8 @@ class _Grid:
         self.aug = aug
         self.sup = np.zeros((R, K), dtype=bool)
         self.why = np.full((R, K), None, dtype=object)
+        #: Whether zeros are withheld too (then a "c" may stand for 0).
+        self.zeros_disclosive = False
 
     # views used when the display is assembled
     @property
@@ -270,9 +272,12 @@ def _audit(grid: _Grid, rounding, total_rounding) -> list[tuple[int, int]]:
     """Withheld entries a reader could pin to one integer from what is published.
 
     Linear programming over the body cells: each shown entry constrains its cells to the
-    interval its shown value stands for (a point, or the rounding interval); withheld
-    cells are only known to be non-negative. An entry whose smallest and largest feasible
-    values bracket a single integer is recoverable.
+    interval its shown value stands for (a point, or the rounding interval). A withheld
+    cell is bounded as a reader can bound it: when zeros are shown, a "c" is never a zero,
+    so it is at least 1 (a row "c, c, 50 | total 52" gives both cells away); when zeros are
+    withheld too, at least 0. No upper bound is assumed: a "c" may be a secondary
+    suppression of any size. An entry whose smallest and largest feasible values bracket a
+    single integer is recoverable.
     """
     from scipy.optimize import linprog
 
@@ -281,7 +286,9 @@ def _audit(grid: _Grid, rounding, total_rounding) -> list[tuple[int, int]]:
     for i in range(grid.n):
         for j in range(grid.k):
             if grid.sup[i, j]:
-                bounds.append((0, None))
+                # A zero withheld by a later fix (zeros shown) would make ">= 1" false for it:
+                # bound it at 0, so the reader's model stays consistent with the truth.
+                bounds.append((0 if grid.zeros_disclosive or grid.aug[i, j] == 0 else 1, None))
             elif rounding is None:
                 bounds.append((int(grid.aug[i, j]),) * 2)
             else:
@@ -439,6 +446,7 @@ def protect(
         raise DataError(problems)
 
     grid = _Grid(values, row_totals=totals in ("row", "both"), col_totals=totals in ("column", "both"))
+    grid.zeros_disclosive = zeros_disclosive
     _primary(grid, threshold, zeros_disclosive)
     forced = {(tuple(k) if isinstance(k, tuple) else (k,), c) for k, c in force}
     if forced:
