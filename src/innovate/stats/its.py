@@ -48,10 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.stats.diagnostic import acorr_ljungbox
-from statsmodels.stats.stattools import durbin_watson
 
 from innovate.errors import DataError, Problem
 
@@ -477,6 +474,8 @@ def estimate_nb_alpha(
     maximum lies at the boundary ``alpha = 0``; the optimiser then stops near zero and
     ``notes`` says so.
     """
+    import statsmodels.api as sm  # deferred: statsmodels costs seconds at import; chapters that never fit a model skip it
+
     poisson = sm.GLM(y, exog, family=sm.families.Poisson(), offset=log_offset).fit()
     model = sm.NegativeBinomial(y, exog, offset=log_offset, loglike_method="nb2")
     start = np.r_[np.asarray(poisson.params), 0.1]
@@ -548,6 +547,10 @@ def fit_its(
     Bad input raises ``DataError``; too few points return :class:`NotEstimable`.
     ``missing='drop'`` excludes periods with no count and lists them in ``dropped``.
     """
+    import statsmodels.api as sm  # deferred: statsmodels costs seconds at import; chapters that never fit a model skip it
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+    from statsmodels.stats.stattools import durbin_watson
+
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if errors not in ERRORS:
