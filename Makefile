@@ -48,13 +48,15 @@ book: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
-# Types are checked when a mypy configuration is present ([tool.mypy] or mypy.ini).
+# The inner loop. Types are checked when a mypy configuration is present ([tool.mypy] or
+# mypy.ini). --quick leaves out the unit tests that took over half a second in their last
+# run (tests/conftest.py keeps their durations in _build/); make test runs every test.
 MYPY := $(shell { grep -qs '^\[tool.mypy' pyproject.toml || test -f mypy.ini; } && echo yes)
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(if $(MYPY),$(BIN)/python -m mypy,@echo "no mypy configuration: types not checked")
-	$(BIN)/python -m pytest tests/unit -q -m "not book and not browser"
+	$(BIN)/python -m pytest tests/unit -q -m "not book and not browser" --quick
 
 notebooks: $(STAMP)
 	$(BIN)/python -m innovate.notebooks execute

@@ -19,12 +19,15 @@ How a full run (``make test``) spends the machine's cores
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +148,8 @@ _KEY = pytest.StashKey[_Background]()
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
     """Start the book's executions when a gate needs them, and run those gates last."""
+    if config.getoption("quick"):
+        _quick_selection(config, items)
     needs = [item for item in items if item.path.name in EXECUTION_GATES]
     book = [item for item in items if item.get_closest_marker("book") or item.get_closest_marker("browser")]
     if not needs and not book:
@@ -155,6 +160,82 @@ def pytest_collection_modifyitems(session, config, items):
     items[:] = [i for i in items if id(i) not in last] + [i for i in items if id(i) in last]
     if needs and not config.option.collectonly:
         config.stash[_KEY] = _Background()
+
+
+_SESSION = pytest.StashKey[dict]()
+#: Every test's last duration (setup, call and teardown), for ``--quick``.
+DURATIONS = ROOT / "_build" / "test-durations.json"
+#: ``--quick`` (``make check``) leaves out the tests that last took longer than this.
+QUICK_LIMIT = 0.5
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        help=f"leave out the tests that took over {QUICK_LIMIT} s when last run (make check; make test runs all)",
+    )
+
+
+def _last_durations() -> dict[str, float]:
+    try:
+        return json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _quick_selection(config, items) -> None:
+    durations = _last_durations()
+    slow = [i for i in items if durations.get(i.nodeid, 0.0) > QUICK_LIMIT]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if durations.get(i.nodeid, 0.0) <= QUICK_LIMIT]
+
+
+def pytest_runtest_logreport(report):
+    durations = _DURATIONS_SEEN
+    durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
+
+
+_DURATIONS_SEEN: dict[str, float] = {}
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_SESSION] = {"start": time.perf_counter(), "full": False}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    # A full run: the book's gates and nbval's notebooks are all in it (what `make test` runs).
+    items = session.items
+    session.config.stash[_SESSION]["full"] = any(i.path.suffix == ".ipynb" for i in items) and any(
+        i.path.name in EXECUTION_GATES for i in items
+    )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Record every test's duration (for ``--quick``) and a full run's wall time (for
+    ``python -m benchmarks bench_test``)."""
+    if _DURATIONS_SEEN:
+        DURATIONS.parent.mkdir(exist_ok=True)
+        merged = {**_last_durations(), **{k: round(v, 3) for k, v in _DURATIONS_SEEN.items()}}
+        DURATIONS.write_text(json.dumps(merged, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    record = config.stash.get(_SESSION, None)
+    if not record or not record["full"]:
+        return
+    stats = terminalreporter.stats
+    out = ROOT / "_build" / "test-session.json"
+    out.parent.mkdir(exist_ok=True)
+    document = {
+        "seconds": round(time.perf_counter() - record["start"], 1),
+        "passed": len(stats.get("passed", [])),
+        "failed": len(stats.get("failed", [])) + len(stats.get("error", [])),
+        "exitstatus": int(exitstatus),
+        "finished": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+        "load_average": list(os.getloadavg()),
+        "full": True,
+    }
+    out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
 def pytest_unconfigure(config):
