@@ -256,7 +256,10 @@ def book_executions(request) -> BookExecutions:
 @pytest.fixture(scope="session")
 def built_book(request) -> BuiltBook:
     background = request.config.stash.get(_KEY, None)
-    if background is None:
+    # The session's clean executions ran with DEFAULT_RUN's settings; they stand in for the
+    # build's own only when the build runs with the same ones.
+    same = all(os.environ.get(k) in (None, "") for k, v in DEFAULT_RUN.items() if v is None)
+    if background is None or not same:
         return build_book()
     executions = background.future.result()
     return build_book(executed=executions.run("first"))

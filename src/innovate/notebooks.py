@@ -149,12 +149,12 @@ def workers() -> int:
 
 
 def execute_jobs(
-    jobs: Iterable[Job], processes: int | None = None, timeout: int = TIMEOUT, stop=None
+    jobs: Iterable[Job], processes: int | None = None, timeout: int = TIMEOUT, stop=None, on_done=None
 ) -> list[Executed]:
     """Execute every job in a pool of processes, slowest first; results in the jobs' order.
 
     ``stop`` (a ``threading.Event``) cancels the jobs not yet started when it is set; the
-    call then raises RuntimeError.
+    call then raises RuntimeError. ``on_done`` is called with each result as it comes.
     """
     import multiprocessing
 
@@ -173,6 +173,8 @@ def execute_jobs(
             done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
             for future in done:
                 results[futures[future]] = future.result()
+                if on_done is not None:
+                    on_done(results[futures[future]])
             if stop is not None and stop.is_set():
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise RuntimeError("notebook executions stopped before they finished")
@@ -254,26 +256,33 @@ def fill_cache(
             cache.match_cache_notebook(nb)
         except KeyError:
             todo.append(Job(Path(path).resolve()))
-    log(f"{len(todo)} of {len(notebooks)} notebooks to execute ({len(changed)} with changed inputs) into {cache_path}")
+    log(
+        f"{len(todo)} of {len(notebooks)} notebooks to execute ({len(changed)} with changed inputs) into {cache_path}",
+        flush=True,
+    )
     if not todo:
         return []
     ready = read_executed(root, executed) if executed is not None else {}
     reused = [ready[job.path] for job in todo if job.path in ready]
     if reused:
-        log(f"{len(reused)} of them taken from the clean executions in {executed}")
+        log(f"{len(reused)} of them taken from the clean executions in {executed}", flush=True)
     rest = [job for job in todo if job.path not in ready]
-    done = reused + (execute_jobs(rest, processes) if rest else [])
-    failed = [r for r in done if r.error is not None]
-    for result in done:
+
+    def store(result: Executed) -> None:
+        # As soon as a notebook is done, so that an interrupted run keeps what it finished.
         if result.error is None:
             cache.cache_notebook_bundle(
                 CacheBundleIn(result.notebook, str(result.job.path), data={"execution_seconds": result.seconds}),
                 check_validity=False,
                 overwrite=True,
             )
-        log(
-            f"{result.seconds:6.1f} s  {result.job.path.relative_to(root.resolve())}{'  FAILED' if result.error else ''}"
-        )
+        failed = "  FAILED" if result.error else ""
+        log(f"{result.seconds:6.1f} s  {result.job.path.relative_to(root.resolve())}{failed}", flush=True)
+
+    for result in reused:
+        store(result)
+    done = reused + (execute_jobs(rest, processes, on_done=store) if rest else [])
+    failed = [r for r in done if r.error is not None]
     if failed:
         raise RuntimeError("\n\n".join(f"{r.job.path}: execution failed\n{r.error}" for r in failed))
     return done
