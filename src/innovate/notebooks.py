@@ -32,8 +32,15 @@ from pathlib import Path
 
 from innovate.data.paths import project_root
 
-#: The book's execution timeout per cell (``execute: timeout`` in ``_config.yml``).
-TIMEOUT = 300
+
+def book_timeout(root: Path | None = None) -> int:
+    """The book's execution timeout per cell (``execute: timeout`` in ``_config.yml``)."""
+    import yaml
+
+    config = yaml.safe_load(((project_root() if root is None else root) / "_config.yml").read_text(encoding="utf-8"))
+    return int(config["execute"]["timeout"])
+
+
 #: Beside executed notebooks written by :func:`write_executed`: their seconds and errors.
 EXECUTIONS_FILE = "executions.json"
 
@@ -89,7 +96,7 @@ class Executed:
     error: str | None
 
 
-def _run(job: Job, timeout: int) -> Executed:
+def _run(job: Job, timeout: int | None) -> Executed:
     """Execute one job in this (worker) process, as MyST-NB executes in cache mode."""
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
@@ -149,15 +156,17 @@ def workers() -> int:
 
 
 def execute_jobs(
-    jobs: Iterable[Job], processes: int | None = None, timeout: int = TIMEOUT, stop=None, on_done=None
+    jobs: Iterable[Job], processes: int | None = None, timeout: int | None = None, stop=None, on_done=None
 ) -> list[Executed]:
     """Execute every job in a pool of processes, slowest first; results in the jobs' order.
 
     ``stop`` (a ``threading.Event``) cancels the jobs not yet started when it is set; the
     call then raises RuntimeError. ``on_done`` is called with each result as it comes.
+    ``timeout`` per cell defaults to the book's.
     """
     import multiprocessing
 
+    timeout = book_timeout() if timeout is None else timeout
     jobs = list(jobs)
     ordered = longest_first(jobs)
     processes = min(processes or workers(), len(jobs)) or 1
