@@ -119,3 +119,17 @@ def test_package_data_files_change_every_key(package):
     (package / "py.typed").write_text("partial\n")
     after = execution.notebook_keys(notebooks, SHARED, package)
     assert all(before[p] != after[p] for p in notebooks)
+
+
+def test_sphinx_reads_again_exactly_the_pages_whose_inputs_changed(tmp_path):
+    from types import SimpleNamespace
+
+    from innovate.sphinxext import buildinfo
+
+    a, b = tmp_path / "notebooks" / "a.ipynb", tmp_path / "notebooks" / "b.ipynb"
+    app = SimpleNamespace(srcdir=str(tmp_path), innovate_notebook_keys={a: "1", b: "1"})
+    env = SimpleNamespace(found_docs={"notebooks/a", "notebooks/b"})
+    assert buildinfo._outdated(app, env, set(), set(), set()) == ["notebooks/a", "notebooks/b"]  # first build
+    assert buildinfo._outdated(app, env, set(), set(), set()) == []  # nothing changed
+    app.innovate_notebook_keys = {a: "1", b: "2"}
+    assert buildinfo._outdated(app, env, set(), set(), set()) == ["notebooks/b"]
