@@ -221,7 +221,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         merged = {**_last_durations(), **{k: round(v, 3) for k, v in _DURATIONS_SEEN.items()}}
         DURATIONS.write_text(json.dumps(merged, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     record = config.stash.get(_SESSION, None)
-    if not record or not record["full"]:
+    if not record or not record["full"] or config.option.collectonly:
         return
     stats = terminalreporter.stats
     out = ROOT / "_build" / "test-session.json"
