@@ -11,12 +11,13 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book pdf test notebooks install clean benchmarks validate synthetic help
+.PHONY: book pdf test check notebooks install clean benchmarks validate synthetic help
 
 help:
 	@echo "make book        execute every notebook and build the HTML book into _build/html"
 	@echo "make pdf         the print edition: _build/pdf/innovation-in-complex-safeguarding.pdf (needs chromium)"
 	@echo "make test        unit tests, notebook tests (nbval) and the book-build and browser gates"
+	@echo "make check       the inner loop (under a minute): lint, format, types if configured, unit tests"
 	@echo "make notebooks   re-execute the notebooks in place to refresh their committed outputs"
 	@echo "make benchmarks  run the performance measurements in benchmarks/"
 	@echo "make clean       remove _build (keeps .venv)"
@@ -37,7 +38,10 @@ $(NODE_STAMP): package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# First the notebooks the execution cache lacks (new, edited, or importing an edited module)
+# run side by side, one kernel a core, slowest first; then Sphinx renders from the cache.
 book: $(STAMP)
+	$(BIN)/python -m innovate.notebooks cache
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo ""
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
@@ -51,6 +55,16 @@ pdf: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
+
+# The inner loop. Types are checked when a mypy configuration is present ([tool.mypy] or
+# mypy.ini). --quick leaves out the unit tests that took over half a second in their last
+# run (tests/conftest.py keeps their durations in _build/); make test runs every test.
+MYPY := $(shell { grep -qs '^\[tool.mypy' pyproject.toml || test -f mypy.ini; } && echo yes)
+check: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(if $(MYPY),$(BIN)/python -m mypy,@echo "no mypy configuration: types not checked")
+	$(BIN)/python -m pytest tests/unit -q -m "not book and not browser" --quick
 
 notebooks: $(STAMP)
 	$(BIN)/python -m innovate.notebooks execute

@@ -2,14 +2,19 @@
 
 Measures, on this machine:
 
-* **clean build**: wall time of the same command as ``make book`` (``jupyter-book build .
-  --builder html -W -n --keep-going`` with the Makefile's environment) into a fresh
-  temporary ``--path-output``, so that nothing comes from an execution cache and the
-  working tree's ``_build`` is left alone;
+* **clean build**: wall time of the same commands as ``make book`` (the notebooks executed
+  side by side into the execution cache by ``python -m innovate.notebooks cache``, then
+  ``jupyter-book build . --builder html -W -n --keep-going`` with the Makefile's
+  environment) into a fresh temporary ``--path-output``, so that nothing comes from an
+  execution cache and the working tree's ``_build`` is left alone;
 * **notebook execution**: the per-notebook execution times of that build (MyST-NB's
   execution data, written to ``_build/execution.json`` by ``innovate.buildinfo``) and
-  their sum, to set the clean build against the time spent running analyses;
-* **no-change rebuild**: the same command again on the same output folder;
+  their sum, and the **ratio** of the clean build's wall time to that sum (at most 0.75
+  on 2 cores is the goal of issue 13: the notebooks run side by side);
+* **no-change rebuild**: the same commands again on the same output folder;
+* **rebuild after a one-module edit**: a comment appended to one module
+  (:data:`EDITED_MODULE`, restored afterwards), then the same commands: only the chapters
+  that import that module run again;
 * **page weight** of every page of the table of contents: its HTML plus the local images
   it shows.
 
@@ -42,6 +47,15 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "build.json"
 
 
+#: The module the one-module-edit rebuild touches (one chapter draws with it).
+EDITED_MODULE = ROOT / "src" / "innovate" / "show" / "practice_model.py"
+
+
+def fill_command(path_output: Path) -> list[str]:
+    """The first half of ``make book``: execute what the cache lacks, in parallel."""
+    return [sys.executable, "-m", "innovate.notebooks", "cache", "--path-output", str(path_output)]
+
+
 def build_command(path_output: Path) -> list[str]:
     """The ``make book`` command, writing into ``path_output``."""
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
@@ -66,13 +80,31 @@ def build_env() -> dict[str, str]:
     return env
 
 
-def timed_build(path_output: Path) -> float:
+def timed_build(path_output: Path) -> tuple[float, list[str]]:
+    """Wall seconds of ``make book`` (both its commands) into ``path_output``, and the
+    notebooks its first command executed."""
     start = time.perf_counter()
-    done = subprocess.run(build_command(path_output), cwd=ROOT, env=build_env(), capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"the book build failed (exit {done.returncode}):\n{(done.stdout + done.stderr)[-4000:]}")
-    return seconds
+    executed: list[str] = []
+    for command in (fill_command(path_output), build_command(path_output)):
+        done = subprocess.run(command, cwd=ROOT, env=build_env(), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"the book build failed (exit {done.returncode}):\n{(done.stdout + done.stderr)[-4000:]}"
+            )
+        if command[1:3] == ["-m", "innovate.notebooks"]:
+            executed = [line.split("  ", 1)[1].strip() for line in done.stdout.splitlines() if line.endswith(".ipynb")]
+    return time.perf_counter() - start, executed
+
+
+def timed_edit_rebuild(path_output: Path) -> tuple[float, list[str]]:
+    """``make book`` after an edit to :data:`EDITED_MODULE` (restored byte for byte
+    afterwards, whatever happens): wall seconds and the notebooks executed again."""
+    original = EDITED_MODULE.read_bytes()
+    try:
+        EDITED_MODULE.write_bytes(original + b"\n# benchmark: a one-module edit\n")
+        return timed_build(path_output)
+    finally:
+        EDITED_MODULE.write_bytes(original)
 
 
 def toc_docnames(root: Path = ROOT) -> list[str]:
@@ -117,9 +149,10 @@ def measure(keep: Path | None = None) -> dict:
     """Run the measurements; returns the results document written to build.json."""
     folder = Path(tempfile.mkdtemp(prefix="innovate-bench-build-")) if keep is None else keep
     try:
-        clean = timed_build(folder)
+        clean, _ = timed_build(folder)
         execution = json.loads((folder / "_build" / buildinfo.EXECUTION_FILE).read_text(encoding="utf-8"))
-        rebuild = timed_build(folder)
+        rebuild, _ = timed_build(folder)
+        edit_rebuild, reexecuted = timed_edit_rebuild(folder)
         html = folder / "_build" / "html"
         pages = {doc: page_weight(html, doc) for doc in toc_docnames()}
     finally:
@@ -136,6 +169,9 @@ def measure(keep: Path | None = None) -> dict:
         "notebook_seconds_sum": round(sum(notebook_seconds.values()), 2),
         "notebooks_executed": len(notebook_seconds),
         "nochange_rebuild_seconds": round(rebuild, 2),
+        "clean_build_to_notebook_seconds": round(clean / max(sum(notebook_seconds.values()), 1e-9), 3),
+        "one_module_edit_rebuild_seconds": round(edit_rebuild, 2),
+        "one_module_edit_notebooks_executed": len(reexecuted),
         "pages": len(pages),
         "max_page_bytes": pages[heaviest]["html_bytes"] + pages[heaviest]["image_bytes"],
     }
@@ -147,7 +183,11 @@ def measure(keep: Path | None = None) -> dict:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
-        "command": "jupyter-book build . --builder html -W -n --keep-going --path-output <fresh temporary folder>",
+        "command": "make book (python -m innovate.notebooks cache; jupyter-book build . --builder html -W -n "
+        "--keep-going) with --path-output <fresh temporary folder>",
+        "load_average": os.getloadavg(),
+        "edited_module": EDITED_MODULE.relative_to(ROOT).as_posix(),
+        "one_module_edit_executed": reexecuted,
         "execution_methods": methods,
         "budgets": buildinfo.BUDGETS,
         "figures": figures,
@@ -162,7 +202,14 @@ def run() -> dict[str, float]:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"   written {RESULTS.relative_to(ROOT)} (re-execute notebooks/appendices/reproducibility.ipynb)")
-    return {k: (float(v) if isinstance(v, float) else v) for k, v in results["figures"].items()}
+    figures = {k: (float(v) if isinstance(v, float) else v) for k, v in results["figures"].items()}
+    slowest = sorted(results["notebook_seconds"].items(), key=lambda kv: -kv[1])[:5]
+    for name, seconds in slowest:
+        figures[f"slowest notebook: {name}"] = float(seconds)
+    figures["one-module edit: notebooks executed again"] = ", ".join(results["one_module_edit_executed"]) or "none"
+    figures["heaviest page"] = results["heaviest_page"]
+    figures["load average (1, 5, 15 min) at the end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return figures
 
 
 if __name__ == "__main__":

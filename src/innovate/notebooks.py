@@ -1,19 +1,48 @@
-"""Re-execute the book's notebooks in place (``make notebooks``).
+"""Execute the book's notebooks: in place, into the build's cache, or for the gates, in parallel.
+
+    python -m innovate.notebooks execute [PATH ...]      # make notebooks: refresh committed outputs
+    python -m innovate.notebooks cache [--path-output D] # make book: fill the execution cache
 
 Committed outputs must match a fresh run (nbval checks them), so after any change to the
-package or the data the notebooks are re-executed with this command and committed.
+package or the data the notebooks are re-executed with ``execute`` and committed.
 
-    python -m innovate.notebooks execute [PATH ...]
+``cache`` is the first half of ``make book``. It drops the cached outputs of every notebook
+whose inputs changed (:mod:`innovate.sphinxext.execution`), executes the notebooks that
+have none in a pool of processes (one kernel a core, the slowest notebooks first), and
+writes them into the jupyter-cache that MyST-NB reads; Sphinx then builds from the cache
+without executing. Each notebook runs exactly as MyST-NB would run it (the same executor,
+in its own folder, with the book's timeout), so the pages are the same.
+
+:func:`execute_jobs` is the pool itself; the determinism and data-independence gates use
+it to execute the book under other settings (a hash seed, a BLAS thread count, a data
+folder) side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from innovate.data.paths import project_root
+
+
+def book_timeout(root: Path | None = None) -> int:
+    """The book's execution timeout per cell (``execute: timeout`` in ``_config.yml``)."""
+    import yaml
+
+    config = yaml.safe_load(((project_root() if root is None else root) / "_config.yml").read_text(encoding="utf-8"))
+    return int(config["execute"]["timeout"])
+
+
+#: Beside executed notebooks written by :func:`write_executed`: their seconds and errors.
+EXECUTIONS_FILE = "executions.json"
 
 
 def notebook_paths(root: Path | None = None) -> list[Path]:
@@ -45,12 +74,252 @@ def execute_in_place(path: Path, timeout: int = 600) -> float:
     return elapsed
 
 
+# ---------------------------------------------------------------------------------------
+# A pool of notebook executions
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    """One execution: a notebook, and the environment its kernel gets on top of ours.
+
+    A value of None in ``env`` removes that variable (``INNOVATE_DATA_DIR``: the default data).
+    """
+
+    path: Path
+    env: Mapping[str, str | None] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass
+class Executed:
+    job: Job
+    notebook: object  # nbformat.NotebookNode, with outputs
+    seconds: float
+    error: str | None
+
+
+def _run(job: Job, timeout: int | None) -> Executed:
+    """Execute one job in this (worker) process, as MyST-NB executes in cache mode."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    os.environ.clear()
+    os.environ.update(_WORKER_ENV)
+    for name, value in job.env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    path = Path(job.path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:  # from the source alone: nothing of an earlier run survives
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout, allow_errors=False, meta_override=True)
+    return Executed(job, result.nb, result.time, result.exc_string if result.err is not None else None)
+
+
+_WORKER_ENV: dict[str, str] = {}
+
+
+def _worker_start(env: Mapping[str, str]) -> None:
+    # A worker runs many jobs: each starts from the caller's environment plus its own variables.
+    _WORKER_ENV.clear()
+    _WORKER_ENV.update(env)
+
+
+def expected_seconds(root: Path | None = None) -> dict[str, float]:
+    """Docname -> seconds its last benchmarked execution took (to start the slowest first)."""
+    path = (project_root() if root is None else root) / "benchmarks" / "results" / "build.json"
+    try:
+        return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8"))["notebook_seconds"].items()}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def longest_first(jobs: Iterable[Job], root: Path | None = None) -> list[Job]:
+    """Jobs ordered slowest first (longest-processing-time scheduling: the pool ends together)."""
+    root = project_root() if root is None else Path(root)
+    seconds = expected_seconds(root)
+
+    def expected(job: Job) -> float:
+        try:
+            docname = Path(job.path).resolve().relative_to(root.resolve()).with_suffix("").as_posix()
+        except ValueError:
+            return 0.0
+        return seconds.get(docname, 0.0)
+
+    return sorted(jobs, key=expected, reverse=True)
+
+
+def workers() -> int:
+    """Processes to run side by side: ``INNOVATE_JOBS``, or one a core."""
+    return max(1, int(os.environ.get("INNOVATE_JOBS") or os.cpu_count() or 1))
+
+
+def execute_jobs(
+    jobs: Iterable[Job], processes: int | None = None, timeout: int | None = None, stop=None, on_done=None
+) -> list[Executed]:
+    """Execute every job in a pool of processes, slowest first; results in the jobs' order.
+
+    ``stop`` (a ``threading.Event``) cancels the jobs not yet started when it is set; the
+    call then raises RuntimeError. ``on_done`` is called with each result as it comes.
+    ``timeout`` per cell defaults to the book's.
+    """
+    import multiprocessing
+
+    timeout = book_timeout() if timeout is None else timeout
+    jobs = list(jobs)
+    ordered = longest_first(jobs)
+    processes = min(processes or workers(), len(jobs)) or 1
+    results: dict[int, Executed] = {}
+    # spawn: a worker must not inherit the caller's threads or open database handles.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_worker_start, initargs=(dict(os.environ),)
+    ) as pool:
+        futures = {pool.submit(_run, job, timeout): id(job) for job in ordered}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[futures[future]] = future.result()
+                if on_done is not None:
+                    on_done(results[futures[future]])
+            if stop is not None and stop.is_set():
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise RuntimeError("notebook executions stopped before they finished")
+    return [results[id(job)] for job in jobs]
+
+
+def write_executed(results: Iterable[Executed], root: Path, folder: Path) -> Path:
+    """Write executed notebooks under ``folder`` (paths relative to ``root``) with their
+    seconds and errors in ``folder/executions.json``; returns ``folder``."""
+    import nbformat
+
+    folder = Path(folder)
+    record = {}
+    for result in results:
+        relative = Path(result.job.path).resolve().relative_to(Path(root).resolve())
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(result.notebook, target)
+        record[relative.as_posix()] = {"seconds": result.seconds, "error": result.error}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / EXECUTIONS_FILE).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return folder
+
+
+def read_executed(root: Path, folder: Path) -> dict[Path, Executed]:
+    """Notebook (absolute path) -> its successful execution written by :func:`write_executed`."""
+    import nbformat
+
+    path = Path(folder) / EXECUTIONS_FILE
+    if not path.exists():
+        return {}
+    out = {}
+    for relative, info in json.loads(path.read_text(encoding="utf-8")).items():
+        if info.get("error") is None:
+            source = (Path(root) / relative).resolve()
+            nb = nbformat.read(Path(folder) / relative, as_version=4)
+            out[source] = Executed(Job(source), nb, float(info["seconds"]), None)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Filling the build's execution cache (make book)
+# ---------------------------------------------------------------------------------------
+def forced(notebook: Mapping) -> bool:
+    """Whether MyST-NB executes this notebook whatever the cache holds (``execution_mode``)."""
+    mode = (notebook.get("metadata", {}).get("mystnb") or {}).get("execution_mode")
+    return mode is not None and mode != "cache"
+
+
+def fill_cache(
+    root: Path, build_dir: Path, processes: int | None = None, executed: Path | None = None, log=print
+) -> list[Executed]:
+    """Execute into ``build_dir``'s execution cache every book notebook it lacks; returns them.
+
+    ``executed``: a folder of clean executions made with the same inputs and settings
+    (:func:`write_executed`, as the test session makes them); a notebook found there is
+    taken from it rather than executed again. Raises RuntimeError naming the notebooks that
+    failed (their tracebacks in the message).
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    from innovate.sphinxext import buildinfo, claims, execution
+
+    cache_path = buildinfo.execution_cache_path(build_dir)
+    cache_path.mkdir(parents=True, exist_ok=True)
+    buildinfo.prune_execution_caches(cache_path)
+    notebooks = claims.book_notebooks(root)
+    keys = execution.notebook_keys(notebooks, buildinfo.shared_inputs_fingerprint())
+    changed = execution.invalidate(cache_path, keys)
+    cache = get_cache(str(cache_path))
+    todo = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        if forced(nb):
+            continue  # Sphinx executes it anyway
+        try:
+            cache.match_cache_notebook(nb)
+        except KeyError:
+            todo.append(Job(Path(path).resolve()))
+    log(
+        f"{len(todo)} of {len(notebooks)} notebooks to execute ({len(changed)} with changed inputs) into {cache_path}",
+        flush=True,
+    )
+    if not todo:
+        return []
+    ready = read_executed(root, executed) if executed is not None else {}
+    reused = [ready[job.path] for job in todo if job.path in ready]
+    if reused:
+        log(f"{len(reused)} of them taken from the clean executions in {executed}", flush=True)
+    rest = [job for job in todo if job.path not in ready]
+
+    def store(result: Executed) -> None:
+        # As soon as a notebook is done, so that an interrupted run keeps what it finished.
+        if result.error is None:
+            cache.cache_notebook_bundle(
+                CacheBundleIn(result.notebook, str(result.job.path), data={"execution_seconds": result.seconds}),
+                check_validity=False,
+                overwrite=True,
+            )
+        failed = "  FAILED" if result.error else ""
+        log(f"{result.seconds:6.1f} s  {result.job.path.relative_to(root.resolve())}{failed}", flush=True)
+
+    for result in reused:
+        store(result)
+    done = reused + (execute_jobs(rest, processes, on_done=store) if rest else [])
+    failed = [r for r in done if r.error is not None]
+    if failed:
+        raise RuntimeError("\n\n".join(f"{r.job.path}: execution failed\n{r.error}" for r in failed))
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m innovate.notebooks", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("execute", help="execute notebooks in place (all of them by default)")
     run.add_argument("paths", nargs="*", type=Path)
+    fill = sub.add_parser("cache", help="execute the notebooks the build's cache lacks, in parallel")
+    fill.add_argument("--path-output", type=Path, default=None, help="as jupyter-book's: the build goes to D/_build")
+    fill.add_argument("--jobs", type=int, default=None, help="processes side by side (default: INNOVATE_JOBS or cores)")
+    fill.add_argument("--executed", type=Path, default=None, help="take clean executions from this folder")
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        root = project_root()
+        build_dir = (args.path_output if args.path_output is not None else root) / "_build"
+        start = time.perf_counter()
+        try:
+            done = fill_cache(root, build_dir, args.jobs, args.executed)
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+            return 1
+        total = sum(r.seconds for r in done)
+        print(f"executed {len(done)} notebooks in {time.perf_counter() - start:.1f} s wall ({total:.1f} s summed)")
+        return 0
     paths = args.paths or notebook_paths()
     for path in paths:
         seconds = execute_in_place(Path(path))

@@ -2,7 +2,10 @@
 
 A second synthetic data set is generated with another seed (``python -m innovate
 synthesize``) and the book is built from it, strictly, into a temporary output folder with
-``INNOVATE_DATA_DIR`` pointing at it: no code change, no edit to the book. The build must
+``INNOVATE_DATA_DIR`` pointing at it: no code change, no edit to the book. The notebooks
+are executed on that data by the session's pool of processes (``book_executions`` in
+``tests/conftest.py``, with ``INNOVATE_DATA_DIR`` set), and the build takes them into its
+execution cache and renders, as ``make book`` does. The build must
 succeed without a warning, and the glued values must differ from those of the default
 build (so the new data were really read), while the book keeps the same chapters and the
 same glued names.
@@ -12,18 +15,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT, build_book
+from conftest import OTHER_SEED, ROOT, build_book
 from innovate.sphinxext import claims
 
 pytestmark = pytest.mark.book
 
-#: Any seed other than the committed data set's.
-OTHER_SEED = 7
 SPHINX_PROBLEM = re.compile(r"(WARNING|ERROR|CRITICAL|SEVERE):")
 
 
@@ -37,21 +36,20 @@ def test_sphinx_problems_ignores_kernel_chatter():
     assert sphinx_problems(log) == ["book/x.md:3: WARNING: undefined label"]
 
 
-def test_the_book_builds_from_a_second_synthetic_data_set(tmp_path, built_book):
-    data = tmp_path / "data"
-    made = subprocess.run(
-        [sys.executable, "-m", "innovate", "synthesize", "--seed", str(OTHER_SEED), "--out", str(data)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def test_the_book_builds_from_a_second_synthetic_data_set(tmp_path, built_book, book_executions):
+    data = book_executions.other_data
+    made = book_executions.synthesized
     assert made.returncode == 0, made.stdout + made.stderr
     manifest = json.loads((data / "manifest.json").read_text())
     default_manifest = json.loads((ROOT / "data" / "synthetic" / "manifest.json").read_text())
     assert manifest["seed"] == OTHER_SEED != default_manifest["seed"]
 
-    other = build_book(ROOT, extra_env={"INNOVATE_DATA_DIR": str(data)}, path_output=tmp_path / "out")
+    other = build_book(
+        ROOT,
+        extra_env={"INNOVATE_DATA_DIR": str(data)},
+        path_output=tmp_path / "out",
+        executed=book_executions.run("other"),
+    )
     assert other.returncode == 0, other.log[-4000:]
     assert sphinx_problems(other.log) == []
 

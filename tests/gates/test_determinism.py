@@ -1,16 +1,17 @@
 """Same inputs, same numbers: two clean executions of the book give identical claims.
 
 Every notebook of the table of contents is executed twice from its committed source with
-the outputs cleared (nothing from an execution cache), in two separate processes running
-side by side, and the glued values of the two runs are compared (``innovate.claims``;
-values glued as ``volatile_*``, such as the commit, are left out by design).
+the outputs cleared (nothing from an execution cache), on the session's pool of processes
+(``book_executions`` in ``tests/conftest.py``), and the glued values of the two runs are
+compared (``innovate.claims``; values glued as ``volatile_*``, such as the commit, are left
+out by design).
 
 Why executions and not two full Sphinx builds: the claims are exactly the glue outputs of
 the executed notebooks. MyST-NB obtains them by running each notebook with nbclient, with
 the ``python3`` kernel, in the notebook's own folder (``run_in_temp: false``) and the same
-environment; Sphinx only renders them. ``innovate.claims.execute_for_claims`` does the same
-execution, so two of them are two clean builds as far as the numbers go, at the cost of the
-notebooks alone. That the Sphinx extension writes the same claims as the notebooks hold is
+environment; Sphinx only renders them. ``innovate.notebooks.execute_jobs`` does the same
+execution (MyST-NB's own executor), so two of them are two clean builds as far as the
+numbers go, at the cost of the notebooks alone. That the Sphinx extension writes the same claims as the notebooks hold is
 checked separately (``tests/gates/test_claims.py``).
 
 The second run differs from the first in two ways a reader's machine may differ from the
@@ -27,10 +28,7 @@ figures by their fingerprint) must agree.
 from __future__ import annotations
 
 import configparser
-import os
 import re
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -41,42 +39,22 @@ from innovate.sphinxext import claims
 pytestmark = pytest.mark.book
 
 
-def execute(notebooks, out, executed, hash_seed: str, blas_threads: str | None = None) -> subprocess.Popen:
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": hash_seed, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    env.pop("OPENBLAS_NUM_THREADS", None)
-    if blas_threads is not None:
-        env["OPENBLAS_NUM_THREADS"] = blas_threads
-    env.pop("INNOVATE_DATA_DIR", None)
-    command = [
-        sys.executable,
-        "-m",
-        "innovate.sphinxext.claims",
-        "execute",
-        "--out",
-        str(out),
-        "--executed",
-        str(executed),
-    ]
-    return subprocess.Popen(
-        command + [str(p) for p in notebooks],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def test_two_clean_executions_give_identical_claims(tmp_path):
-    notebooks = claims.book_notebooks(ROOT)
+def test_two_clean_executions_give_identical_claims(book_executions, tmp_path):
+    notebooks = book_executions.notebooks
     assert notebooks, "the book has no notebooks"
-    runs = {
-        "first": execute(notebooks, tmp_path / "first.json", tmp_path / "first", "0"),
-        "second": execute(notebooks, tmp_path / "second.json", tmp_path / "second", "4021", blas_threads="1"),
-    }
-    for name, process in runs.items():
-        output, _ = process.communicate(timeout=1800)
-        assert process.returncode == 0, f"{name} execution failed:\n{output[-4000:]}"
+    for name in ("first", "second"):
+        errors = book_executions.errors[name]
+        assert errors == [], f"{name} execution failed:\n" + "\n".join(errors)[-4000:]
+        executed = book_executions.run(name)
+        found = [executed / p.relative_to(ROOT) for p in notebooks]
+        claims.write_claims(
+            tmp_path / f"{name}.json",
+            [
+                c
+                for p in found
+                for c in claims.claims_from_notebook(nbformat.read(p, as_version=4), p.relative_to(executed).as_posix())
+            ],
+        )
     first = claims.load_claims(tmp_path / "first.json")
     second = claims.load_claims(tmp_path / "second.json")
     assert len(claims.comparable(first)) > 0
@@ -89,8 +67,8 @@ def test_two_clean_executions_give_identical_claims(tmp_path):
     for path in notebooks:
         relative = path.relative_to(ROOT)
         outputs += visible_output_differences(
-            nbformat.read(tmp_path / "first" / relative, as_version=4),
-            nbformat.read(tmp_path / "second" / relative, as_version=4),
+            nbformat.read(book_executions.run("first") / relative, as_version=4),
+            nbformat.read(book_executions.run("second") / relative, as_version=4),
             relative.as_posix(),
         )
     assert outputs == [], "visible outputs differ between two clean executions:\n" + "\n".join(outputs[:20])

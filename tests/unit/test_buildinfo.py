@@ -168,11 +168,15 @@ def test_appendix_runs_afresh_whenever_it_is_read():
 
 
 def test_execution_cache_is_keyed_on_the_data(tmp_path, monkeypatch):
-    monkeypatch.setattr(buildinfo, "inputs_fingerprint", lambda: "0123456789abcdef" * 4)
-    app = SimpleNamespace(outdir=str(tmp_path / "_build" / "html"))
+    monkeypatch.setattr(buildinfo, "shared_inputs_fingerprint", lambda: "0123456789abcdef" * 4)
+    app = SimpleNamespace(outdir=str(tmp_path / "_build" / "html"), srcdir=str(ROOT))
     config = SimpleNamespace(nb_execution_mode="cache", nb_execution_cache_path="")
     buildinfo._key_execution_cache(app, config)
     assert config.nb_execution_cache_path == str(tmp_path / "_build" / ".jupyter_cache-0123456789abcdef")
+    # ... and within the cache, every notebook of the book on the modules it runs
+    from innovate.sphinxext import claims
+
+    assert set(app.innovate_notebook_keys) == {p.resolve() for p in claims.book_notebooks(ROOT)}
     explicit = SimpleNamespace(nb_execution_mode="cache", nb_execution_cache_path="/somewhere")
     forced = SimpleNamespace(nb_execution_mode="force", nb_execution_cache_path="")
     buildinfo._key_execution_cache(app, explicit)
@@ -196,6 +200,15 @@ def test_inputs_fingerprint_covers_the_package_source(tmp_path):
     (tmp_path / "module.py").write_text("X = 2\n")
     assert buildinfo.inputs_fingerprint(tmp_path) != first
     assert buildinfo.inputs_fingerprint() != first  # the real package
+
+
+def test_shared_inputs_follow_the_data_but_not_the_package(tmp_path, monkeypatch):
+    (tmp_path / "a.csv").write_text("1")
+    monkeypatch.setenv("INNOVATE_DATA_DIR", str(tmp_path))
+    first = buildinfo.shared_inputs_fingerprint()
+    assert buildinfo.shared_inputs_fingerprint() == first
+    (tmp_path / "a.csv").write_text("2")
+    assert buildinfo.shared_inputs_fingerprint() != first
 
 
 def test_old_execution_caches_are_pruned(tmp_path):

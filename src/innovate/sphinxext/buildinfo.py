@@ -11,9 +11,11 @@ It is also a small Sphinx extension (registered in ``_config.yml``):
 * at the end of every build it writes ``_build/execution.json``: for every executed
   document, how MyST-NB obtained its outputs (executed now, or from the cache) and the
   execution time (the benchmark sums these);
-* it keeps MyST-NB's execution cache per version of the notebooks' inputs (data files,
-  the ``innovate`` package, the pins; :func:`execution_cache_path`), so that outputs
-  cached from old data or old code are never shown;
+* it keeps MyST-NB's execution cache per version of the data and pins
+  (:func:`execution_cache_path`), and within it drops the outputs of exactly the notebooks
+  whose imported ``innovate`` modules changed (:mod:`innovate.sphinxext.execution`), so
+  that outputs cached from old data or old code are never shown and an edit re-executes
+  only the chapters it can change;
 * it keeps the reproducibility appendix honest in incremental builds: the appendix is
   re-read (and, by its own ``execution_mode: force`` metadata, re-executed) whenever the
   commit, the installed packages, the case-level data or the benchmark results differ
@@ -358,6 +360,25 @@ def inputs_fingerprint(package: Path | None = None) -> str:
     return digest.hexdigest()
 
 
+def shared_inputs_fingerprint() -> str:
+    """One SHA-256 over the inputs every notebook shares: the data in use and the pins.
+
+    The ``innovate`` package is left out: each notebook is keyed on the modules it runs
+    (:func:`innovate.sphinxext.execution.notebook_key`).
+    """
+    digest = hashlib.sha256()
+    for label, folder in (("public", public_dir()), ("reference", reference_dir()), ("case-level", case_data_dir())):
+        digest.update(label.encode())
+        digest.update(str(Path(folder).resolve()).encode())
+        _content_digest(Path(folder), digest)
+    root = project_root()
+    for name in ("requirements.txt", "constraints.txt"):
+        path = root / name
+        digest.update(name.encode())
+        digest.update(sha256_file(path).encode() if path.exists() else b"")
+    return digest.hexdigest()
+
+
 # ---------------------------------------------------------------------------------------
 # Seeds
 # ---------------------------------------------------------------------------------------
@@ -506,13 +527,24 @@ def build_fingerprint(root: Path | None = None) -> str:
 
 
 def _outdated(app, env, added, changed, removed):
+    outdated = []
+    # A notebook whose inputs changed since this environment last read it must be read
+    # again: its cached outputs were dropped (_key_execution_cache), its source is unchanged.
+    keys = getattr(app, "innovate_notebook_keys", {})
+    known = getattr(env, "innovate_notebook_keys", {})
+    srcdir = Path(app.srcdir).resolve()
+    for path, key in keys.items():
+        docname = path.relative_to(srcdir).with_suffix("").as_posix()
+        if docname in env.found_docs and known.get(docname) != key:
+            outdated.append(docname)
+    env.innovate_notebook_keys = {p.relative_to(srcdir).with_suffix("").as_posix(): k for p, k in keys.items()}
     if APPENDIX_DOCNAME not in env.found_docs:
-        return []
+        return outdated
     fingerprint = build_fingerprint(Path(app.srcdir))
     if getattr(env, "innovate_build_fingerprint", None) == fingerprint:
-        return []
+        return outdated
     env.innovate_build_fingerprint = fingerprint
-    return [APPENDIX_DOCNAME]
+    return sorted(set(outdated) | {APPENDIX_DOCNAME})
 
 
 def execution_records(nb_metadata: Mapping[str, Mapping]) -> dict[str, dict]:
@@ -539,8 +571,8 @@ def _write_execution(app, exception) -> None:
 
 
 def execution_cache_path(build_dir: Path) -> Path:
-    """The execution cache for the book's inputs now (one cache per version of data and code)."""
-    return Path(build_dir) / f".jupyter_cache-{inputs_fingerprint()[:16]}"
+    """The execution cache for the data and pins in use now (one cache per version of them)."""
+    return Path(build_dir) / f".jupyter_cache-{shared_inputs_fingerprint()[:16]}"
 
 
 def _key_execution_cache(app, config) -> None:
@@ -548,16 +580,24 @@ def _key_execution_cache(app, config) -> None:
 
     The cache recognises a notebook by its own code alone, so after the data change (new
     synthetic data, a real extract through ``INNOVATE_DATA_DIR``, a corrected reference
-    file) or the ``innovate`` package changes, it would serve outputs computed from the old
-    inputs. Keyed on them (:func:`inputs_fingerprint`), the cache path changes with them;
-    Sphinx sees a changed setting, re-reads every document, and the notebooks run again.
-    An explicitly configured cache path is left alone.
+    file) or a module it imports changes, it would serve outputs computed from the old
+    inputs. The cache path follows the data and pins (:func:`shared_inputs_fingerprint`):
+    when they change, Sphinx sees a changed setting, re-reads every document, and the
+    notebooks run again. Within a cache, the outputs of each notebook whose imported
+    modules changed are dropped (:func:`innovate.sphinxext.execution.invalidate`) and its
+    page is read again (:func:`_outdated`). An explicitly configured cache path is left alone.
     """
     if getattr(config, "nb_execution_mode", None) != "cache" or getattr(config, "nb_execution_cache_path", ""):
         return
     current = execution_cache_path(Path(app.outdir).parent)
     config.nb_execution_cache_path = str(current)
     prune_execution_caches(current)
+    from innovate.sphinxext import claims, execution
+
+    app.innovate_notebook_keys = execution.notebook_keys(
+        claims.book_notebooks(Path(app.srcdir)), shared_inputs_fingerprint()
+    )
+    execution.invalidate(current, app.innovate_notebook_keys)
 
 
 #: Execution caches of earlier inputs kept besides the current one (to switch back cheaply).

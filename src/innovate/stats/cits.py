@@ -7,9 +7,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.stats.diagnostic import acorr_ljungbox
-from statsmodels.stats.stattools import durbin_watson
 
 from innovate.errors import DataError, Problem, require_columns
 from innovate.stats import its
@@ -115,6 +112,10 @@ def controlled_its(
     effects shared by both series (for example a COVID-19 indicator); in the difference
     model shared effects cancel.
     """
+    import statsmodels.api as sm  # deferred: statsmodels costs seconds at import; chapters that never fit a model skip it
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+    from statsmodels.stats.stattools import durbin_watson
+
     if method not in ("poisson", "quasipoisson", "negbin", "prais_winsten"):
         raise ValueError(f"method must be poisson, quasipoisson, negbin or prais_winsten, got {method!r}")
     covariates = list(covariates)

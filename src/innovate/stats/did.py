@@ -17,7 +17,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from innovate.config import DID_BOOTSTRAP_SEED
@@ -152,6 +151,8 @@ def twfe_did(
     the TWFE coefficient is a weighted average that can mislead; see
     :func:`callaway_santanna`.
     """
+    import statsmodels.api as sm  # deferred: statsmodels costs seconds at import; chapters that never fit a model skip it
+
     frame, notes = _clean_panel(panel, unit, time, outcome, source)
     require_columns(frame, [first_treated], source)
     g = pd.to_numeric(frame[first_treated], errors="coerce").fillna(0.0).to_numpy()

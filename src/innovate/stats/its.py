@@ -49,10 +49,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.stats.diagnostic import acorr_ljungbox
-from statsmodels.stats.stattools import durbin_watson
 
 from innovate.errors import DataError, Problem, require_columns
 from innovate.stats.negbin import estimate_nb_alpha
@@ -512,6 +509,10 @@ def fit_its(
     Bad input raises ``DataError``; too few points return :class:`NotEstimable`.
     ``missing='drop'`` excludes periods with no count and lists them in ``dropped``.
     """
+    import statsmodels.api as sm  # deferred: statsmodels costs seconds at import; chapters that never fit a model skip it
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+    from statsmodels.stats.stattools import durbin_watson
+
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if errors not in ERRORS:
