@@ -22,6 +22,7 @@ import io
 import os
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,8 +110,9 @@ def contents(chapters: list[Chapter], pages: dict[str, int] | None = None) -> st
 
 
 def normalise(text: str) -> str:
-    """A title as compared: lower case, without any white space (PDF outlines drop or add it)."""
-    return re.sub(r"\s+", "", text).lower()
+    """A title as compared: ligatures unfolded (text extracted from a PDF reads "ﬃ" for
+    "ffi"), lower case, without any white space (PDF outlines drop or add it)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def outline_entries(reader) -> list[tuple[str, int]]:

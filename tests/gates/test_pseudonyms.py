@@ -32,6 +32,8 @@ CASE_LEVEL_PAGES = (
 SAYS_SYNTHETIC = re.compile(r"\bsynthetic\b(?!\s+controls?\b)", re.I)
 #: Where a page's source code is shown; names in code are not claims.
 SKIPPED = {"pre", "script", "style"}
+#: The pseudonyms themselves ("CS site 1"): glued as labels, they are not results.
+PSEUDONYMS = {sites.pseudonym(s) for s in sites.SITE_IDS}
 
 
 def real_names() -> list[str]:
@@ -59,6 +61,7 @@ class Blocks(HTMLParser):
         self._open: list[dict] = []
         self._caption = 0
         self._skip = 0
+        self._pasted: str | None = None
 
     def _gap(self) -> None:
         # cells and lines are separate words, as a reader sees them
@@ -82,11 +85,17 @@ class Blocks(HTMLParser):
         elif tag == "img" and self._open:
             self._open[-1]["alt"] += " " + (a.get("alt") or "")
         if tag == "span" and "pasted-text" in (a.get("class") or "").split():
-            for b in self._open:
-                if b["kind"] == "paragraph":
-                    b["glued"] = True
+            self._pasted = ""
 
     def handle_endtag(self, tag):
+        if tag == "span" and self._pasted is not None:
+            # A glued pseudonym (the site chapters say "its pseudonym, CS site 1") names no
+            # result; any other glued value makes the paragraph one that quotes a result.
+            if self._pasted.strip() not in PSEUDONYMS:
+                for b in self._open:
+                    if b["kind"] == "paragraph":
+                        b["glued"] = True
+            self._pasted = None
         if tag not in ("span", "a", "em", "strong", "code"):
             self._gap()
         if tag in SKIPPED:
@@ -97,6 +106,8 @@ class Blocks(HTMLParser):
             self.blocks.append(self._open.pop())
 
     def handle_data(self, data):
+        if self._pasted is not None:
+            self._pasted += data
         if self._skip or not self._open:
             return
         for b in self._open:
@@ -172,6 +183,13 @@ def test_every_glued_paragraph_of_a_case_level_page_counts():
     html = '<ul><li>Reading journeys: <span class="pasted-text">3</span> stalls.</li></ul>'
     assert page_findings(html, "notebooks/themes/stages.html")
     assert page_findings(html, "notebooks/themes/national-and-local-picture.html") == []
+
+
+def test_a_glued_pseudonym_is_a_label_not_a_result():
+    label = '<p>Results carry the pseudonym <span class="pasted-text">CS site 1</span>, not Devon.</p>'
+    assert page_findings(label, CASE_LEVEL_PAGES[0]) == []
+    result = '<p>Results carry <span class="pasted-text">CS site 1</span>; Devon cost <span class="pasted-text">£12</span>.</p>'
+    assert page_findings(result, CASE_LEVEL_PAGES[0]) != []
 
 
 def test_names_cover_the_register():

@@ -20,6 +20,10 @@ def test_outline_titles_that_lost_or_doubled_their_spaces_still_match():
     assert pdf.find_pages(outline, chapters, 3) == {"c": 12, "w": 14}
 
 
+def test_ligatures_in_extracted_text_do_not_hide_a_title():
+    assert pdf.normalise("She\ufb03eld Children") == pdf.normalise("Sheffield children")
+
+
 def test_the_first_chapter_starts_after_the_contents_even_without_an_outline_entry():
     chapters = [pdf.Chapter("intro", "Innovation"), pdf.Chapter("x", "Missing")]
     assert pdf.find_pages([("Other", 4)], chapters, 3) == {"intro": 3}

@@ -350,6 +350,10 @@ class SiteReport:
         """Costs per young person and value for money (the costs chapter's site summary)."""
         summary = _cost_summary(self.site_id, reps, _case_key())
         raw = summary.numbers()
+        # The ICER exists only where it means something (see costs.SiteCostSummary); a glued
+        # name that comes and goes with the data would make the chapter depend on the data
+        # set's luck, so the section leaves it to the summary table.
+        raw.pop("icer", None)
         money = {
             "cost_innovation",
             "cost_comparison",
@@ -359,7 +363,6 @@ class SiteReport:
             "inb",
             "inb_low",
             "inb_high",
-            "icer",
         }
         digits = {k: (0 if k in money else 2) for k, v in raw.items() if isinstance(v, float)}
         values = {k: (int(v) if isinstance(v, int | np.integer) else float(v)) for k, v in raw.items()}
