@@ -39,3 +39,12 @@ def test_log_scale_natural_values_are_ratios():
 
 def test_its_module_has_no_second_estimate_type():
     assert not hasattr(its, "Estimate") or its.Estimate is Estimate
+
+
+def test_numbers_at_precision_rounds_each_float_once_and_leaves_out_what_is_not_finite():
+    from innovate.stats.results import numbers_at_precision
+
+    values = {"ratio": 0.68549, "tiny": -0.0004, "count": 12, "missing": float("nan"), "label": "CS site 1"}
+    digits = {"ratio": 2, "tiny": 3, "missing": 1}
+    assert numbers_at_precision(values, digits) == {"ratio": 0.69, "tiny": 0.0, "count": 12, "label": "CS site 1"}
+    assert str(numbers_at_precision({"x": -0.0001}, {"x": 2})["x"]) == "0.0"  # no negative zero

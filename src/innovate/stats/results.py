@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +16,21 @@ def at_precision(value: float, digits: int) -> float:
     rule of the book: glue (``innovate.show.glue``) and the site facade's ``numbers()`` use it."""
     rounded = round(float(value), int(digits))
     return 0.0 if rounded == 0 else rounded
+
+
+def numbers_at_precision(values: Mapping[str, object], digits: Mapping[str, int]) -> dict[str, object]:
+    """Values ready for glue: every float rounded once by :func:`at_precision` to its
+    declared ``digits``; a float that is not finite (an estimate that could not be made) is
+    left out; anything else passes unchanged. The ``numbers()`` of the site facade and of
+    the area profiles use it."""
+    out: dict[str, object] = {}
+    for key, value in values.items():
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                continue
+            value = at_precision(value, digits[key])
+        out[key] = value
+    return out
 
 
 Z95 = float(stats.norm.ppf(0.975))

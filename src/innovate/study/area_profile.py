@@ -21,7 +21,6 @@ authority show the same numbers; a test holds them equal.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
@@ -32,6 +31,7 @@ from innovate.data import public
 from innovate.econ import prices
 from innovate.stats import cits
 from innovate.stats.did import twfe_did
+from innovate.stats.results import numbers_at_precision
 from innovate.stats.synth import synthetic_control
 from innovate.study import area
 
@@ -397,16 +397,7 @@ class AreaProfile:
     notes: tuple[str, ...]
 
     def numbers(self) -> dict:
-        from innovate.stats.results import at_precision
-
-        out = {}
-        for k, v in self.values.items():
-            if isinstance(v, float):
-                if not math.isfinite(v):
-                    continue
-                v = at_precision(v, self.digits[k])
-            out[k] = v
-        return out
+        return numbers_at_precision(self.values, self.digits)
 
 
 def _latest(summary: pd.DataFrame, prefix: str, values: dict, digits: dict, places: int = 1) -> None:

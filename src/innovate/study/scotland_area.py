@@ -10,13 +10,12 @@ does not publish by council is listed in :data:`innovate.data.scotland.NOT_PUBLI
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from innovate.data import scotland
-from innovate.stats.results import at_precision
+from innovate.stats.results import numbers_at_precision
 
 #: The last LGBF year with values in the shipped snapshot (2020-21 is blank there).
 LGBF_LAST_YEAR = "2019-20"
@@ -70,14 +69,7 @@ class ScotlandProfile:
     not_published: tuple[tuple[str, str], ...]
 
     def numbers(self) -> dict:
-        out = {}
-        for k, v in self.values.items():
-            if isinstance(v, float):
-                if not math.isfinite(v):
-                    continue
-                v = at_precision(v, self.digits[k])
-            out[k] = v
-        return out
+        return numbers_at_precision(self.values, self.digits)
 
 
 def _summary(comp: CouncilComparison, prefix: str, scotland_value: float, values: dict, digits: dict) -> None:

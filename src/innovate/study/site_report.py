@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from innovate.data import casedata, paths, sites
-from innovate.stats.results import at_precision
+from innovate.stats.results import numbers_at_precision
 from innovate.study import area, area_series, cohort, costs, process, surveys
 
 #: The sections of a site chapter, in the chapter's order: method name -> title.
@@ -139,16 +139,8 @@ class SectionResult:
         """Plain values for glue, every float rounded once to its declared digits; values
         that are not finite (an estimate that could not be made) are left out and named in
         ``notes``-style by :meth:`not_reported`."""
-        out: dict[str, object] = {}
-        for key, value in self.values.items():
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, float):
-                if not math.isfinite(value):
-                    continue
-                value = at_precision(value, self.digits[key])
-            out[key] = value
-        return out
+        plain = {k: v.item() if isinstance(v, np.generic) else v for k, v in self.values.items()}
+        return numbers_at_precision(plain, self.digits)
 
     def not_reported(self) -> list[str]:
         """Names of values left out of :meth:`numbers` because they are not finite."""
