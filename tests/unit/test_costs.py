@@ -688,3 +688,11 @@ def test_the_site_table_gives_quadrant_probabilities_not_a_verdict(devon):
     shown = cost_display.consequences_display(devon.consequences)
     assert "Reading" not in shown.columns  # a column header must not read as a site's name
     assert list(devon.consequences["outcome"])[:2] == ["cost", "missing_episodes_18m"]
+
+
+def test_interval_verdict_names_which_intervals_include_no_difference():
+    assert cost_display.interval_verdict((-5, 10), (-0.1, 0.3)) == "Both intervals include no difference"
+    assert cost_display.interval_verdict((2, 10), (-0.1, 0.3)) == "The interval of the effect includes no difference"
+    assert cost_display.interval_verdict((-5, 10), (0.1, 0.3)) == "The interval of the cost includes no difference"
+    assert cost_display.interval_verdict((2, 10), (0.1, 0.3)) == "Neither interval includes no difference"
+    assert cost_display.interval_verdict((0, 10), (0.1, 0.3)).startswith("The interval of the cost")  # 0 is inside

@@ -438,6 +438,17 @@ def quadrant_shares_text(shares: Mapping[str, float]) -> str:
     return "; ".join(f"{QUADRANT_SHORT[q]} {100 * shares.get(q, 0.0):.0f}%" for q in QUADRANT_SHORT)
 
 
+def interval_verdict(cost_interval: tuple[float, float], effect_interval: tuple[float, float]) -> str:
+    """Which of the two 95% intervals (incremental cost, incremental effect) include no
+    difference, as the opening of a sentence about the cost-effectiveness plane."""
+    spans = [low <= 0 <= high for low, high in (cost_interval, effect_interval)]
+    if all(spans):
+        return "Both intervals include no difference"
+    if any(spans):
+        return "The interval of the " + ("cost" if spans[0] else "effect") + " includes no difference"
+    return "Neither interval includes no difference"
+
+
 def site_summary_table(
     summaries: Mapping[str, SiteCostSummary], labels: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
