@@ -112,7 +112,7 @@ def missing_browser_tools() -> list[str]:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("the Python package playwright (requirements.txt)")
+        missing.append("the Python package playwright (requirements-dev.txt)")
     return missing
 
 

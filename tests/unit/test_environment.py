@@ -1,4 +1,6 @@
-"""The pins for make/CI (requirements.txt) and for Binder (environment.yml) agree."""
+"""The pins agree: the reader's (requirements.txt), Binder's (environment.yml), the
+developer's (requirements-dev.txt) and the full lock (constraints.txt); and Binder gets no
+test tools."""
 
 from __future__ import annotations
 
@@ -14,16 +16,21 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def requirement_pins() -> dict[str, str]:
+def requirement_pins(name: str = "requirements.txt") -> dict[str, str]:
+    """Exact pins of one requirements file (its ``-r`` includes are not followed)."""
     pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line:
+        if not line or line.startswith("-r "):
             continue
-        name, sep, version = line.partition("==")
-        assert sep, f"requirements.txt: {line!r} is not pinned exactly with =="
-        pins[_normalise(name)] = version.strip()
+        package, sep, version = line.partition("==")
+        assert sep, f"{name}: {line!r} is not pinned exactly with =="
+        pins[_normalise(package)] = version.strip()
     return pins
+
+
+#: Packages only the tests and development tools use: never in the reader's environment.
+TEST_ONLY = {"nbval", "pytest", "pytest-xdist", "playwright", "import-linter", "ruff", "mypy", "frictionless"}
 
 
 def environment_pins() -> dict[str, str]:
@@ -59,14 +66,27 @@ def test_environment_targets_python_311_on_conda_forge_and_installs_the_package(
 
 
 def test_constraints_agree_with_requirements():
-    """constraints.txt (the full lock) must not contradict a direct pin."""
+    """constraints.txt (the full lock) must not contradict a direct pin of either file."""
     locked = {}
     for line in (ROOT / "constraints.txt").read_text().splitlines():
         name, sep, version = line.strip().partition("==")
         if sep:
             locked[_normalise(name)] = version
-    for name, version in requirement_pins().items():
+    for name, version in {**requirement_pins(), **requirement_pins("requirements-dev.txt")}.items():
         assert locked.get(name) == version, f"{name}: requirements {version}, constraints {locked.get(name)}"
+
+
+def test_the_developer_file_adds_the_test_tools_to_the_readers_pins():
+    dev = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    assert "-r requirements.txt" in dev
+    assert set(requirement_pins("requirements-dev.txt")) == TEST_ONLY
+
+
+def test_binder_and_colab_install_no_test_tool():
+    assert not TEST_ONLY & set(requirement_pins())
+    assert not TEST_ONLY & set(environment_pins())
+    # Binder reads binder/ or .binder/ before the root: no such folder may shadow environment.yml.
+    assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()
 
 
 def test_jupyter_book_is_version_1():

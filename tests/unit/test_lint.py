@@ -1,4 +1,4 @@
-"""ruff (pinned in requirements.txt) finds nothing: lint rules and formatting as configured in
+"""ruff (pinned in requirements-dev.txt) finds nothing: lint rules and formatting as configured in
 pyproject.toml (``[tool.ruff]``), over the package, the tests and the benchmarks."""
 
 from __future__ import annotations

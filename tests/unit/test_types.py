@@ -1,4 +1,4 @@
-"""mypy (pinned in requirements.txt) finds nothing in the package, with the settings in
+"""mypy (pinned in requirements-dev.txt) finds nothing in the package, with the settings in
 pyproject.toml (``[tool.mypy]``: untyped function bodies checked, no implicit Optional,
 unused ``type: ignore`` comments reported)."""
 
