@@ -48,3 +48,16 @@ def test_bibliography_page_lists_cited_works(built_book):
     assert "Towards a synthesised directional map of the stages of innovation" in references
     intro = (built_book.html / "book/intro.html").read_text()
     assert "Lefevre" in intro and "2023" in intro  # author-year citation style
+
+
+def test_the_data_package_is_written_beside_the_pages_and_the_data_appendix_links_to_it(built_book):
+    import zipfile
+
+    from innovate.data import datapackage
+
+    archive = built_book.html / datapackage.DOWNLOAD_PATH
+    assert archive.is_file()
+    with zipfile.ZipFile(archive) as package:
+        assert "datapackage.json" in package.namelist()
+    appendix = (built_book.html / "notebooks/appendices/data.html").read_text(encoding="utf-8")
+    assert f'href="../../{datapackage.DOWNLOAD_PATH}"' in appendix

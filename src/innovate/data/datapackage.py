@@ -169,3 +169,30 @@ def write_archive(case_folder: Path, public_folder: Path, out: Path, *, syntheti
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return out
+
+
+#: Where the book's build puts the archive, relative to the HTML output folder; the data
+#: appendix links to it and the publish workflow deploys it with the pages.
+DOWNLOAD_PATH = "_downloads/innovate-data.zip"
+
+
+def download_link_html(depth: int = 2) -> str:
+    """The data appendix's paragraph: a link to the archive, or why there is none.
+
+    ``depth`` is how many folders the page sits below the book's root (the appendix is at
+    ``notebooks/appendices/``). HTML, not Markdown: the archive is not a Sphinx document.
+    """
+    from innovate.data import paths
+
+    if not paths.is_synthetic(paths.case_data_dir()):
+        return (
+            "<p>This book was built on the study's case-level extract, which is never packaged "
+            "for download; the public statistics are in the repository's <code>data/public/</code>.</p>"
+        )
+    href = "../" * depth + DOWNLOAD_PATH
+    return (
+        f'<p><a href="{href}" download>Download the data (zip)</a>: the synthetic case-level tables, '
+        "the public statistics, and a Frictionless <code>datapackage.json</code> generated from the "
+        "schemas, with every file's size and SHA-256 checksum, so the data contract can be read and "
+        "checked by the Frictionless tools without this book's code.</p>"
+    )
