@@ -43,6 +43,9 @@ OUTCOME_LABELS: dict[str, str] = {
     "exploitation_risk_score": f"Exploitation risk (difference in change over {FOLLOW_UP_MONTHS} months, points)",
 }
 
+#: Whether a lower value of each outcome's effect favours the innovation.
+LOWER_IS_BETTER: dict[str, bool] = {"missing_episodes": True, "swemwbs": False, "exploitation_risk_score": True}
+
 #: Prefix of the glue names and estimand keys of each pooled outcome (the outcomes chapter's).
 OUTCOME_KEYS: dict[str, str] = {"missing_episodes": "missing", "swemwbs": "swemwbs", "exploitation_risk_score": "risk"}
 
@@ -101,6 +104,11 @@ class PooledOutcome:
             "pi_includes_null": bool(pi_low <= self.null <= pi_high),
             "ci_includes_null": bool(s["ci_low"] <= self.null <= s["ci_high"]),
         }
+
+    def favours_innovation(self) -> bool:
+        """Whether the pooled estimate lies on the side of no difference that favours the innovation."""
+        below = self.meta.pooled.natural()[0] < self.null
+        return below if LOWER_IS_BETTER[self.outcome] else not below
 
     def digits(self) -> dict[str, int]:
         """The decimals a reader sees: the outcomes chapter's for the values it also quotes."""
