@@ -315,8 +315,8 @@ def pooled_reading(p: PooledOutcome) -> str:
         return "the average across the sites cannot be told apart from no difference"
     if k["pi_includes_null"]:
         return (
-            f"on average the sites favour {side}, but the prediction interval includes no difference: "
-            "a new site like these could see no effect, or the opposite one"
+            f"on average the sites favour {side}, but the prediction interval includes no difference, "
+            "so a new site like these could see no effect, or the opposite one"
         )
     return f"on average the sites favour {side}, and so does the whole prediction interval"
 
