@@ -27,6 +27,7 @@ CASE_LEVEL_PAGES = (
     "notebooks/themes/experiences.html",
     "notebooks/themes/circles.html",
     "notebooks/themes/outcomes.html",
+    "notebooks/synthesis/across-sites.html",
 )
 #: A paragraph that says it speaks of synthetic data ("synthetic control" is a method, not data).
 SAYS_SYNTHETIC = re.compile(r"\bsynthetic\b(?!\s+controls?\b)", re.I)

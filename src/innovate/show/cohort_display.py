@@ -22,9 +22,17 @@ from innovate.study.cohort_data import ARMS, OUTCOMES, attrition_table
 from innovate.study.cohort_models import PropensityResult
 
 
-def plot_forest(meta: MetaResult, ax=None, title: str | None = None, xlabel: str | None = None):
+def plot_forest(
+    meta: MetaResult,
+    ax=None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    prediction: tuple[float, float] | None = None,
+):
     """Forest plot: one row per site (square sized by weight, 95% CI line), the pooled
-    estimate as a diamond, and a dashed line at no difference. Returns the Figure."""
+    estimate as a diamond, and a dashed line at no difference. ``prediction`` (natural
+    scale, e.g. :meth:`MetaResult.prediction_interval`) adds the prediction interval as a
+    capped line through the diamond. Returns the Figure."""
     # Deferred with the rest of matplotlib: loaded when a figure is drawn.
     import matplotlib.ticker as ticker
 
@@ -51,6 +59,19 @@ def plot_forest(meta: MetaResult, ax=None, title: str | None = None, xlabel: str
         )
     pooled_row = table.iloc[-1]
     dx = [pooled_row["ci_low"], pooled_row["estimate"], pooled_row["ci_high"], pooled_row["estimate"]]
+    if prediction is not None:
+        # drawn first, so the diamond sits on top and the line shows only beyond it; the
+        # centre is the arithmetic midpoint of the ends, which are exact on a log axis too
+        ax.errorbar(
+            (prediction[0] + prediction[1]) / 2,
+            1.0,
+            xerr=[[(prediction[1] - prediction[0]) / 2]],
+            fmt="none",
+            ecolor="#444444",
+            elinewidth=1.2,
+            capsize=4,
+            label="95% prediction interval",
+        )
     ax.fill(dx, [1, 1.3, 1, 0.7], color=pooled_colour, label="Pooled (random effects)")
     ax.axvline(1.0 if ratio else 0.0, color="#444444", linestyle="--", lw=1, label="No difference")
     ax.set_yticks([*ypos, 1.0])
@@ -200,19 +221,28 @@ def plot_balance(propensity: dict[str, PropensityResult], ax=None):
     return fig
 
 
-def plot_forest_panels(metas: Sequence[MetaResult], titles: Sequence[str], xlabels: Sequence[str]):
-    """Forest plots side by side, one per outcome (see :func:`plot_forest`)."""
+def plot_forest_panels(
+    metas: Sequence[MetaResult],
+    titles: Sequence[str],
+    xlabels: Sequence[str],
+    predictions: Sequence[tuple[float, float]] | None = None,
+):
+    """Forest plots side by side, one per outcome (see :func:`plot_forest`), each with its
+    prediction interval when ``predictions`` is given."""
     k = max(m.k for m in metas)
     fig, axes = figures.new_figure(
         width="wide", aspect=0.06 * (k + 2) + 0.14, ncols=len(metas), squeeze=False, sharey=False
     )
-    for ax, meta, title, xlabel in zip(axes.ravel(), metas, titles, xlabels):
-        plot_forest(meta, ax=ax, title=title, xlabel=xlabel)
+    preds = list(predictions) if predictions is not None else [None] * len(metas)
+    for ax, meta, title, xlabel, pred in zip(axes.ravel(), metas, titles, xlabels, preds, strict=True):
+        plot_forest(meta, ax=ax, title=title, xlabel=xlabel, prediction=pred)
     for ax in axes.ravel()[1:]:
         ax.set_yticklabels([])
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    # a fourth entry (the prediction interval) goes on a second row, clear of the watermark's footer
+    two_rows = len(labels) > 3
+    fig.legend(handles, labels, loc="lower center", ncol=2 if two_rows else 3, fontsize=8, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.12 if two_rows else 0.06, 1, 1))
     return fig
 
 

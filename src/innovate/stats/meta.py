@@ -1,4 +1,5 @@
-"""Random-effects meta-analysis (DerSimonian-Laird and REML, with the Hartung-Knapp-Sidik-Jonkman interval)."""
+"""Random-effects meta-analysis (DerSimonian-Laird and REML, with the Hartung-Knapp-Sidik-Jonkman
+interval), the Q-profile interval for tau-squared and I-squared, and the prediction interval."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from innovate.stats.results import Estimate, _effect_row
 
@@ -49,6 +50,32 @@ class MetaResult:
         row["weight_pct"] = 100.0
         rows.append(row)
         return pd.DataFrame(rows)
+
+    def tau2_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Q-profile interval for tau-squared (:func:`q_profile_tau2`), in the units of
+        ``estimates`` (the model scale)."""
+        return q_profile_tau2(self.estimates, self.variances, level)
+
+    def i2_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """I-squared at the ends of the Q-profile interval for tau-squared (a share, 0 to 1),
+        with the same typical within-study variance as the point estimate, so that the
+        interval and ``i2`` are on one definition."""
+        low, high = self.tau2_interval(level)
+        return i_squared(low, self.variances), i_squared(high, self.variances)
+
+    def prediction_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Where the true effect of a new site like these would lie: ``mu +- t(k-2) *
+        sqrt(tau^2 + SE(mu)^2)`` (the form of Higgins, Thompson and Spiegelhalter), with
+        the pooled estimate's own standard error (Hartung-Knapp-Sidik-Jonkman when that is
+        the interval used) and tau-squared from the pooling method; on the natural scale
+        (ratios for log-scale effects). Needs at least three sites."""
+        if self.k < 3:
+            raise ValueError(f"a prediction interval needs at least three estimates (t with k-2 df), got {self.k}")
+        half = float(stats.t.ppf(0.5 + level / 2, self.k - 2)) * float(np.sqrt(self.tau2 + self.pooled.se**2))
+        low, high = self.pooled.estimate - half, self.pooled.estimate + half
+        if self.pooled.scale == "log":
+            return float(np.exp(low)), float(np.exp(high))
+        return float(low), float(high)
 
     def summary(self) -> dict:
         value, low, high = self.pooled.natural()
@@ -104,6 +131,41 @@ def _tau2_reml(y: np.ndarray, v: np.ndarray, tol: float = 1e-12, max_iter: int =
             return new
         tau2 = new
     return tau2
+
+
+def generalised_q(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """The generalised Q statistic ``sum w_i (y_i - mu_w)^2`` with ``w_i = 1 / (v_i + tau2)``;
+    it falls as tau2 rises and follows chi-squared with k - 1 df at the true tau2."""
+    w = 1 / (np.asarray(v, float) + tau2)
+    y = np.asarray(y, float)
+    mu = np.sum(w * y) / np.sum(w)
+    return float(np.sum(w * (y - mu) ** 2))
+
+
+def q_profile_tau2(estimates, variances, level: float = 0.95) -> tuple[float, float]:
+    """Q-profile confidence interval for tau-squared (Viechtbauer 2007; metafor's default).
+
+    The ends solve ``Q(tau2) = chi2`` quantiles with k - 1 df: the lower end at the upper
+    quantile, the upper end at the lower quantile. An end whose equation has no root above
+    zero (Q at zero already below the quantile) is zero, so with little heterogeneity the
+    interval starts at zero and can be {0}.
+    """
+    y, v = np.asarray(estimates, float), np.asarray(variances, float)
+    if len(y) < 2 or len(v) != len(y) or np.any(v <= 0) or not (0 < level < 1):
+        raise ValueError("the Q-profile needs at least two estimates, positive variances and 0 < level < 1")
+    df = len(y) - 1
+    q0 = generalised_q(y, v, 0.0)
+
+    def end(quantile: float) -> float:
+        target = float(stats.chi2.ppf(quantile, df))
+        if q0 <= target:
+            return 0.0
+        high = max(1.0, 10 * float(np.var(y)))
+        while generalised_q(y, v, high) > target:  # Q falls towards zero as tau2 grows
+            high *= 2
+        return float(optimize.brentq(lambda t: generalised_q(y, v, t) - target, 0.0, high, xtol=1e-12, rtol=1e-12))
+
+    return end(0.5 + level / 2), end(0.5 - level / 2)
 
 
 def typical_variance(variances: np.ndarray) -> float:

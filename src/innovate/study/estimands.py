@@ -38,6 +38,32 @@ ESTIMANDS: dict[str, str] = {
         "Exploitation risk score: difference (innovation minus comparison) in the change from baseline to "
         "18 months, doubly robust (AIPW) on the imputed data, pooled by random effects."
     ),
+    # synthesis chapter: where the true effect of a new site like these six would lie (the
+    # pooled estimate above with tau-squared added; t with k - 2 df), each end one quantity
+    "cohort.missing.rate_ratio.prediction_low": (
+        "Missing episodes: lower end of the 95% prediction interval of the site rate ratio, from the random-effects "
+        "pooling of the primary (MI) site estimates."
+    ),
+    "cohort.missing.rate_ratio.prediction_high": (
+        "Missing episodes: upper end of the 95% prediction interval of the site rate ratio, from the random-effects "
+        "pooling of the primary (MI) site estimates."
+    ),
+    "cohort.swemwbs.change_18m.prediction_low": (
+        "SWEMWBS: lower end of the 95% prediction interval of a site's difference in change over 18 months "
+        "(mixed model, MI), from the random-effects pooling."
+    ),
+    "cohort.swemwbs.change_18m.prediction_high": (
+        "SWEMWBS: upper end of the 95% prediction interval of a site's difference in change over 18 months "
+        "(mixed model, MI), from the random-effects pooling."
+    ),
+    "cohort.risk.change_18m.prediction_low": (
+        "Exploitation risk score: lower end of the 95% prediction interval of a site's difference in change over "
+        "18 months (ANCOVA mixed model, MI), from the random-effects pooling."
+    ),
+    "cohort.risk.change_18m.prediction_high": (
+        "Exploitation risk score: upper end of the 95% prediction interval of a site's difference in change over "
+        "18 months (ANCOVA mixed model, MI), from the random-effects pooling."
+    ),
     # costs chapter: all sites standardised by site, weighted for arm and follow-up
     "costs.missing_averted_18m.discounted": (
         "Missing episodes averted per young person over 18 months (comparison minus innovation), discounted; "
