@@ -114,7 +114,8 @@ class CeaResult:
 
     # --- statistics over stratum means -----------------------------------------------------
     def _diff(self):
-        return arm_difference(self.boot)
+        # innovation minus comparison, standardised over sites (the book's columns and arms)
+        return arm_difference(self.boot, treated="innovation", control="comparison", arm="arm", by="site_id")
 
     def cost_effect(self, means: np.ndarray, params: Mapping[str, object] | None = None, schedule=None) -> np.ndarray:
         """(…, 2): incremental discounted cost and effect (innovation minus comparison)."""
