@@ -11,6 +11,7 @@ import pytest
 from innovate.errors import DataError
 from innovate.show import area_display, figures
 from innovate.stats import cits, did, synth
+from innovate.stats.results import Estimate
 from innovate.study import area, area_series
 
 # --------------------------------------------------------------------------------------
@@ -37,10 +38,10 @@ def test_did_2x2_is_the_difference_of_differences():
 
 def test_twfe_on_two_periods_equals_the_2x2():
     result = did.twfe_did(two_by_two(), min_pre=1)
-    assert result.estimate == pytest.approx(4.0)
+    assert result.effect.estimate == pytest.approx(4.0)
     # one treated unit: placebo inference, no interval
     assert result.inference == "placebo-in-space permutation"
-    assert math.isnan(result.lower)
+    assert math.isnan(result.effect.ci_low) and math.isnan(result.effect.se)
 
 
 def staggered_panel(effect=2.0, seed=1, n_units=30, dynamic=False):
@@ -67,8 +68,33 @@ def test_twfe_recovers_a_constant_effect_with_cluster_robust_errors():
     result = did.twfe_did(staggered_panel())
     assert result.n_treated == 10 and result.n_units == 30
     assert result.inference.startswith("cluster-robust")
-    assert result.lower < 2.0 < result.upper
+    assert result.effect.ci_low < 2.0 < result.effect.ci_high
     assert result.n_post == result.n_periods - result.n_pre
+
+
+def test_did_result_holds_the_one_estimate_type():
+    """The DiD result carries its ATT as the package's one Estimate (no loose estimate,
+    lower, upper fields): a t interval on G - 1 df for cluster-robust errors, a normal one
+    for Callaway-Sant'Anna, and its table row is read from that Estimate."""
+    twfe = did.twfe_did(staggered_panel())
+    assert isinstance(twfe.effect, Estimate) and twfe.effect.scale == "identity"
+    assert twfe.effect.df == 29 and twfe.effect.level == 0.95  # 30 units = 30 clusters
+    wald = Estimate.from_se(twfe.effect.estimate, twfe.effect.se, df=29)
+    assert (twfe.effect.ci_low, twfe.effect.ci_high) == pytest.approx((wald.ci_low, wald.ci_high), rel=1e-12)
+    assert twfe.effect.p_value == pytest.approx(wald.p_value, rel=1e-9)
+    row = twfe.table().iloc[0]
+    assert (row["estimate"], row["lower"], row["upper"], row["p_value"]) == (
+        twfe.effect.estimate,
+        twfe.effect.ci_low,
+        twfe.effect.ci_high,
+        twfe.effect.p_value,
+    )
+    cs = did.callaway_santanna(staggered_panel(), bootstrap=50, confidence=0.9)
+    assert cs.effect.df is None and cs.effect.level == 0.9
+    normal = Estimate.from_se(cs.effect.estimate, cs.effect.se, level=0.9)
+    assert (cs.effect.ci_low, cs.effect.ci_high) == pytest.approx((normal.ci_low, normal.ci_high), rel=1e-12)
+    for gone in ("estimate", "se", "lower", "upper", "p_value"):
+        assert not hasattr(cs, gone)
 
 
 def test_twfe_single_treated_unit_uses_placebo_permutation():
@@ -79,7 +105,7 @@ def test_twfe_single_treated_unit_uses_placebo_permutation():
     assert result.n_treated == 1
     assert len(result.placebos) == 2  # the 12-unit panel has two never-treated units
     # the treated estimate beats every placebo, so p is the smallest attainable
-    assert result.p_value == pytest.approx(1 / (1 + len(result.placebos)))
+    assert result.effect.p_value == pytest.approx(1 / (1 + len(result.placebos)))
 
 
 def test_twfe_refuses_too_few_pre_periods():
@@ -103,7 +129,7 @@ def test_callaway_santanna_hand_checkable_cell():
     # ATT(2,2) = (5-1) - mean(3-2, 2-0) = 4 - 1.5; ATT(2,3) = (8-1) - mean(4-2, 2-0) = 7 - 2
     assert cells.loc[2, "att"] == pytest.approx(2.5)
     assert cells.loc[3, "att"] == pytest.approx(5.0)
-    assert result.estimate == pytest.approx((2.5 + 5.0) / 2)
+    assert result.effect.estimate == pytest.approx((2.5 + 5.0) / 2)
 
 
 def test_callaway_santanna_recovers_dynamic_effects_where_twfe_is_biased():
@@ -114,7 +140,7 @@ def test_callaway_santanna_recovers_dynamic_effects_where_twfe_is_biased():
         assert study.loc[e, "att"] == pytest.approx(2.0 + 0.5 * e, abs=0.4)
     for e in (-3, -2):
         assert abs(study.loc[e, "att"]) < 0.4  # parallel pre-trends
-    assert result.se > 0 and result.lower < result.estimate < result.upper
+    assert result.effect.se > 0 and result.effect.ci_low < result.effect.estimate < result.effect.ci_high
 
 
 def test_callaway_santanna_not_yet_treated_controls_use_later_cohorts():
@@ -124,14 +150,14 @@ def test_callaway_santanna_not_yet_treated_controls_use_later_cohorts():
     n_never = never.cells.set_index(["cohort", "time"]).loc[(2019, 2019), "n_control"]
     n_notyet = notyet.cells.set_index(["cohort", "time"]).loc[(2019, 2019), "n_control"]
     assert n_notyet == n_never + 5  # the 2021 cohort is not yet treated in 2019
-    assert notyet.estimate == pytest.approx(2.0, abs=0.4)
+    assert notyet.effect.estimate == pytest.approx(2.0, abs=0.4)
 
 
 def test_callaway_santanna_is_deterministic_and_refuses_without_controls():
     panel = staggered_panel(seed=3)
     a = did.callaway_santanna(panel, bootstrap=50, seed=9)
     b = did.callaway_santanna(panel, bootstrap=50, seed=9)
-    assert a.se == b.se
+    assert a.effect.se == b.effect.se
     treated_only = panel[panel["first_treated"] > 0]
     assert not did.callaway_santanna(treated_only).estimable
 

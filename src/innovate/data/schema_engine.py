@@ -1,6 +1,7 @@
 """The schema engine: column and table definitions, and reading a CSV file with file-level faults reported first.
 
-The case-level schemas themselves are registered in :mod:`innovate.data.schemas`."""
+The case-level schemas themselves are registered in :mod:`innovate.data.schema_tables` (and
+found through :mod:`innovate.data.schemas`)."""
 
 from __future__ import annotations
 

@@ -15,8 +15,14 @@ exact and validation of the whole synthetic set takes well under a second a tabl
 typed frame and *every* problem found, each an :class:`innovate.errors.Problem` naming the
 file, column, 1-based data row (the header is row 0), value and rule. :func:`read_table`
 does the same for a file and also catches file-level faults (missing, empty, not UTF-8,
-wrong delimiter, header only, ragged rows). :func:`dictionary` gives the data dictionary
-the Data appendix shows.
+wrong delimiter, header only, ragged rows). :func:`to_csv_text` writes a frame the way the
+generator does. :mod:`innovate.data.dictionary` gives the data dictionary the Data appendix
+shows.
+
+The pieces live beside this module, which is where callers find all of them:
+:mod:`~innovate.data.schema_engine` (the engine), :mod:`~innovate.data.schema_vocab` (the
+allowed values), :mod:`~innovate.data.schema_rules` (the row rules) and
+:mod:`~innovate.data.schema_tables` (the schemas themselves, in :data:`TABLES`).
 """
 
 from __future__ import annotations
@@ -24,85 +30,69 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from innovate.config import FOLLOW_UP_MONTHS, NETWORK_NATIONS, WAVE_MONTHS
-from innovate.data import public, sites
-from innovate.data.schema_engine import Check, Column, Table, _parse_column, text_chunks
+from innovate.data.schema_engine import Column, Table, _parse_column, text_chunks
+from innovate.data.schema_tables import CASE_TABLES, MANIFEST_FILE, TABLES
+from innovate.data.schema_vocab import (
+    AREA_MEASURES,
+    COST_CATEGORIES,
+    COST_ITEMS,
+    ENGAGEMENT_LEVELS,
+    FRAMEWORKS,
+    ORGANISATION_TYPES,
+    OUTCOME_MEASURES,
+    PARTICIPANT_ROLES,
+    PLACEMENT_TYPES,
+    PUBLIC_STATUS_CODES,
+    SITE_FRAMEWORKS,
+    SITE_IDS,
+    STAFF_ROLES,
+    STAGE_EVENT_TYPES,
+    STAGES,
+    SURVEY_ITEMS,
+)
 from innovate.errors import Problem, listed, more_rows
 
-# --------------------------------------------------------------------------------------
-# Vocabularies of the case-level contract
-# --------------------------------------------------------------------------------------
+#: What callers find here: the vocabularies and schemas (defined beside this module) and
+#: reading, validating and writing with them.
+__all__ = [
+    "SITE_IDS",
+    "FRAMEWORKS",
+    "SITE_FRAMEWORKS",
+    "AREA_MEASURES",
+    "STAGES",
+    "STAGE_EVENT_TYPES",
+    "STAFF_ROLES",
+    "PLACEMENT_TYPES",
+    "COST_CATEGORIES",
+    "COST_ITEMS",
+    "PARTICIPANT_ROLES",
+    "SURVEY_ITEMS",
+    "ORGANISATION_TYPES",
+    "ENGAGEMENT_LEVELS",
+    "OUTCOME_MEASURES",
+    "PUBLIC_STATUS_CODES",
+    "CASE_TABLES",
+    "MANIFEST_FILE",
+    "TABLES",
+    "Column",
+    "Table",
+    "get",
+    "validate_frame",
+    "check_foreign_keys",
+    "read_table",
+    "validate_public",
+    "to_csv_text",
+]
 
-#: The six case-study sites (from the site register) and the framework each operationalised.
-SITE_IDS: tuple[str, ...] = sites.SITE_IDS
-FRAMEWORKS: tuple[str, ...] = tuple(sites.FRAMEWORKS)
-SITE_FRAMEWORKS: dict[str, str] = {s: f for f, pair in sites.FRAMEWORKS.items() for s in pair}
-AREA_MEASURES: tuple[str, ...] = ("efr_referrals", "missing_episodes", "exploitation_identifications")
-STAGES: tuple[str, ...] = ("mobilising", "designing", "developing", "integrating", "growing", "system_change")
-STAGE_EVENT_TYPES: tuple[str, ...] = ("enter", "stall", "restart", "regress")
-STAFF_ROLES: tuple[str, ...] = (
-    "social_worker",
-    "senior_practitioner",
-    "youth_worker",
-    "specialist_exploitation_worker",
-    "family_support_worker",
-    "team_manager",
-)
-PLACEMENT_TYPES: tuple[str, ...] = ("residential", "fostering", "secure", "supported_accommodation")
-COST_CATEGORIES: tuple[str, ...] = ("start_up", "running")
-COST_ITEMS: tuple[str, ...] = (
-    "training",
-    "practice_development",
-    "project_management",
-    "additional_staff",
-    "partnership_work",
-    "evaluation_and_data",
-)
-PARTICIPANT_ROLES: tuple[str, ...] = (
-    "young_person",
-    "parent_carer",
-    "practitioner",
-    "manager",
-    "senior_leader",
-    "partner_agency",
-)
-SURVEY_ITEMS: tuple[str, ...] = (
-    "listened_to",
-    "trusted_worker",
-    "felt_safer",
-    "partner_in_decisions",
-    "help_fitted_needs",
-    "overall_experience",
-)
-ORGANISATION_TYPES: tuple[str, ...] = (
-    "local_authority",
-    "voluntary_sector",
-    "health",
-    "police",
-    "education",
-    "other",
-)
-ENGAGEMENT_LEVELS: tuple[str, ...] = ("aware", "exploring", "adopting", "embedded")
-OUTCOME_MEASURES: tuple[str, ...] = (
-    "missing_episodes",
-    "exploitation_risk_score",
-    "swemwbs",
-    "school_attendance_pct",
-    "placement_moves",
-    "justice_contact",
-)
-#: Status codes allowed in the public tidy frames ('' = a published number): the DfE and ONS
-#: codes plus the codes the book assigns (innovate.data.public is the single truth for both).
-PUBLIC_STATUS_CODES: tuple[str, ...] = tuple(dict.fromkeys(["", *public.STATUS_CODES, *public.BOOK_STATUS_CODES]))
+# --------------------------------------------------------------------------------------
+# Validating and reading
+# --------------------------------------------------------------------------------------
 
 
 def _header_problems(table: Table, names, file: str, strict_columns: bool) -> list[Problem]:
@@ -278,735 +268,6 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
         else:
             columns[name] = pd.concat(pieces, ignore_index=True)
     return pd.DataFrame(columns)
-
-
-# --------------------------------------------------------------------------------------
-# Row rules
-# --------------------------------------------------------------------------------------
-
-
-#: While a table's row rules run: how many problems each has left unlisted (see :func:`_capped`).
-_UNLISTED: ContextVar[list[int] | None] = ContextVar("_UNLISTED", default=None)
-
-
-def _capped(items):
-    """The first of ``items`` to report under the validator's cap; the rest are only counted."""
-    shown, more = listed(items)
-    sink = _UNLISTED.get()
-    if more and sink is not None:
-        sink.append(more)
-    return shown
-
-
-def _rows(mask: np.ndarray | pd.Series) -> np.ndarray:
-    return _capped(np.flatnonzero(np.asarray(mask, dtype=bool)))
-
-
-def _first_of_month(column: str) -> Check:
-    def check(frame: pd.DataFrame, file: str) -> list[Problem]:
-        d = frame[column]
-        bad = (d.notna() & (d.dt.day != 1)).to_numpy()
-        return [
-            Problem(
-                file, "first-of-month", "must be the first day of a month", column, int(i) + 1, str(d.iloc[i].date())
-            )
-            for i in _rows(bad)
-        ]
-
-    return check
-
-
-def _area_post_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
-    """Within one series, post switches from 0 to 1 once and never back."""
-    problems = []
-    order = frame.sort_values(["site_id", "area_code", "measure", "month"], kind="stable")
-    prev_post = order.groupby(["site_id", "area_code", "measure"], sort=False)["post"].shift(1)
-    back = (prev_post == 1) & (order["post"] == 0)
-    for idx in _capped(order.index[back.to_numpy()]):
-        problems.append(
-            Problem(
-                file,
-                "post-monotone",
-                "post returns to 0 after a month with post = 1 in the same series",
-                "post",
-                int(idx) + 1,
-                0,
-            )
-        )
-    # Comparators carry their site's post in the same month.
-    site_rows = frame[frame["area_role"] == "site"][["site_id", "measure", "month", "post"]]
-    if len(site_rows):
-        merged = frame.reset_index().merge(
-            site_rows, on=["site_id", "measure", "month"], how="left", suffixes=("", "_site")
-        )
-        differs = merged["post_site"].notna() & (merged["post"] != merged["post_site"])
-        for idx in _capped(merged.loc[differs, "index"]):
-            problems.append(
-                Problem(
-                    file,
-                    "post-consistent",
-                    "a comparator's post differs from its site's post in the same month",
-                    "post",
-                    int(idx) + 1,
-                    int(frame.at[idx, "post"]),
-                )
-            )
-    roles = frame.groupby(["site_id", "area_code"])["area_role"].nunique()
-    for (site, area), n in roles.items():
-        if n > 1:
-            idx = frame.index[(frame["site_id"] == site) & (frame["area_code"] == area)][0]
-            problems.append(
-                Problem(
-                    file,
-                    "role-consistent",
-                    f"area {area} is both site and comparator for {site}",
-                    "area_role",
-                    int(idx) + 1,
-                    area,
-                )
-            )
-    return problems
-
-
-def _outcomes_empty_iff_unobserved(frame: pd.DataFrame, file: str) -> list[Problem]:
-    problems = []
-    observed = frame["observed"].to_numpy()
-    for name in OUTCOME_MEASURES:
-        empty = frame[name].isna().to_numpy()
-        for i in _rows((observed == 0) & ~empty):
-            problems.append(
-                Problem(
-                    file,
-                    "empty-iff-unobserved",
-                    "an outcome is recorded although observed = 0",
-                    name,
-                    int(i) + 1,
-                    frame[name].iloc[i],
-                )
-            )
-        for i in _rows((observed == 1) & empty):
-            problems.append(
-                Problem(file, "empty-iff-unobserved", "an outcome is empty although observed = 1", name, int(i) + 1, "")
-            )
-    return problems
-
-
-def _outcomes_waves(frame: pd.DataFrame, file: str) -> list[Problem]:
-    problems = []
-    bad_wave = ~frame["wave_month"].isin(WAVE_MONTHS)
-    for i in _rows(bad_wave):
-        problems.append(
-            Problem(
-                file,
-                "allowed-values",
-                f"wave_month must be one of {WAVE_MONTHS}",
-                "wave_month",
-                int(i) + 1,
-                frame["wave_month"].iloc[i],
-            )
-        )
-    people = frame["person_id"].drop_duplicates()
-    first_row = pd.Series(people.index, index=people.to_numpy())
-    absent: dict[str, list[int]] = {}
-    for wave in WAVE_MONTHS:
-        having = frame.loc[frame["wave_month"] == wave, "person_id"]
-        for person in people[~people.isin(having)]:
-            absent.setdefault(person, []).append(wave)
-    for person, missing in _capped(list(absent.items())):
-        problems.append(
-            Problem(
-                file,
-                "all-waves",
-                f"person has no row for wave(s) {missing}; every person needs all four waves",
-                "wave_month",
-                int(first_row[person]) + 1,
-                person,
-            )
-        )
-    return problems
-
-
-def _outcomes_monotone(frame: pd.DataFrame, file: str) -> list[Problem]:
-    """Once lost to follow-up a person stays lost (monotone attrition)."""
-    order = frame.sort_values(["person_id", "wave_month"], kind="stable")
-    lost = (order["observed"] == 0).astype(np.int8)
-    ever_lost = lost.groupby(order["person_id"], sort=False).cummax()
-    before = ever_lost.groupby(order["person_id"], sort=False).shift(1, fill_value=0)
-    back = (before == 1) & (order["observed"] == 1)
-    return [
-        Problem(
-            file,
-            "monotone-attrition",
-            "observed again after being lost to follow-up at an earlier wave",
-            "observed",
-            int(idx) + 1,
-            1,
-        )
-        for idx in _capped(order.index[back.to_numpy()])
-    ]
-
-
-def _placements_dates(frame: pd.DataFrame, file: str) -> list[Problem]:
-    bad = (frame["end_date"] < frame["start_date"]).to_numpy()
-    return [
-        Problem(
-            file,
-            "date-order",
-            "end_date is before start_date",
-            "end_date",
-            int(i) + 1,
-            f"{frame['start_date'].iloc[i].date()} > {frame['end_date'].iloc[i].date()}",
-        )
-        for i in _rows(bad)
-    ]
-
-
-_FY = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def _financial_year(frame: pd.DataFrame, file: str) -> list[Problem]:
-    problems = []
-    for i, fy in enumerate(frame["financial_year"].tolist()):
-        m = _FY.match(fy)
-        if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-            problems.append(
-                Problem(
-                    file,
-                    "financial-year",
-                    "not a financial year like 2019-20 (second part = first year + 1)",
-                    "financial_year",
-                    i + 1,
-                    fy,
-                )
-            )
-        elif not 2000 <= int(m.group(1)) <= 2035:
-            problems.append(
-                Problem(file, "range", "financial year outside 2000-01..2035-36", "financial_year", i + 1, fy)
-            )
-    return problems
-
-
-def _events_ordered(frame: pd.DataFrame, file: str) -> list[Problem]:
-    """Per site, events appear in date order (file order)."""
-    problems = []
-    prev = frame.groupby("site_id", sort=False)["event_date"].shift(1)
-    back = (frame["event_date"] < prev).to_numpy()
-    for i in _rows(back):
-        problems.append(
-            Problem(
-                file,
-                "date-order",
-                f"event dated before the previous event of site {frame['site_id'].iloc[i]}; "
-                "events must be in date order per site",
-                "event_date",
-                int(i) + 1,
-                str(frame["event_date"].iloc[i].date()),
-            )
-        )
-    return problems
-
-
-def _network_consistent(frame: pd.DataFrame, file: str) -> list[Problem]:
-    problems = []
-    for column in ("nation", "organisation_type"):
-        n = frame.groupby("organisation_id")[column].transform("nunique")
-        first = frame.groupby("organisation_id")[column].transform("first")
-        bad = ((n > 1) & (frame[column] != first)).to_numpy()
-        for i in _rows(bad):
-            problems.append(
-                Problem(
-                    file,
-                    "consistent-organisation",
-                    f"organisation has more than one {column}",
-                    column,
-                    int(i) + 1,
-                    frame[column].iloc[i],
-                )
-            )
-    return problems
-
-
-def _survey_answered(frame: pd.DataFrame, file: str) -> list[Problem]:
-    none = frame[list(SURVEY_ITEMS)].isna().all(axis=1).to_numpy()
-    return [Problem(file, "empty-response", "no item answered", "listened_to", int(i) + 1, "") for i in _rows(none)]
-
-
-def _framework_matches_site(column: str = "framework") -> Check:
-    def check(frame: pd.DataFrame, file: str) -> list[Problem]:
-        expected = frame["site_id"].map(SITE_FRAMEWORKS)
-        bad = (expected.notna() & (frame[column] != expected)).to_numpy()
-        return [
-            Problem(
-                file,
-                "site-framework",
-                f"framework does not match the site ({frame['site_id'].iloc[i]} is {expected.iloc[i]})",
-                column,
-                int(i) + 1,
-                frame[column].iloc[i],
-            )
-            for i in _rows(bad)
-        ]
-
-    return check
-
-
-def _public_status(frame: pd.DataFrame, file: str) -> list[Problem]:
-    problems = []
-    value_missing = frame["value"].isna().to_numpy()
-    status = frame["status"].fillna("").astype(str).to_numpy()
-    for i in _rows((status == "") & value_missing):
-        problems.append(
-            Problem(file, "status-value", "value is missing but no status code says why", "value", int(i) + 1, "")
-        )
-    for i in _rows((status != "") & ~value_missing):
-        problems.append(
-            Problem(
-                file,
-                "status-value",
-                f"status {status[i]!r} withholds the number, so value must be missing "
-                "(a status code never becomes a number)",
-                "value",
-                int(i) + 1,
-                frame["value"].iloc[i],
-            )
-        )
-    return problems
-
-
-# --------------------------------------------------------------------------------------
-# The schemas
-# --------------------------------------------------------------------------------------
-
-_SITE = Column("site_id", "str", "Case-study site", allowed=SITE_IDS)
-_PERSON = Column("person_id", "str", "Young person's study identifier (pseudonymous)", pattern=r"YP\d{5}")
-_STAGE = Column("stage", "str", "Innovation stage (Lefevre, Hampson and Goldsmith 2023)", allowed=STAGES)
-_FRAMEWORK = Column("framework", "str", "Practice framework", allowed=FRAMEWORKS)
-_LIKERT: dict[str, Any] = dict(
-    kind="int", nullable=True, min=1, max=5, unit="1-5 (strongly disagree .. strongly agree)"
-)
-
-TABLES: dict[str, Table] = {}
-
-
-def _register(table: Table) -> Table:
-    TABLES[table.name] = table
-    return table
-
-
-_register(
-    Table(
-        name="area_series",
-        file="area_series.csv",
-        description="Monthly counts for each site's area and three comparator areas, 2015-2024.",
-        columns=(
-            _SITE,
-            Column(
-                "area_code",
-                "str",
-                "DfE old LA code of the area, 'E12000007' for London, other GSS region codes for "
-                "London's comparators, 'S12...' codes for Scottish areas",
-                pattern=r"\d{3}|E12\d{6}|S12\d{6}",
-            ),
-            Column(
-                "area_role", "str", "Whether the area is the site's own or a comparator", allowed=("site", "comparator")
-            ),
-            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2024-12-01"),
-            Column(
-                "measure",
-                "str",
-                "efr_referrals: referrals with extra-familial risk; missing_episodes: missing-from-home "
-                "or care episodes; exploitation_identifications: children identified at risk of sexual or criminal "
-                "exploitation",
-                allowed=AREA_MEASURES,
-            ),
-            Column("count", "int", "Number of events in the month", "events per month", min=0, plausible_max=200_000),
-            Column(
-                "population_0_17",
-                "int",
-                "Children aged 0-17 in the area (ONS mid-year estimate for the year)",
-                "children",
-                min=1,
-                plausible_max=3_000_000,
-            ),
-            Column(
-                "post", "bool01", "1 from the site's innovation start month on (comparators carry their site's value)"
-            ),
-        ),
-        key=("site_id", "area_code", "measure", "month"),
-        checks=(
-            ("first-of-month", "month is the first day of a month", _first_of_month("month")),
-            (
-                "post-monotone",
-                "post switches on once per series; comparators carry the site's post",
-                _area_post_monotone,
-            ),
-        ),
-        sort_by=("site_id", "area_role", "area_code", "measure", "month"),
-    )
-)
-
-_register(
-    Table(
-        name="young_people",
-        file="young_people.csv",
-        description="One row per young person in the cohort, with baseline characteristics.",
-        columns=(
-            _PERSON,
-            _SITE,
-            Column(
-                "arm",
-                "str",
-                "innovation: worked with under the site's innovation; comparison: usual practice",
-                allowed=("innovation", "comparison"),
-            ),
-            Column("sex", "str", "Sex as recorded", allowed=("female", "male")),
-            Column("age_at_baseline", "int", "Age in whole years at baseline", "years", min=10, max=17),
-            Column("ethnicity", "str", "Ethnic group (broad)", allowed=("white", "black", "asian", "mixed", "other")),
-            Column("looked_after", "bool01", "1 if looked after by the local authority at baseline"),
-            Column(
-                "prior_missing_episodes",
-                "int",
-                "Missing episodes in the 6 months before baseline",
-                "episodes",
-                min=0,
-                plausible_max=500,
-            ),
-            Column(
-                "baseline_risk_score",
-                "float",
-                "Exploitation-risk score at baseline (higher = more risk)",
-                "score 0-30",
-                min=0,
-                max=30,
-                decimals=1,
-            ),
-            Column("baseline_date", "date", "Date of the baseline assessment", min="2015-01-01", max="2030-12-31"),
-        ),
-        key=("person_id",),
-        sort_by=("person_id",),
-    )
-)
-
-_register(
-    Table(
-        name="outcomes",
-        file="outcomes.csv",
-        description="Repeated outcomes: one row per young person and wave (0, 6, 12, 18 months); outcomes empty when lost "
-        "to follow-up.",
-        columns=(
-            _PERSON,
-            Column("wave_month", "int", "Months since baseline", "months", min=0, max=FOLLOW_UP_MONTHS),
-            Column(
-                "observed", "bool01", "1 if seen at this wave; 0 if lost to follow-up (then every outcome is empty)"
-            ),
-            Column(
-                "missing_episodes",
-                "int",
-                "Missing episodes in the 6 months before the wave",
-                "episodes",
-                nullable=True,
-                min=0,
-                plausible_max=500,
-            ),
-            Column(
-                "exploitation_risk_score",
-                "float",
-                "Exploitation-risk score (higher = more risk)",
-                "score 0-30",
-                nullable=True,
-                min=0,
-                max=30,
-                decimals=1,
-            ),
-            Column(
-                "swemwbs",
-                "float",
-                "Short Warwick-Edinburgh Mental Wellbeing Scale, metric score",
-                "score 7-35",
-                nullable=True,
-                min=7,
-                max=35,
-                decimals=2,
-            ),
-            Column(
-                "school_attendance_pct",
-                "float",
-                "Attendance as a share of possible sessions in the 6 months before the wave",
-                "percent",
-                nullable=True,
-                min=0,
-                max=100,
-                decimals=1,
-            ),
-            Column(
-                "placement_moves",
-                "int",
-                "Placement moves in the 6 months before the wave",
-                "moves",
-                nullable=True,
-                min=0,
-                plausible_max=60,
-            ),
-            Column(
-                "justice_contact",
-                "bool01",
-                "1 if any contact with the youth justice system in the 6 months before the wave",
-                nullable=True,
-            ),
-        ),
-        key=("person_id", "wave_month"),
-        foreign_keys=((("person_id",), "young_people", ("person_id",)),),
-        checks=(
-            ("all-waves", "every person has all four waves", _outcomes_waves),
-            ("empty-iff-unobserved", "outcomes are empty exactly when observed = 0", _outcomes_empty_iff_unobserved),
-            ("monotone-attrition", "once lost to follow-up, a person stays lost", _outcomes_monotone),
-        ),
-        sort_by=("person_id", "wave_month"),
-    )
-)
-
-_register(
-    Table(
-        name="service_activity",
-        file="service_activity.csv",
-        description="Contact hours by staff role, per young person and month, for 18 months from baseline.",
-        columns=(
-            _PERSON,
-            _SITE,
-            Column("month", "date", "Calendar month (first day of the month)", min="2015-01-01", max="2030-12-01"),
-            Column("staff_role", "str", "Role of the worker", allowed=STAFF_ROLES),
-            Column(
-                "contact_hours",
-                "float",
-                "Hours of direct and case work for the young person in the month",
-                "hours",
-                min=0,
-                max=744,
-                decimals=2,
-            ),
-        ),
-        key=("person_id", "month", "staff_role"),
-        foreign_keys=((("person_id", "site_id"), "young_people", ("person_id", "site_id")),),
-        checks=(("first-of-month", "month is the first day of a month", _first_of_month("month")),),
-        sort_by=("person_id", "month", "staff_role"),
-    )
-)
-
-_register(
-    Table(
-        name="placements",
-        file="placements.csv",
-        description="Care placements of young people in the cohort, with dates.",
-        columns=(
-            Column("placement_id", "str", "Placement identifier", pattern=r"PL\d{6}"),
-            _PERSON,
-            _SITE,
-            Column("placement_type", "str", "Type of placement", allowed=PLACEMENT_TYPES),
-            Column("start_date", "date", "First day of the placement", min="2005-01-01", max="2030-12-31"),
-            Column(
-                "end_date",
-                "date",
-                "Last day of the placement (or of the observation period)",
-                min="2005-01-01",
-                max="2030-12-31",
-            ),
-        ),
-        key=("placement_id",),
-        foreign_keys=((("person_id", "site_id"), "young_people", ("person_id", "site_id")),),
-        checks=(("date-order", "end_date is not before start_date", _placements_dates),),
-        sort_by=("placement_id",),
-    )
-)
-
-_register(
-    Table(
-        name="innovation_costs",
-        file="innovation_costs.csv",
-        description="Start-up and running costs of each site's innovation by financial year, cash prices of that year.",
-        columns=(
-            _SITE,
-            Column("financial_year", "str", "Financial year April-March, e.g. 2019-20", pattern=r"\d{4}-\d{2}"),
-            Column(
-                "cost_category",
-                "str",
-                "start_up: one-off costs of setting up; running: recurrent costs",
-                allowed=COST_CATEGORIES,
-            ),
-            Column("item", "str", "What the money paid for", allowed=COST_ITEMS),
-            Column(
-                "amount_gbp",
-                "float",
-                "Amount spent",
-                "GBP, cash prices of the financial year",
-                min=0,
-                plausible_max=50_000_000,
-                decimals=2,
-            ),
-        ),
-        key=("site_id", "financial_year", "cost_category", "item"),
-        checks=(("financial-year", "financial years look like 2019-20", _financial_year),),
-        sort_by=("site_id", "financial_year", "cost_category", "item"),
-    )
-)
-
-_register(
-    Table(
-        name="stage_events",
-        file="stage_events.csv",
-        description="Dated events in each site's innovation journey through the six stages.",
-        columns=(
-            Column("event_id", "str", "Event identifier", pattern=r"EV\d{4}"),
-            _SITE,
-            Column("event_date", "date", "Date of the event", min="2010-01-01", max="2030-12-31"),
-            Column("stage", "str", "Stage entered, stalled in, restarted or regressed to", allowed=STAGES),
-            Column(
-                "event_type",
-                "str",
-                "enter: moved into the stage; stall: progress stopped; restart: progress resumed; "
-                "regress: fell back to the (earlier) stage",
-                allowed=STAGE_EVENT_TYPES,
-            ),
-        ),
-        key=("event_id",),
-        checks=(("date-order", "per site, events are in date order", _events_ordered),),
-        sort_by=("event_id",),
-    )
-)
-
-_register(
-    Table(
-        name="coded_segments",
-        file="coded_segments.csv",
-        description="Coded segments of interviews and focus groups (codes only; no text of speech).",
-        columns=(
-            Column("segment_id", "str", "Segment identifier", pattern=r"SG\d{5}"),
-            _SITE,
-            Column("wave", "int", "Fieldwork wave (one a year)", min=1, max=4),
-            Column("participant_role", "str", "Who was speaking", allowed=PARTICIPANT_ROLES),
-            _STAGE,
-            Column("code", "str", "Code from the codebook (data/reference/codebook.csv)", pattern=r"[a-z0-9_]+"),
-            Column(
-                "domain",
-                "str",
-                "Whether the segment describes a facilitator or a barrier",
-                allowed=("facilitator", "barrier"),
-            ),
-        ),
-        key=("segment_id",),
-        sort_by=("segment_id",),
-    )
-)
-
-_register(
-    Table(
-        name="experience_survey",
-        file="experience_survey.csv",
-        description="Young people's and parents' or carers' experience survey, items on a 1-5 agreement scale.",
-        columns=(
-            Column("respondent_id", "str", "Respondent identifier", pattern=r"R\d{5}"),
-            _SITE,
-            Column("respondent_type", "str", "Who answered", allowed=("young_person", "parent_carer")),
-            Column("wave", "int", "Survey wave", min=1, max=2),
-            Column("listened_to", description="I felt listened to", **_LIKERT),
-            Column("trusted_worker", description="I trusted my worker", **_LIKERT),
-            Column("felt_safer", description="I (or my child) felt safer", **_LIKERT),
-            Column(
-                "partner_in_decisions", description="I was a partner in decisions about me (or my child)", **_LIKERT
-            ),
-            Column("help_fitted_needs", description="The help fitted my (or my child's) needs", **_LIKERT),
-            Column("overall_experience", description="Overall, my experience was good", **_LIKERT),
-        ),
-        key=("respondent_id",),
-        checks=(("empty-response", "at least one item is answered", _survey_answered),),
-        sort_by=("respondent_id",),
-    )
-)
-
-_register(
-    Table(
-        name="network_survey",
-        file="network_survey.csv",
-        description="Learning-network survey: organisations' engagement with each framework they know.",
-        columns=(
-            Column("organisation_id", "str", "Organisation identifier", pattern=r"ORG\d{4}"),
-            Column("nation", "str", "Where the organisation works", allowed=NETWORK_NATIONS),
-            Column("organisation_type", "str", "Kind of organisation", allowed=ORGANISATION_TYPES),
-            _FRAMEWORK,
-            Column(
-                "engagement",
-                "str",
-                "Circle of engagement: aware < exploring < adopting < embedded",
-                allowed=ENGAGEMENT_LEVELS,
-            ),
-            Column(
-                "perceived_transferability",
-                "int",
-                "How transferable the framework seems to the organisation's context",
-                "1-5 (not at all .. very)",
-                min=1,
-                max=5,
-            ),
-            Column(
-                "years_since_first_contact",
-                "float",
-                "Years since the organisation first engaged with the framework",
-                "years",
-                min=0,
-                max=30,
-                decimals=1,
-            ),
-        ),
-        key=("organisation_id", "framework"),
-        checks=(("consistent-organisation", "one nation and type per organisation", _network_consistent),),
-        sort_by=("organisation_id", "framework"),
-    )
-)
-
-_register(
-    Table(
-        name="public_tidy",
-        file="(public tidy frame)",
-        description="The tidy long frame every innovate.data.public loader returns (real DfE / ONS statistics).",
-        columns=(
-            Column("area_code", "str", "DfE old LA code for local authorities; GSS code for regions and England"),
-            Column(
-                "new_la_code",
-                "str",
-                "Current GSS code of a local authority; empty for regions and England",
-                nullable=True,
-            ),
-            Column("area_name", "str", "Area name as published"),
-            Column("level", "str", "Geographic level", allowed=("National", "Regional", "Local authority")),
-            Column("year", "int", "Year (for DfE statistics, the year ending 31 March)", min=1990, max=2100),
-            Column("measure", "str", "What is counted"),
-            Column("value", "float", "The published number; empty where the source withholds it", nullable=True),
-            Column(
-                "status",
-                "str",
-                "'' for a published number, else the DfE status code (c, x, z, u, k, ...)",
-                nullable=True,
-                allowed=PUBLIC_STATUS_CODES,
-            ),
-        ),
-        key=("area_code", "level", "measure", "year"),
-        checks=(("status-value", "a value is missing exactly when a status code says why", _public_status),),
-    )
-)
-
-#: The ten case-level tables in the order a folder is checked (parents before children).
-CASE_TABLES: tuple[str, ...] = (
-    "area_series",
-    "young_people",
-    "outcomes",
-    "service_activity",
-    "placements",
-    "innovation_costs",
-    "stage_events",
-    "coded_segments",
-    "experience_survey",
-    "network_survey",
-)
-MANIFEST_FILE = "manifest.json"
 
 
 def get(name: str) -> Table:

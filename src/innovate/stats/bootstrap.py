@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,35 +154,61 @@ def stratified_bootstrap(
 
 def arm_difference(
     boot: StratifiedBootstrap,
-    site_weights: Mapping[str, float] | None = None,
-    treated: str = "innovation",
-    control: str = "comparison",
+    weights: Mapping[Hashable, float] | None = None,
+    treated: Hashable = "innovation",
+    control: Hashable = "comparison",
+    *,
+    arm: str = "arm",
+    by: str | None = "site_id",
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """A statistic: the site-standardised difference in means, treated minus control.
+    """A statistic: the difference in means, treated minus control, standardised over ``by``.
 
-    For strata keyed by ``site_id`` and ``arm``: sum over sites of w_s * (mean_treated -
-    mean_control), with w_s the site's share of individuals (or ``site_weights``). With
-    one site it is the plain difference in means. Returns (..., K).
+    The bootstrap's strata are keyed by the ``arm`` column (values ``treated`` and
+    ``control``) and, unless ``by`` is None, by the ``by`` column (the book: ``site_id``).
+    The statistic is the sum over the groups g of ``by`` of w_g * (mean_treated,g -
+    mean_control,g), with w_g the group's share of individuals (or ``weights[g]``); with
+    one group, or ``by=None``, it is the plain difference in means. Every group needs both
+    arms and no other. Arm and group values are matched as text (the strata hold them as
+    text). Returns (..., K).
     """
     table = boot.strata
-    sites = list(dict.fromkeys(table["site_id"]))
-    totals = table.groupby("site_id", sort=False)["n"].sum()
-    weights = {s: (site_weights or {}).get(s, totals[s] / totals.sum()) for s in sites}
+    for column in (arm, by):
+        if column is not None and column not in table.columns:
+            raise DataError(
+                [
+                    Problem(
+                        "(bootstrap strata)",
+                        "missing-column",
+                        f"the strata have no column {column!r} (strata: {', '.join(map(str, table.columns))})",
+                        column,
+                    )
+                ]
+            )
+    # the strata hold their keys as text, so arms, groups and weights are matched as text
+    group = table[by].astype(str) if by is not None else pd.Series("", index=table.index)
+    arms_of = table[arm].astype(str)
+    treated_key, control_key = str(treated), str(control)
+    given = {str(g): w for g, w in (weights or {}).items()}
+    groups = list(dict.fromkeys(group))
+    totals = table.groupby(group.to_numpy(), sort=False)["n"].sum()
+    shares = {g: given.get(g, totals[g] / totals.sum()) for g in groups}
     coef = np.zeros(len(table))
-    for i, row in table.iterrows():
-        if row["arm"] == treated:
-            coef[i] = weights[row["site_id"]]
-        elif row["arm"] == control:
-            coef[i] = -weights[row["site_id"]]
-    for s in sites:
-        arms = set(table.loc[table["site_id"] == s, "arm"])
-        if arms != {treated, control}:
+    for i in range(len(table)):
+        if arms_of.iloc[i] == treated_key:
+            coef[i] = shares[group.iloc[i]]
+        elif arms_of.iloc[i] == control_key:
+            coef[i] = -shares[group.iloc[i]]
+    for g in groups:
+        arms = set(arms_of[(group == g).to_numpy()])
+        if arms != {treated_key, control_key}:
+            where = f"{by} {g}" if by is not None else "the data"
             raise DataError(
                 [
                     Problem(
                         file="(analysis frame)",
                         rule="both-arms",
-                        message=f"site {s!r} needs both arms, has {sorted(arms)}",
+                        message=f"{where} needs both arms ({treated_key} and {control_key}), has {sorted(arms)}",
+                        column=arm,
                     )
                 ]
             )

@@ -23,6 +23,7 @@ from innovate.config import DID_BOOTSTRAP_SEED
 from innovate.errors import DataError, Problem, require_columns
 from innovate.stats.checks import _numeric
 from innovate.stats.its import NotEstimable
+from innovate.stats.results import Estimate
 
 # --------------------------------------------------------------------------------------
 # difference-in-differences
@@ -30,15 +31,18 @@ from innovate.stats.its import NotEstimable
 
 @dataclass(frozen=True)
 class DiDResult:
-    """A difference-in-differences estimate on the outcome's own scale."""
+    """A difference-in-differences estimate of the average effect on the treated (ATT).
+
+    ``effect`` is the package's one :class:`~innovate.stats.results.Estimate`, on the
+    outcome's own scale (``scale='identity'``): estimate, standard error, interval at
+    ``level``, p-value, and ``df`` when the interval is a t interval. With placebo
+    inference (one treated unit) the p-value comes from the placebos and the standard
+    error and interval are NaN: no interval is claimed. ``inference`` says which.
+    """
 
     label: str
     method: str
-    estimate: float
-    se: float
-    lower: float
-    upper: float
-    p_value: float
+    effect: Estimate
     n_units: int
     n_treated: int
     n_periods: int
@@ -60,11 +64,11 @@ class DiDResult:
                     "label": self.label,
                     "method": self.method,
                     "term": "ATT",
-                    "estimate": self.estimate,
-                    "se": self.se,
-                    "lower": self.lower,
-                    "upper": self.upper,
-                    "p_value": self.p_value,
+                    "estimate": self.effect.estimate,
+                    "se": self.effect.se,
+                    "lower": self.effect.ci_low,
+                    "upper": self.effect.ci_high,
+                    "p_value": self.effect.p_value,
                     "n_units": self.n_units,
                     "n_treated": self.n_treated,
                     "n_periods": self.n_periods,
@@ -186,7 +190,8 @@ def twfe_did(
         dist = stats.t(G - 1)
         crit = dist.ppf(0.5 + confidence / 2)
         p = float(2 * dist.sf(abs(b / se))) if se > 0 else np.nan
-        lower, upper, placebos, inference = b - crit * se, b + crit * se, None, "cluster-robust (t, G - 1 df)"
+        effect = Estimate(b, se, b - crit * se, b + crit * se, p, "identity", float(G - 1), confidence)
+        placebos, inference = None, "cluster-robust (t, G - 1 df)"
         if len(treated_units) < 5:
             notes.append(f"{len(treated_units)} treated clusters: cluster-robust errors are unreliable with so few")
     else:
@@ -203,7 +208,7 @@ def twfe_did(
             rows.append({"unit": c, "estimate": _twfe_estimate(untreated, unit, time, outcome, fake)})
         placebos = pd.DataFrame(rows, columns=["unit", "estimate"])
         p = float((1 + (placebos["estimate"].abs() >= abs(b) - 1e-12).sum()) / (1 + len(placebos)))
-        se, lower, upper = np.nan, np.nan, np.nan
+        effect = Estimate(b, np.nan, np.nan, np.nan, p, "identity", None, confidence)
         inference = "placebo-in-space permutation"
         if skipped:
             notes.append("placebo area(s) without periods both before and after skipped: " + ", ".join(skipped))
@@ -214,11 +219,7 @@ def twfe_did(
     return DiDResult(
         label,
         "two-way fixed effects",
-        b,
-        se,
-        lower,
-        upper,
-        p,
+        effect,
         n_units,
         len(treated_units),
         len(periods),
@@ -363,11 +364,7 @@ def callaway_santanna(
     return DiDResult(
         label,
         f"Callaway-Sant'Anna ({control}-treated controls)",
-        est,
-        se,
-        est - z * se,
-        est + z * se,
-        p,
+        Estimate(est, se, est - z * se, est + z * se, p, "identity", None, confidence),
         int(len(wide)),
         int((cohort > 0).sum()),
         int(len(periods)),

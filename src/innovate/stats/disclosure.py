@@ -31,7 +31,8 @@ The rules follow the practice of the statistics the book draws on (see METHODS s
 records what was suppressed in ``table.attrs["disclosure"]``; :func:`protect` returns
 the same as a :class:`ProtectedTable` with the record as a DataFrame.
 :func:`assert_protected` checks any displayed table (a DataFrame, or an HTML table read
-with :func:`frames_from_html`) and raises naming the cell when a small count is shown.
+with :func:`frames_from_html`, which lives in :mod:`innovate.stats.disclosure_html` and is
+found here too) and raises naming the cell when a small count is shown.
 """
 
 from __future__ import annotations
@@ -41,12 +42,29 @@ import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
 
 from innovate.errors import DataError, Problem
+from innovate.stats.disclosure_html import frames_from_html
+
+__all__ = [
+    "SUPPRESSED",
+    "TOTAL",
+    "EMPTY",
+    "RULES",
+    "round_half_up",
+    "rounding_interval",
+    "ons_10_5",
+    "ProtectedTable",
+    "protect",
+    "protect_table",
+    "protect_tables",
+    "protected_shares",
+    "assert_protected",
+    "frames_from_html",
+]
 
 #: What a suppressed value shows (DfE convention: "c" = confidential).
 SUPPRESSED = "c"
@@ -727,87 +745,3 @@ def assert_protected(
                 )
     if problems:
         raise DataError(problems)
-
-
-class _TableParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tables: list[list[list[tuple[str, str]]]] = []
-        self._stack: list[list] = []
-        self._row = None
-        self._cell = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self._stack.append([])
-        elif tag == "tr" and self._stack:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = [tag, ""]
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append((self._cell[0], self._cell[1].strip()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self._stack:
-            self._stack[-1].append(self._row)
-            self._row = None
-        elif tag == "table" and self._stack:
-            self.tables.append(self._stack.pop())
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell[1] += data
-
-
-def frames_from_html(html: str) -> list[pd.DataFrame]:
-    """Every ``<table>`` of an HTML page as a DataFrame of strings (standard library only).
-
-    Leading rows made only of ``<th>`` cells form the header (joined with " / " when
-    there are several); cells stay as displayed text, so ``"c"`` and ``"1,234"`` survive.
-    Row header cells (``<th>`` in a body row) become the index.
-    """
-    frames = []
-    for rows in _parse_tables(html):
-        header_rows = []
-        body: list = []
-        for r in rows:
-            if not body and r and all(tag == "th" for tag, _ in r):
-                header_rows.append([t for _, t in r])
-            else:
-                body.append(r)
-        width = max([len(r) for r in body] + [len(h) for h in header_rows] + [0])
-        if width == 0:
-            continue
-        n_index = max((sum(1 for tag, _ in r[:width] if tag == "th") for r in body), default=0)
-        names = []
-        for k in range(width):
-            parts = [h[k] if k < len(h) else "" for h in header_rows]
-            # pandas writes the index name on its own header row; skip blanks
-            name = " / ".join(p for p in parts if p) or f"column {k + 1}"
-            names.append(name)
-        data = [[t for _, t in r] + [""] * (width - len(r)) for r in body]
-        frame = pd.DataFrame(data, columns=_unique(names), dtype=object)
-        if n_index:
-            frame = frame.set_index(list(frame.columns[:n_index]))
-        frames.append(frame)
-    return frames
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        if n in seen:
-            seen[n] += 1
-            out.append(f"{n} ({seen[n]})")
-        else:
-            seen[n] = 0
-            out.append(n)
-    return out
-
-
-def _parse_tables(html: str):
-    parser = _TableParser()
-    parser.feed(html)
-    return parser.tables

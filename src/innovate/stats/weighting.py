@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from innovate.errors import DataError, Problem
 from innovate.stats.gee import _solve
-from innovate.stats.mi import independent_columns
+from innovate.stats.mi import independent_columns, rubin
 from innovate.stats.results import Estimate
 
 
@@ -205,3 +206,80 @@ def _aipw_sandwich_se(
     Ainv = np.linalg.inv(A)
     V = Ainv @ (psi.T @ psi / n) @ Ainv.T / n
     return float(np.sqrt(V[-1, -1]))
+
+
+# ======================================================================================
+# The change from a first to a last measurement, over imputations
+# ======================================================================================
+
+
+@dataclass(frozen=True)
+class ChangeEffects:
+    """IPW and AIPW effects on a change score; ``m`` data sets (1: complete cases) of ``n`` rows."""
+
+    ipw: Estimate
+    aipw: Estimate
+    m: int
+    n: int
+
+
+def change_effects(
+    frame: pd.DataFrame,
+    before: str,
+    after: str,
+    treatment: str,
+    covariates: Sequence[str],
+    completed: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    source: str = "(analysis frame)",
+) -> ChangeEffects:
+    """IPW and AIPW effects of ``treatment`` (a 0/1 column) on ``after - before`` in any frame.
+
+    The propensity model is on an intercept and ``covariates``; the AIPW outcome models add
+    the ``before`` value. Without ``completed``, rows where ``before`` or ``after`` is
+    missing are left out (complete cases). With ``completed`` - one ``(before values,
+    after values)`` pair of arrays per imputed data set, rows in the frame's order - every
+    row is used in each data set and the effects are pooled by Rubin's rules, with the
+    complete-data degrees of freedom rows minus propensity parameters. ``treatment`` and
+    ``covariates`` must be complete; a gap is reported with ``source``, column and row.
+    """
+    columns = list(dict.fromkeys([before, after, treatment, *covariates]))
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise DataError([Problem(source, "required column", "column missing", column=c) for c in absent])
+    _complete(frame, [treatment, *covariates], source)
+    t_all = frame[treatment].to_numpy(float)
+    X_all = _ps_design(frame, covariates)
+    if completed is not None:
+        sets = [(np.asarray(b, float), np.asarray(a, float), np.ones(len(frame), bool)) for b, a in completed]
+    else:
+        keep = frame[[before, after]].notna().all(axis=1).to_numpy()
+        sets = [(frame[before].to_numpy(float), frame[after].to_numpy(float), keep)]
+    q_ipw, u_ipw, q_dr, u_dr = [], [], [], []
+    for y0, y1, keep in sets:
+        y, t, xp = (y1 - y0)[keep], t_all[keep], X_all[keep]
+        xo = np.column_stack([xp, y0[keep]])
+        a, b = ipw_effect(y, t, xp), aipw_effect(y, t, xp, xo)
+        q_ipw.append(a.estimate)
+        u_ipw.append(a.se**2)
+        q_dr.append(b.estimate)
+        u_dr.append(b.se**2)
+    if len(sets) > 1:
+        dfc = len(frame) - X_all.shape[1]
+        ipw, dr = rubin(q_ipw, u_ipw, df_complete=dfc).effect, rubin(q_dr, u_dr, df_complete=dfc).effect
+        return ChangeEffects(ipw, dr, len(sets), len(frame))
+    ipw, dr = Estimate.from_se(q_ipw[0], np.sqrt(u_ipw[0])), Estimate.from_se(q_dr[0], np.sqrt(u_dr[0]))
+    return ChangeEffects(ipw, dr, 1, int(sets[0][2].sum()))
+
+
+def _complete(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """A DataError naming the first gap (column and row) in ``columns``."""
+    values = frame[list(columns)].to_numpy(dtype=float)
+    if np.isnan(values).any():
+        row, col = np.argwhere(np.isnan(values))[0]
+        raise DataError(
+            [
+                Problem(
+                    source, "complete values", "weighting needs complete values", column=columns[col], row=int(row) + 1
+                )
+            ]
+        )

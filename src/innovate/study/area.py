@@ -317,10 +317,10 @@ class SiteAnalyses:
                 )
             elif isinstance(result, DiDResult):
                 row.update(
-                    estimate=result.estimate,
-                    lower=result.lower,
-                    upper=result.upper,
-                    p_value=result.p_value,
+                    estimate=result.effect.estimate,
+                    lower=result.effect.ci_low,
+                    upper=result.effect.ci_high,
+                    p_value=result.effect.p_value,
                     p_floor=placebo_floor(result.placebos),
                     note="; ".join(result.notes),
                 )
@@ -490,10 +490,10 @@ def staggered_table(measures: list[str], controls: tuple[str, ...] = ("never", "
             }
             if r.estimable:
                 row.update(
-                    att=r.estimate,
-                    lower=r.lower,
-                    upper=r.upper,
-                    p_value=r.p_value,
+                    att=r.effect.estimate,
+                    lower=r.effect.ci_low,
+                    upper=r.effect.ci_high,
+                    p_value=r.effect.p_value,
                     n_treated=r.n_treated,
                     n_units=r.n_units,
                     note="",

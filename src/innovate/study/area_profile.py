@@ -331,7 +331,8 @@ def _row(key: str, result) -> dict:
         value, lower, upper = est.natural()  # rate ratios for the count models
         row.update(estimate=value, lower=lower, upper=upper, p_value=est.p_value)
     elif key == "did":
-        row.update(estimate=result.estimate, lower=result.lower, upper=result.upper, p_value=result.p_value)
+        e = result.effect
+        row.update(estimate=e.estimate, lower=e.ci_low, upper=e.ci_high, p_value=e.p_value)
     else:
         row.update(estimate=result.att, p_value=result.p_value)
         row["note"] = f"pre-period RMSPE {result.pre_rmspe:.2f}; post/pre RMSPE ratio {result.ratio:.1f}"

@@ -26,8 +26,7 @@ from innovate.stats.weighting import (
     MIN_PER_ARM,
     _logit_fit,
     _ps_design,
-    aipw_effect,
-    ipw_effect,
+    change_effects,
     kish_ess,
     standardised_differences,
 )
@@ -43,6 +42,9 @@ from innovate.study.cohort_data import (
     model_formula,
     wide_frame,
 )
+
+#: Where a fault in the wide cohort frame comes from, for the engines' messages.
+COHORT_SOURCE = "young_people.csv and outcomes.csv (the wide cohort frame)"
 
 
 def fit_gee(
@@ -174,18 +176,22 @@ def impute_cohort(
     seed: int = SEED,
     n_iter: int = 10,
     auxiliary: Sequence[str] = (),
+    treatment: str = "treated",
+    predictors: Sequence[str] | None = None,
 ) -> Imputations:
-    """``m`` imputations of one outcome's waves (predictors: arm and the baseline
-    covariates; ``auxiliary`` outcomes, e.g. missing episodes, imputed alongside and used
-    as predictors; every value by predictive mean matching, counts modelled on the
-    log(1 + count) scale)."""
+    """``m`` imputations of one outcome's waves (predictors: the arm column ``treatment``
+    and the baseline covariates, or ``predictors``; ``auxiliary`` outcomes, e.g. missing
+    episodes, imputed alongside and used as predictors; every value by predictive mean
+    matching, counts modelled on the log(1 + count) scale). The engine,
+    :func:`innovate.stats.mi.impute_arrays`, takes any columns."""
     cols = imputation_columns(outcome, auxiliary)
     require_columns(wide, cols, "outcomes.csv")
-    predictors = ["treated", *COVARIATES]
+    predictors = [treatment, *COVARIATES] if predictors is None else list(predictors)
     rng = np.random.default_rng(seed)
     counts = [c for c in cols if OUTCOMES[c.rsplit("_", 1)[0]].kind == "count"]
-    source = "young_people.csv and outcomes.csv (the wide cohort frame)"
-    values = impute_arrays(wide, cols, predictors, m, rng, n_iter=n_iter, method="pmm", log1p=counts, source=source)
+    values = impute_arrays(
+        wide, cols, predictors, m, rng, n_iter=n_iter, method="pmm", log1p=counts, source=COHORT_SOURCE
+    )
     return Imputations(wide, tuple(cols), values)
 
 
@@ -617,43 +623,26 @@ def weighted_from_wide(
     site_id: str | None = None,
     completed: Imputations | None = None,
     auxiliary: Sequence[str] = (),
+    treatment: str = "treated",
 ) -> WeightedResult:
     """IPW and AIPW effects on the change in ``outcome`` from baseline to 18 months, on
     ``m`` imputations pooled by Rubin's rules (``m=1``: complete cases). The outcome
-    model of AIPW adds the baseline value of the outcome to the propensity covariates."""
+    model of AIPW adds the baseline value of the outcome to the propensity covariates.
+    The book's wide cohort frame is assumed (``{outcome}_{wave}`` columns, the 0/1 arm
+    column ``treatment``); the engine, :func:`innovate.stats.weighting.change_effects`,
+    takes any frame."""
     if OUTCOMES[outcome].kind != "score":
         raise ValueError(f"the weighted change-score analysis is for scores, not {outcome}")
     first, last = f"{outcome}_{WAVE_MONTHS[0]}", f"{outcome}_{WAVE_MONTHS[-1]}"
-    ps = propensity_weights(wide)
-    t_all = wide["treated"].to_numpy(float)
-    X_all = _ps_design(wide, ps.covariates)
+    ps = propensity_weights(wide, treatment=treatment)
+    sets = None
     if m > 1 or completed is not None:
         if completed is None:
             completed = impute_cohort(wide, outcome, m=m, seed=seed, n_iter=n_iter, auxiliary=auxiliary)
-        sets = [
-            (completed.column(first)[i], completed.column(last)[i], np.ones(len(wide), bool))
-            for i in range(completed.m)
-        ]
-    else:
-        keep = wide[[first, last]].notna().all(axis=1).to_numpy()
-        sets = [(wide[first].to_numpy(float), wide[last].to_numpy(float), keep)]
-    q_ipw, u_ipw, q_dr, u_dr = [], [], [], []
-    for y0, y18, keep in sets:
-        y, t, xp = (y18 - y0)[keep], t_all[keep], X_all[keep]
-        xo = np.column_stack([xp, y0[keep]])
-        a, b = ipw_effect(y, t, xp), aipw_effect(y, t, xp, xo)
-        q_ipw.append(a.estimate)
-        u_ipw.append(a.se**2)
-        q_dr.append(b.estimate)
-        u_dr.append(b.se**2)
-    if len(sets) > 1:
-        dfc = len(wide) - X_all.shape[1]
-        ipw, dr = rubin(q_ipw, u_ipw, df_complete=dfc).effect, rubin(q_dr, u_dr, df_complete=dfc).effect
-        used_m, n = len(sets), len(wide)
-    else:
-        ipw, dr = Estimate.from_se(q_ipw[0], np.sqrt(u_ipw[0])), Estimate.from_se(q_dr[0], np.sqrt(u_dr[0]))
-        used_m, n = 1, int(sets[0][2].sum())
-    return WeightedResult(outcome, ipw, dr, ps, used_m, n, site_id)
+        sets = [(completed.column(first)[i], completed.column(last)[i]) for i in range(completed.m)]
+    # the engine with the book's columns: the first and last waves, the arm indicator
+    done = change_effects(wide, first, last, treatment, ps.covariates, sets, source=COHORT_SOURCE)
+    return WeightedResult(outcome, done.ipw, done.aipw, ps, done.m, done.n, site_id)
 
 
 def weighted_effects(
