@@ -93,11 +93,14 @@ def test_unfolded_code_and_plumbing_are_found():
 
 
 def book_problems(html_root: Path) -> tuple[dict[str, int], list[str]]:
+    """Code inputs shown per executable chapter that quotes glued values, and what breaks the rule."""
     shown, problems = {}, []
     for path in sorted((html_root / "notebooks").rglob("*.html")):
         page = path.relative_to(html_root).as_posix()
-        count, found = page_problems(path.read_text(encoding="utf-8"), page)
-        shown[page] = count
+        html = path.read_text(encoding="utf-8")
+        count, found = page_problems(html, page)
+        if 'class="pasted-text"' in html:  # a chapter quoting computed numbers (not a diagram only)
+            shown[page] = count
         problems += found
     return shown, problems
 
@@ -107,5 +110,5 @@ def test_every_chapter_follows_the_code_display_rule(built_book):
     assert built_book.returncode == 0, built_book.log[-3000:]
     shown, problems = book_problems(built_book.html)
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
-    # The analysis is there to be opened, in every executable chapter.
+    # The analysis is there to be opened, in every chapter that quotes computed numbers.
     assert shown and all(count > 0 for count in shown.values()), shown

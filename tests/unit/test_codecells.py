@@ -122,3 +122,8 @@ def test_a_hidden_output_stays_hidden():
     codecells.apply_rule(document, ("s", "h"), cells_of={path: [("code", "x = f()\nx", ("hide-output",))]}.__getitem__)
     (container,) = [n for n in document.findall(nodes.container) if n.get("nb_element") == "cell_code"]
     assert container["hide_mode"] == "input+output"
+
+
+def test_a_parameters_cell_shows_no_code():
+    assert codecells._shown(("code", 'site_id = "devon"', ("parameters", "remove-cell"))) == ""
+    assert codecells._shown(("code", "x = fit()", ("remove-cell",))) == "x = fit()"

@@ -90,6 +90,7 @@ def test_the_execution_table_gets_a_caption_and_plain_headers():
     assert pagefixes.caption_execution_tables(document) == 1
     first, other = document.findall(nodes.table)
     assert first.children[0].astext() == pagefixes.EXEC_TABLE_CAPTION
+    assert first["ids"]
     assert [e.astext() for e in first.findall(nodes.entry)] == [
         "Chapter (notebook)",
         "Modified",

@@ -8,7 +8,8 @@ that says nothing about the analysis. The rule, for every code cell of every not
   behind a toggle, beside the output or the prose it feeds;
 * **plumbing** is removed: imports, bare ``glue(...)``/``glue_*`` calls and loops or
   branches made only of them, and settings (``warnings.filterwarnings``, ``set_option``);
-* a cell with nothing left after that shows no code at all (its output, if any, stays).
+* a cell with nothing left after that, or a cell of papermill ``parameters``, shows no
+  code at all (its output, if any, stays).
 
 Cell tags no longer decide what code is shown: ``hide-input``, ``remove-input`` and
 ``remove-cell`` on a code cell all get the same rule, so no chapter can drift from it.
@@ -124,6 +125,19 @@ def notebook_cells(path: Path) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     return _cells(str(path), path.stat().st_mtime_ns)
 
 
+#: Cells that set the notebook up rather than analyse: papermill's parameters (a site
+#: chapter's site id, injected by the generator).
+SETUP_TAGS = {"parameters", "injected-parameters"}
+
+
+def _shown(cell: tuple[str, str, tuple[str, ...]]) -> str:
+    """The code a cell shows under the rule ('' for none)."""
+    kind, source, tags = cell
+    if kind != "code" or SETUP_TAGS & set(tags):
+        return ""
+    return analysis_code(source)
+
+
 def _code_block(code: str) -> nodes.container:
     literal = nodes.literal_block(code, code, language="ipython3")
     return nodes.container("", literal, nb_element="cell_code_source", classes=["cell_input"])
@@ -186,7 +200,7 @@ def _apply_to_notebook(found: list[nodes.Element], cells, prompts: tuple[str, st
         and isinstance(n.get("cell_index"), int)
     }
     for index, container in rendered.items():
-        code = analysis_code(cells[index][1]) if index < len(cells) else ""
+        code = _shown(cells[index]) if index < len(cells) else ""
         source = [c for c in container.children if c.get("nb_element") == "cell_code_source"]
         if not code:
             for child in source:
@@ -205,7 +219,7 @@ def _apply_to_notebook(found: list[nodes.Element], cells, prompts: tuple[str, st
         (i, code)
         for i, (kind, source, tags) in enumerate(cells)
         if kind == "code" and i not in rendered and ("remove-cell" in tags or "remove_cell" in tags)
-        if (code := analysis_code(source))
+        if (code := _shown((kind, source, tags)))
     ]
     located = [(n, cell) for n in found if (cell := _cell_of(n)) is not None]
     for index, code in removed:

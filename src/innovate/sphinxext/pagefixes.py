@@ -103,6 +103,8 @@ def caption_execution_tables(document) -> int:
         if [e.astext().strip() for e in entries] != EXEC_TABLE_HEADERS:
             continue
         table.insert(0, nodes.title(EXEC_TABLE_CAPTION, EXEC_TABLE_CAPTION))
+        if not table["ids"]:  # Sphinx's HTML writer needs an id on a captioned table
+            document.set_id(table)
         for entry in entries:
             plain = PLAIN_HEADERS.get(entry.astext().strip())
             if plain:
