@@ -127,3 +127,17 @@ def test_a_hidden_output_stays_hidden():
 def test_a_parameters_cell_shows_no_code():
     assert codecells._shown(("code", 'site_id = "devon"', ("parameters", "remove-cell"))) == ""
     assert codecells._shown(("code", "x = fit()", ("remove-cell",))) == "x = fit()"
+
+
+def test_a_glue_call_that_computes_its_value_is_shown():
+    code = (
+        'glue("or", float(ors.loc["years", "odds_ratio"]), digits=2)\n'
+        'glue("n_clear", int(((terms["lower"] > 1) | (terms["upper"] < 1)).sum()))\n'
+        'glue("label", f"{summary.pooled:.2f} ({low} to {high})")\n'
+        'glue_figure("fig-model", pm.model_figure())\n'
+        'glue_case_figure("fig-costs", fig)\n'
+    )
+    assert codecells.analysis_code(code) == (
+        'glue("n_clear", int(((terms["lower"] > 1) | (terms["upper"] < 1)).sum()))\n'
+        'glue_figure("fig-model", pm.model_figure())'
+    )

@@ -6,8 +6,10 @@ that says nothing about the analysis. The rule, for every code cell of every not
 
 * the cell's **analysis code** (its source without the plumbing) is shown **folded**
   behind a toggle, beside the output or the prose it feeds;
-* **plumbing** is removed: imports, bare ``glue(...)``/``glue_*`` calls and loops or
-  branches made only of them, and settings (``warnings.filterwarnings``, ``set_option``);
+* **plumbing** is removed: imports, bare ``glue(...)``/``glue_*`` calls that publish a
+  value computed above (a name, a field of one, a constant), loops or branches made only
+  of these, and settings (``warnings.filterwarnings``, ``set_option``). A glue call that
+  computes the value it glues is analysis, and is shown;
 * a cell with nothing left after that, or a cell of papermill ``parameters``, shows no
   code at all (its output, if any, stays).
 
@@ -63,13 +65,40 @@ def is_plumbing(statement: ast.stmt) -> bool:
         value = statement.value
     if value is not None:
         name = _call_name(value)
-        if name is not None and (GLUE_CALL.match(name) or name in SETUP_CALLS):
+        if name is not None and name in SETUP_CALLS:
             return True
-        return False
-    if isinstance(statement, (ast.For, ast.While, ast.If, ast.With)):
-        bodies = [statement.body, getattr(statement, "orelse", [])]
-        inner = [s for body in bodies for s in body]
-        return bool(inner) and all(is_plumbing(s) for s in inner)
+        # A glue call only publishes when what it glues was computed above (a name, a field,
+        # a constant); one that computes its value is analysis and is shown, so that every
+        # number stays "computed by the code beside it".
+        return name is not None and bool(GLUE_CALL.match(name)) and all(_is_reference(a) for a in value.args[1:])
+    return False if not isinstance(statement, (ast.For, ast.While, ast.If, ast.With)) else _all_plumbing(statement)
+
+
+def _all_plumbing(statement: ast.stmt) -> bool:
+    bodies = [statement.body, getattr(statement, "orelse", [])]
+    inner = [s for body in bodies for s in body]
+    return bool(inner) and all(is_plumbing(s) for s in inner)
+
+
+#: Conversions that do not compute: ``float(x)``, ``int(row["n"])``.
+CONVERSIONS = {"float", "int", "str", "bool"}
+
+
+def _is_reference(node: ast.AST) -> bool:
+    """Whether a glued value is only a reference to something computed before: a constant, a
+    name, an attribute or item of one (with a constant or name key), a conversion of one,
+    or an f-string of them."""
+    if isinstance(node, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _is_reference(node.value)
+    if isinstance(node, ast.Subscript):
+        keys = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return _is_reference(node.value) and all(isinstance(k, (ast.Constant, ast.Name)) for k in keys)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CONVERSIONS:
+        return len(node.args) == 1 and not node.keywords and _is_reference(node.args[0])
+    if isinstance(node, ast.JoinedStr):
+        return all(_is_reference(v.value) if isinstance(v, ast.FormattedValue) else True for v in node.values)
     return False
 
 
