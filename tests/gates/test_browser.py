@@ -2,23 +2,34 @@
 
 Headless Chromium from Debian (``/usr/bin/chromium``; never a downloaded browser) is driven
 by Playwright over EVERY page of the built book, served from ``_build/html`` by a local
-HTTP server on 127.0.0.1. Each page is visited once and checked for:
+HTTP server on 127.0.0.1. The network is closed: every request that does not go to the
+local server is aborted, so the book must work offline (MathJax included: it is served
+from the book's own ``_static/mathjax``, see ``book/_static/mathjax/README.md``). One
+browser visits each page in three views, reusing one tab per view:
 
-* **console errors** and uncaught exceptions. The network is closed: every request that
-  does not go to the local server is aborted. Aborted external loads are not counted as
-  failures (they are what a reader without a network would see, not a fault of the
-  book); anything else that fails (a missing local file, a script error) is;
+* **desktop**: 1400 px wide, light colour mode;
+* **dark**: 1400 px wide, dark colour mode (the reader's system preference, which the
+  theme's "auto" mode follows);
+* **mobile**: 390 px wide (a phone), light colour mode.
+
+Each page is checked for:
+
+* **console errors** and uncaught exceptions (desktop view). Aborted external loads are
+  not counted as failures (they are what a reader without a network would see, not a
+  fault of the book); anything else that fails (a missing local file, a script error) is;
 * **alternative text**: every ``<img>`` has an ``alt`` that is meaningful (not empty on a
   content image, not a file name or path, not a generic word such as "png");
 * **axe-core** (``node_modules/axe-core``, pinned in ``package.json``/``package-lock.json``)
-  reports no serious or critical violation; any minor or moderate one must be in
+  in every view (in the dark view, the colour rules only: nothing else changes with the
+  colours) reports no serious or critical violation; any minor or moderate one must be in
   ``ALLOWED_MINOR`` with the reason it cannot be fixed;
 * **mathematics**: MathJax is what makes formulae readable by screen readers (it adds
-  assistive MathML), so it must work offline: its CDN address is answered from the pinned
-  ``node_modules/mathjax`` copy, and every page with mathematics must end up typeset.
+  assistive MathML), so every page with mathematics must end up typeset, offline.
 
-Internal links and anchors are checked statically over the same pages, and screenshots of
-the home page and one chapter are saved to ``test-artifacts/`` (kept by CI as artifacts).
+Internal links and anchors are checked statically over the same pages. A screenshot of
+every page in every view is saved to ``test-artifacts/`` (``<view>/<page>.png``, the page
+from the top, at most ``SHOT_MAX_HEIGHT`` pixels; kept by CI as artifacts) with an index,
+``test-artifacts/screenshots.txt``.
 
 If Chromium, Playwright or axe-core is missing the tests FAIL; a developer may set
 ``INNOVATE_SKIP_BROWSER=1`` to skip them locally, which is refused when ``CI`` is set.
@@ -47,7 +58,6 @@ pytestmark = [pytest.mark.browser]
 CHROMIUM = Path(os.environ.get("INNOVATE_CHROMIUM", "/usr/bin/chromium"))
 NODE_MODULES = ROOT / "node_modules"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-MATHJAX = NODE_MODULES / "mathjax"
 ARTIFACTS = ROOT / "test-artifacts"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -58,8 +68,21 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-#: MathJax 3 as Sphinx loads it; answered from node_modules/mathjax (same major version).
-MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3(?:\.[\d.]+)?/(?P<path>[^?#]+)")
+#: The views every page is visited in: viewport and colour scheme.
+VIEWS = {
+    "desktop": {"viewport": {"width": 1400, "height": 900}, "color_scheme": "light"},
+    "dark": {"viewport": {"width": 1400, "height": 900}, "color_scheme": "dark"},
+    "mobile": {
+        "viewport": {"width": 390, "height": 844},
+        "color_scheme": "light",
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+#: axe-core rules run in each view (None: all). Only colours change in the dark view.
+VIEW_RULES = {"desktop": None, "dark": ["color-contrast", "link-in-text-block"], "mobile": None}
+#: Screenshots stop at this height: enough to show a page's opening, tables and figures.
+SHOT_MAX_HEIGHT = 6000
 
 #: axe-core violations below "serious" that cannot be fixed in the book, with the reason.
 #: (Serious and critical ones are never allowed.) Empty: everything found has been fixed.
@@ -107,8 +130,6 @@ def missing_browser_tools() -> list[str]:
         missing.append(f"Chromium at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)")
     if not AXE.exists():
         missing.append(f"{AXE.relative_to(ROOT)} (run `npm ci`)")
-    if not (MATHJAX / "es5").exists():
-        missing.append(f"{MATHJAX.relative_to(ROOT)} (run `npm ci`)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -298,21 +319,20 @@ def browser(served_book):
         if url.startswith(base):
             request_route.continue_()
             return
-        match = MATHJAX_CDN.match(url)
-        if match and (MATHJAX / match.group("path")).is_file():
-            request_route.fulfill(path=str(MATHJAX / match.group("path")))
-            return
         blocked.add(url)
         request_route.abort()
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", route)
+        contexts = {}
         try:
-            yield {"context": context, "base": base, "html": html_root, "blocked": blocked}
+            for view, options in VIEWS.items():
+                contexts[view] = chromium.new_context(**options)
+                contexts[view].route("**/*", route)
+            yield {"contexts": contexts, "base": base, "html": html_root, "blocked": blocked}
         finally:
-            context.close()
+            for context in contexts.values():
+                context.close()
             chromium.close()
 
 
@@ -325,40 +345,84 @@ MATHJAX_READY_JS = """async () => {
             typeset: document.querySelectorAll('mjx-container').length,
             mathjax: !!(window.MathJax && MathJax.version)};
 }"""
-AXE_JS = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ({
+AXE_JS = """async (rules) => (await axe.run(document, rules ? {runOnly: {type: 'rule', values: rules},
+        resultTypes: ['violations']} : {resultTypes: ['violations']})).violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
     targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"""
+#: The colour mode the theme actually shows (it follows the system's in "auto" mode).
+THEME_JS = "() => document.documentElement.dataset.theme"
 
 
-def visit(browser, relative: str) -> dict:
-    """Load one page and collect everything the checks need."""
-    page = browser["context"].new_page()
-    console: list[dict] = []
-    page.on(
-        "console", lambda m: console.append({"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")})
+def screenshot_path(view: str, relative: str) -> Path:
+    return ARTIFACTS / view / relative.replace("/", "__").replace(".html", ".png")
+
+
+def visit(tab, console: list, base: str, view: str, relative: str) -> dict:
+    """Load one page in a view's tab, check it, screenshot it; everything the checks need."""
+    console.clear()
+    tab.goto(base + relative, wait_until="load")
+    math = tab.evaluate(MATHJAX_READY_JS)
+    images = tab.eval_on_selector_all("img", IMAGES_JS)
+    tab.add_script_tag(path=str(AXE))
+    violations = tab.evaluate(AXE_JS, VIEW_RULES[view])
+    theme = tab.evaluate(THEME_JS)
+    height = tab.evaluate("() => document.documentElement.scrollHeight")
+    width = VIEWS[view]["viewport"]["width"]
+    shot = screenshot_path(view, relative)
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(
+        path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": min(height, SHOT_MAX_HEIGHT)}
     )
-    page.on("pageerror", lambda e: console.append({"type": "pageerror", "text": str(e), "url": ""}))
-    try:
-        page.goto(browser["base"] + relative, wait_until="load")
-        math = page.evaluate(MATHJAX_READY_JS)
-        images = page.eval_on_selector_all("img", IMAGES_JS)
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(AXE_JS)
-    finally:
-        page.close()
-    return {"console": console, "images": images, "violations": violations, "math": math}
+    return {
+        "console": list(console),
+        "images": images,
+        "violations": violations,
+        "math": math,
+        "theme": theme,
+        "screenshot": shot,
+    }
 
 
 @pytest.fixture(scope="module")
-def reports(browser):
+def all_reports(browser):
+    """view -> page -> report, every page of the book in every view (one tab per view)."""
     html_root = browser["html"]
-    out = {}
-    for path in book_pages(html_root):
-        if parse_page(path).refresh:  # a redirect (index.html): its target is visited itself
-            continue
-        relative = path.relative_to(html_root).as_posix()
-        out[relative] = visit(browser, relative)
+    pages = [p for p in book_pages(html_root) if not parse_page(p).refresh]  # a redirect's target is visited itself
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    out: dict[str, dict[str, dict]] = {}
+    for view, context in browser["contexts"].items():
+        tab = context.new_page()
+        console: list[dict] = []
+        tab.on(
+            "console",
+            lambda m, c=console: c.append({"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")}),
+        )
+        tab.on("pageerror", lambda e, c=console: c.append({"type": "pageerror", "text": str(e), "url": ""}))
+        try:
+            out[view] = {
+                (relative := path.relative_to(html_root).as_posix()): visit(
+                    tab, console, browser["base"], view, relative
+                )
+                for path in pages
+            }
+        finally:
+            tab.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "screenshots.txt").write_text(
+        "".join(
+            f"{view}\t{page}\t{report['screenshot'].relative_to(ARTIFACTS).as_posix()}\n"
+            for view, reports in out.items()
+            for page, report in reports.items()
+        )
+    )
     return out
+
+
+@pytest.fixture(scope="module")
+def reports(all_reports):
+    """The desktop view's reports (console, images and mathematics are checked there)."""
+    return all_reports["desktop"]
 
 
 def console_errors(report: dict, blocked: set[str]) -> list[str]:
@@ -400,9 +464,10 @@ def test_every_image_has_meaningful_alt_text(reports):
     assert problems == [], "\n".join(problems)
 
 
-def test_no_serious_or_critical_accessibility_violations(reports):
+def test_no_serious_or_critical_accessibility_violations(all_reports):
     problems = [
-        f"{page}: {v['id']} ({v['impact']}, {v['count']} elements: {v['help']}) e.g. {v['targets']}"
+        f"{view}: {page}: {v['id']} ({v['impact']}, {v['count']} elements: {v['help']}) e.g. {v['targets']}"
+        for view, reports in all_reports.items()
         for page, report in reports.items()
         for v in report["violations"]
         if v["impact"] in ("serious", "critical")
@@ -410,9 +475,10 @@ def test_no_serious_or_critical_accessibility_violations(reports):
     assert problems == [], "\n".join(problems)
 
 
-def test_other_accessibility_violations_are_allow_listed(reports):
+def test_other_accessibility_violations_are_allow_listed(all_reports):
     problems = [
-        f"{page}: {v['id']} ({v['impact']}: {v['help']}) e.g. {v['targets']}"
+        f"{view}: {page}: {v['id']} ({v['impact']}: {v['help']}) e.g. {v['targets']}"
+        for view, reports in all_reports.items()
         for page, report in reports.items()
         for v in report["violations"]
         if v["impact"] not in ("serious", "critical") and v["id"] not in ALLOWED_MINOR
@@ -425,29 +491,27 @@ def test_mathematics_is_typeset_offline(reports):
     assert untypeset == []
 
 
-def chapter_for_screenshot(pages: list[str]) -> str:
-    """A site chapter when there is one, else the first executable chapter."""
-    for prefix in ("notebooks/sites/", "notebooks/themes/", "notebooks/"):
-        found = sorted(p for p in pages if p.startswith(prefix))
-        if found:
-            return found[0]
-    return "book/about.html"
+def test_every_view_shows_its_colour_mode(all_reports):
+    """The dark view really is dark (else its colour checks would check the light page)."""
+    wrong = [
+        f"{view}: {page}: theme {report['theme']!r}"
+        for view, reports in all_reports.items()
+        for page, report in reports.items()
+        if report["theme"] != VIEWS[view]["color_scheme"]
+    ]
+    assert wrong == []
 
 
-def test_screenshots_of_the_home_page_and_a_chapter(browser, reports):
-    ARTIFACTS.mkdir(exist_ok=True)
-    shots = {"home": "index.html", "chapter": chapter_for_screenshot(sorted(reports))}
-    page = browser["context"].new_page()
-    saved = []
-    try:
-        for name, relative in shots.items():
-            page.goto(browser["base"] + relative, wait_until="load")
-            page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # what a reader first sees
-            page.screenshot(path=str(ARTIFACTS / f"{name}-full.png"), full_page=True)
-            saved += [ARTIFACTS / f"{name}.png", ARTIFACTS / f"{name}-full.png"]
-    finally:
-        page.close()
-    for path in saved:
-        assert path.stat().st_size > 10_000, f"{path} looks blank"
-    (ARTIFACTS / "screenshots.txt").write_text("".join(f"{n}: {r}\n" for n, r in shots.items()))
+def test_a_screenshot_of_every_page_in_every_view(all_reports):
+    assert set(all_reports) == set(VIEWS)
+    pages = {view: set(reports) for view, reports in all_reports.items()}
+    assert pages["dark"] == pages["desktop"] == pages["mobile"]
+    blank = [
+        str(report["screenshot"])
+        for reports in all_reports.values()
+        for report in reports.values()
+        if not report["screenshot"].exists() or report["screenshot"].stat().st_size < 10_000
+    ]
+    assert blank == [], "missing or blank screenshots:\n" + "\n".join(blank)
+    listed = (ARTIFACTS / "screenshots.txt").read_text().splitlines()
+    assert len(listed) == sum(len(r) for r in all_reports.values())

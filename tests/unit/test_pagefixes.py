@@ -59,3 +59,49 @@ def test_page_context_hook_applies_the_fixes():
     }
     pagefixes._page_context(None, "p", "page.html", context, None)
     assert len(context["script_files"]) == 1 and context["body"] == "<summary>"
+
+
+def _exec_table(headers, rows):
+    from docutils import nodes
+
+    table = nodes.table()
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    head, body = nodes.thead(), nodes.tbody()
+    group += head
+    group += body
+    for parent, cells in [(head, headers), *[(body, r) for r in rows]]:
+        row = nodes.row()
+        parent += row
+        for text in cells:
+            row += nodes.entry("", nodes.paragraph(text, text))
+    return table
+
+
+def test_the_execution_table_gets_a_caption_and_plain_headers():
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    document = new_document("<test>", get_default_settings(Parser))
+    document += _exec_table(pagefixes.EXEC_TABLE_HEADERS, [["notebooks/x", "2026-12-05", "cache", "4.1", "\u2705"]])
+    document += _exec_table(["Area", "Rate"], [["Devon", "1.0"]])
+    assert pagefixes.caption_execution_tables(document) == 1
+    first, other = document.findall(nodes.table)
+    assert first.children[0].astext() == pagefixes.EXEC_TABLE_CAPTION
+    assert first["ids"]
+    assert [e.astext() for e in first.findall(nodes.entry)] == [
+        "Chapter (notebook)",
+        "Modified",
+        "Method",
+        "Run time (seconds)",
+        "Succeeded",
+        "notebooks/x",
+        "2026-12-05",
+        "cache",
+        "4.1",
+        "yes",
+    ]
+    assert not any(isinstance(c, nodes.title) for c in other.children)
+    assert pagefixes.caption_execution_tables(document) == 0  # once only

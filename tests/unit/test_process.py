@@ -494,3 +494,10 @@ def test_rubric_table_follows_the_rule_in_use():
         process.score_from_share(4, 59.9, 4, (30.0, 60.0)) == 2
         and process.score_from_share(4, 60.0, 4, (30.0, 60.0)) == 3
     )
+
+
+def test_rubric_table_has_no_column_headed_like_a_site():
+    # "Reading" is a case-study site; a column so headed reads as that site's values (issue #17).
+    table = process_display.rubric_table()
+    assert list(table.columns) == ["Meaning", "Rule"]
+    assert table.index.name == "Score"

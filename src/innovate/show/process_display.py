@@ -507,7 +507,7 @@ def rubric_table(min_segments: int = 3, cuts: tuple[float, float] = (40.0, 70.0)
     return pd.DataFrame(
         {
             "Score": [0, 1, 2, 3],
-            "Reading": [SCORE_LABELS[k].lower() for k in range(4)],
+            "Meaning": [SCORE_LABELS[k].lower() for k in range(4)],  # not "Reading": Reading is a site
             "Rule": [
                 f"fewer than {min_segments} relevant segments",
                 f"facilitators under {cuts[0]:.0f}% of them",

@@ -1,4 +1,4 @@
-"""Numbers in words for prose: p-values and heterogeneity."""
+"""Numbers in words for prose (p-values, heterogeneity, counts, plurals, lists) and table headers."""
 
 from __future__ import annotations
 
@@ -25,3 +25,80 @@ def heterogeneity_words(i2_pct: float) -> str:
     if i2_pct < 50:
         return "moderate differences between the sites"
     return "marked differences between the sites"
+
+
+# ---------------------------------------------------------------------------------------
+# Sentences built from numbers: plurals, number words, "k of the n", lists
+# ---------------------------------------------------------------------------------------
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_word(n: int) -> str:
+    """A count as prose writes it: "no" for zero, words for one to nine, figures from 10 ("12", "1,204")."""
+    n = _count(n)
+    return _WORDS[n] if n < 10 else f"{n:,}"
+
+
+def plural(n: int, singular: str, plural_form: str | None = None, words: bool = False) -> str:
+    """'1 code', '2 codes', '0 codes'; irregular plurals by ``plural_form`` ('1 city', '2 cities').
+    ``words=True`` spells one to nine ('two codes', 'no codes')."""
+    n = _count(n)
+    noun = singular if n == 1 else (plural_form or singular + "s")
+    return f"{number_word(n) if words else f'{n:,}'} {noun}"
+
+
+def of_total(k: int, n: int, singular: str, plural_form: str | None = None) -> str:
+    """'k of the n things' as a reader would say it, for every k: 'none of the 4 nations',
+    'all 6 sites', 'both sites', 'neither site', 'the one site', 'no site' (of one), '3 of the 6 sites'."""
+    k, n = _count(k), _count(n)
+    if k > n:
+        raise ValueError(f"{k} of {n} {singular}: the part is larger than the whole")
+    nouns = plural_form or singular + "s"
+    if n == 0:
+        return f"no {nouns}"
+    if n == 1:
+        return f"the one {singular}" if k == 1 else f"no {singular}"
+    if k == 0:
+        return f"neither {singular}" if n == 2 else f"none of the {n:,} {nouns}"
+    if k == n:
+        return f"both {nouns}" if n == 2 else f"all {n:,} {nouns}"
+    return f"{k:,} of the {n:,} {nouns}"
+
+
+def join_words(items, conjunction: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c' (no serial comma, as the rest of the book); '' for none."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def _count(n) -> int:
+    """A count as an int; a float that is not whole, or a negative number, is refused."""
+    if isinstance(n, bool) or not float(n).is_integer() or n < 0:
+        raise ValueError(f"not a count: {n!r}")
+    return int(n)
+
+
+#: Words whose capitals a header keeps ('GSS code', 'SHA-256'), by the lowercase form.
+_HEADER_WORDS = {"gdp": "GDP", "gss": "GSS", "sha256": "SHA-256", "id": "ID", "uk": "UK", "csv": "CSV"}
+
+
+def header(name: str) -> str:
+    """A data-frame column name as a table header: 'fiscal_year' -> 'Fiscal year',
+    'gdp_deflator' -> 'GDP deflator', 'site name' -> 'Site name'."""
+    words = [_HEADER_WORDS.get(w.lower(), w) for w in str(name).replace("_", " ").split()]
+    if not words:
+        raise ValueError(f"empty column name: {name!r}")
+    first = words[0]
+    words[0] = first if first.isupper() else first[:1].upper() + first[1:]
+    return " ".join(words)
+
+
+def with_headers(frame, **renamed):
+    """``frame`` with every column headed by :func:`header`, or by ``renamed`` where given
+    (keyword = column name)."""
+    unknown = set(renamed) - set(map(str, frame.columns))
+    if unknown:
+        raise KeyError(f"with_headers: no column(s) {sorted(unknown)} in {list(frame.columns)}")
+    return frame.rename(columns={c: renamed.get(str(c), header(c)) for c in frame.columns})
