@@ -310,11 +310,16 @@ def run(settings: Settings | None = None, **kwargs) -> SimulationResult:
         parts = [indices[i::jobs] for i in range(jobs)]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
             rows = [row for part in pool.map(_chunk, [(p, settings) for p in parts]) for row in part]
+    return SimulationResult(settings, estimates_frame(rows))
+
+
+def estimates_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of :func:`replicate` as one frame, by estimator (display order), replication and site."""
     frame = pd.DataFrame(rows)
     order = {k: i for i, k in enumerate(ESTIMATORS)}
     frame["_order"] = frame["estimator"].map(order)
     frame = frame.sort_values(["_order", "replication", "site_id"], kind="stable").drop(columns="_order")
-    return SimulationResult(settings, frame.reset_index(drop=True))
+    return frame.reset_index(drop=True)
 
 
 def summarise(estimates: pd.DataFrame) -> pd.DataFrame:
