@@ -22,11 +22,14 @@ def run() -> dict[str, float]:
     return {
         "make test wall time, seconds": float(record["seconds"]),
         "make test wall time, minutes": float(record["seconds"]) / 60,
+        "make test CPU time (all processes), seconds": (
+            float(record["cpu_seconds"]) if "cpu_seconds" in record else "not recorded"
+        ),
         "tests run (passed, failed)": f"{record['passed']}, {record['failed']}",
         "exit status": record["exitstatus"],
         "finished at (UTC)": record["finished"],
         "load average (1, 5, 15 min) at the end": " ".join(f"{x:.1f}" for x in record["load_average"]),
-        "full run (book gates and nbval included)": record["full"],
+        "full run (unit tests and every gate)": record["full"],
     }
 
 

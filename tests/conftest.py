@@ -260,6 +260,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     out.parent.mkdir(exist_ok=True)
     document = {
         "seconds": round(time.perf_counter() - record["start"], 1),
+        # CPU of this process and of every process it waited for (pool workers and, through
+        # them, the kernels and builds): what the run cost, whatever else loaded the machine.
+        "cpu_seconds": round(_cpu_seconds(), 1),
         "passed": len(stats.get("passed", [])),
         "failed": len(stats.get("failed", [])) + len(stats.get("error", [])),
         "exitstatus": int(exitstatus),
@@ -268,6 +271,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         "full": True,
     }
     out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def pytest_unconfigure(config):

@@ -32,7 +32,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from innovate.data.paths import AUDIT_VARIABLE, project_root
+# AUDIT_VARIABLE: re-exported for the test session, which sets it for each kernel
+from innovate.data.paths import AUDIT_VARIABLE as AUDIT_VARIABLE
+from innovate.data.paths import project_root
 
 
 def book_timeout(root: Path | None = None) -> int:
