@@ -156,6 +156,13 @@ def _execute_book(folder: Path, stop) -> BookExecutions:
     nbs.write_executed(same, ROOT, folder / "for-build")
     unread = [r for r in same if not nbs.reads_case_data(r.job.path, ROOT)]
     nbs.write_executed(other + unread, ROOT, folder / "other")
+    # Each execution's seconds, kept after the session (python -m benchmarks bench_test).
+    seconds = {
+        label: {nbs.docname(r.job.path, ROOT): round(r.seconds, 1) for r in part}
+        for label, part in (("second", second), ("other", other))
+    }
+    EXECUTION_SECONDS.parent.mkdir(exist_ok=True)
+    EXECUTION_SECONDS.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     errors = {
         "second": [f"{r.job.path}:\n{r.error}" for r in second if r.error is not None],
         "other": [f"{r.job.path}:\n{r.error}" for r in other if r.error is not None],
@@ -194,6 +201,8 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 _SESSION = pytest.StashKey[dict]()
+#: The seconds of each notebook execution of the last session that ran the pool.
+EXECUTION_SECONDS = ROOT / "_build" / "test-executions.json"
 #: Every test's last duration (setup, call and teardown), for ``--quick``.
 DURATIONS = ROOT / "_build" / "test-durations.json"
 #: ``--quick`` (``make check``) leaves out the tests that last took longer than this.
