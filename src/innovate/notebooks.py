@@ -333,6 +333,7 @@ class Background:
 #: listed here reads the case data.
 CASE_DATA_FREE: tuple[str, ...] = (
     "notebooks/appendices/simulation-validation",
+    "notebooks/appendices/its-validation",
     "notebooks/argument/practice-model",
 )
 
