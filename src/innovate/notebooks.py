@@ -27,10 +27,11 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # AUDIT_VARIABLE: re-exported for the test session, which sets it for each kernel
 from innovate.data.paths import AUDIT_VARIABLE as AUDIT_VARIABLE
@@ -307,7 +308,7 @@ class Background:
     answers by killing its workers and their kernels.
     """
 
-    def __init__(self, work, *args):
+    def __init__(self, work: Callable[..., Any], *args: Any) -> None:
         import threading
         from concurrent.futures import ThreadPoolExecutor
 
@@ -381,7 +382,7 @@ def _coalesced(outputs: list) -> list:
     import copy
 
     import nbformat
-    from nbval.plugin import coalesce_streams, transform_streams_for_comparison
+    from nbval.plugin import coalesce_streams, transform_streams_for_comparison  # type: ignore[import-untyped]
 
     nodes = [nbformat.from_dict(copy.deepcopy(dict(o))) for o in outputs]
     return transform_streams_for_comparison(coalesce_streams(nodes))
