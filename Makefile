@@ -11,12 +11,13 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book pdf test check notebooks install clean benchmarks validate synthetic help
+.PHONY: book pdf test check nbval notebooks install clean benchmarks validate synthetic help
 
 help:
 	@echo "make book        execute every notebook and build the HTML book into _build/html"
 	@echo "make pdf         the print edition: _build/pdf/innovation-in-complex-safeguarding.pdf (needs chromium)"
 	@echo "make test        unit tests, notebook tests (nbval) and the book-build and browser gates"
+	@echo "make nbval       nbval itself: execute every notebook and compare its outputs with the committed ones"
 	@echo "make check       the inner loop (under a minute): lint, format, types if configured, unit tests"
 	@echo "make notebooks   re-execute the notebooks in place to refresh their committed outputs"
 	@echo "make benchmarks  run the performance measurements in benchmarks/"
@@ -54,8 +55,14 @@ pdf: $(STAMP)
 	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
 	$(BIN)/python -m innovate.pdf _build/singlehtml $(PDF)
 
+# Every notebook is executed once (second-run settings) and once more on other data if it
+# reads the case data; those executions serve the output, determinism, data and build gates.
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
+
+# nbval's own check, by hand (make test makes the same comparison on its one execution).
+nbval: $(STAMP)
+	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
 
 # The inner loop. Types are checked when a mypy configuration is present ([tool.mypy] or
 # mypy.ini). --quick leaves out the unit tests that took over half a second in their last

@@ -1,20 +1,31 @@
 """Shared fixtures: the book is executed and built once per test session and shared by the gates.
 
 How a full run (``make test``) spends the machine's cores
-    The gates need the book executed several ways: as ``make book`` runs it (the build,
-    browser, claims, prose-number and disclosure gates read that one build), a second time
-    with another hash seed and one BLAS thread (the determinism gate) and once on another
-    synthetic data set (the data-independence gate). All of these executions are notebook
-    executions, not Sphinx builds; they are queued, slowest notebook first, on one pool of
-    processes (:func:`innovate.notebooks.execute_jobs`) that starts in the background as soon
-    as the tests are collected. Meanwhile the unit tests and nbval run in the foreground, and
-    the tests that need the executions are moved to the end of the session.
+    Every notebook is executed ONCE, from its source, with the second-run settings (another
+    hash seed, one BLAS thread: ``innovate.notebooks.SECOND_RUN``); the notebooks that read
+    the case-level data are executed once more on another synthetic data set. Both runs go
+    on one pool of processes (:func:`innovate.notebooks.execute_jobs`) that starts in the
+    background as soon as the tests are collected; the unit tests run in the foreground
+    meanwhile, and the tests that need the executions are moved to the end of the session.
 
-    The book build itself (``built_book``) takes the outputs of the clean default-settings
-    executions of that pool for every notebook its execution cache lacks (they are the same
-    executions ``make book`` would run: same settings, same inputs, from the source), and
-    Sphinx then renders from the cache. The data-independence gate builds its book the same
-    way from the executions on the other data.
+    One execution serves several gates:
+
+    * **committed outputs** (what ``pytest --nbval`` checks, tests/gates/test_notebook_outputs.py):
+      the fresh outputs, compared by nbval's rules, equal the committed ones;
+    * **determinism** (tests/gates/test_determinism.py): the committed outputs are made with
+      the default settings (``python -m innovate.notebooks execute`` runs every kernel with
+      ``DEFAULT_RUN``), the fresh ones with another hash seed and BLAS thread count, so
+      equal claims and visible outputs mean those settings change nothing;
+    * **the build** (``built_book``): a notebook whose fresh outputs equal the committed ones
+      is taken into the build's execution cache as it is (it gives the pages ``make book``
+      gives: the same outputs); any other is executed again by the build itself with the
+      default settings, so a failing comparison never hides a build problem;
+    * **data independence**: the executions on the other data for the notebooks that read
+      it, and the default ones for those that never do (``innovate.notebooks.CASE_DATA_FREE``,
+      checked by recording every call of ``case_data_dir`` in the first run).
+
+    ``pytest --nbval`` (nbval's own comparison, a third execution) remains available by hand:
+    ``make nbval``.
 """
 
 from __future__ import annotations
@@ -26,29 +37,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from innovate import notebooks as nbs
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Seed of the second synthetic data set of the data-independence gate (not the committed one's).
 OTHER_SEED = 7
 #: The gates that need the book's executions, by module; they run at the end of the session.
-EXECUTION_GATES = ("test_determinism.py", "test_data_independence.py")
-#: The environment of a clean execution as ``make book`` runs it (None: variable removed).
-DEFAULT_RUN = {
-    "MPLBACKEND": "Agg",
-    "PYTHONHASHSEED": "0",
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    "OPENBLAS_NUM_THREADS": None,
-    "INNOVATE_DATA_DIR": None,
-}
-#: The determinism gate's second run: another hash seed, another BLAS summation order.
-SECOND_RUN = {**DEFAULT_RUN, "PYTHONHASHSEED": "4021", "OPENBLAS_NUM_THREADS": "1"}
+EXECUTION_GATES = ("test_determinism.py", "test_data_independence.py", "test_notebook_outputs.py")
+#: The settings of the runs (kept here under their old names for the gates).
+DEFAULT_RUN = nbs.DEFAULT_RUN
+SECOND_RUN = nbs.SECOND_RUN
 
 
 @dataclass(frozen=True)
@@ -91,20 +95,31 @@ def build_book(
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BookExecutions:
-    """Executed notebooks of the session, one folder per run (``first``, ``second``, ``other``)."""
+    """Executed notebooks of the session, one folder per run.
+
+    ``second``: every notebook with ``SECOND_RUN``'s settings; ``for-build``: those of them
+    whose outputs equal the committed ones; ``other``: on the other data set (the notebooks
+    that read it, executed on it; the others as in ``for-build``); ``audit``: one file per
+    notebook that called ``case_data_dir`` in the second run.
+    """
 
     folder: Path
     notebooks: list[Path]
     synthesized: subprocess.CompletedProcess
     other_data: Path
     errors: dict[str, list[str]]
+    differences: dict[str, list[str]]  # notebook -> cells whose outputs differ from the committed ones
 
     def run(self, name: str) -> Path:
         return self.folder / name
 
+    def audit(self, notebook: Path) -> Path:
+        return self.folder / "audit" / (nbs.docname(notebook, ROOT).replace("/", "__") + ".log")
 
-def _execute_book(folder: Path, stop: threading.Event) -> BookExecutions:
-    from innovate import notebooks as nbs
+
+def _execute_book(folder: Path, stop) -> BookExecutions:
+    import nbformat
+
     from innovate.sphinxext import claims
 
     notebooks = claims.book_notebooks(ROOT)
@@ -116,29 +131,52 @@ def _execute_book(folder: Path, stop: threading.Event) -> BookExecutions:
         text=True,
         timeout=600,
     )
-    runs = {"first": DEFAULT_RUN, "second": SECOND_RUN}
+    (folder / "audit").mkdir()
+    jobs = []
+    for path in notebooks:
+        audit = str(folder / "audit" / (nbs.docname(path, ROOT).replace("/", "__") + ".log"))
+        jobs.append(nbs.Job(path, {**SECOND_RUN, nbs.AUDIT_VARIABLE: audit}, "second"))
+    readers = [p for p in notebooks if nbs.reads_case_data(p, ROOT)]
     if synthesized.returncode == 0:
-        runs["other"] = {**DEFAULT_RUN, "INNOVATE_DATA_DIR": str(data)}
-    jobs = [nbs.Job(path, env, name) for name, env in runs.items() for path in notebooks]
+        jobs += [nbs.Job(p, {**DEFAULT_RUN, "INNOVATE_DATA_DIR": str(data)}, "other") for p in readers]
     results = nbs.execute_jobs(jobs, stop=stop)
-    errors = {}
-    for name in runs:
-        mine = [r for r in results if r.job.label == name]
-        nbs.write_executed(mine, ROOT, folder / name)
-        errors[name] = [f"{r.job.path}:\n{r.error}" for r in mine if r.error is not None]
-    return BookExecutions(folder, notebooks, synthesized, data, errors)
+    second = [r for r in results if r.job.label == "second"]
+    other = [r for r in results if r.job.label == "other"]
+    nbs.write_executed(second, ROOT, folder / "second")
+    patterns = nbs.sanitize_patterns(ROOT / "tests" / "nbval-sanitize.cfg")
+    differences, same = {}, []
+    for result in second:
+        if result.error is not None:
+            continue
+        committed = nbformat.read(result.job.path, as_version=4)
+        label = nbs.docname(result.job.path, ROOT)
+        differences[label] = nbs.output_differences(result.notebook, committed, patterns, label)
+        if not differences[label]:
+            same.append(result)
+    nbs.write_executed(same, ROOT, folder / "for-build")
+    unread = [r for r in same if not nbs.reads_case_data(r.job.path, ROOT)]
+    nbs.write_executed(other + unread, ROOT, folder / "other")
+    # Each execution's seconds, kept after the session (python -m benchmarks bench_test).
+    seconds = {
+        label: {nbs.docname(r.job.path, ROOT): round(r.seconds, 1) for r in part}
+        for label, part in (("second", second), ("other", other))
+    }
+    EXECUTION_SECONDS.parent.mkdir(exist_ok=True)
+    EXECUTION_SECONDS.write_text(json.dumps(seconds, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    errors = {
+        "second": [f"{r.job.path}:\n{r.error}" for r in second if r.error is not None],
+        "other": [f"{r.job.path}:\n{r.error}" for r in other if r.error is not None],
+    }
+    return BookExecutions(folder, notebooks, synthesized, data, errors, differences)
 
 
-class _Background:
+class _Background(nbs.Background):
     def __init__(self):
         self.folder = Path(tempfile.mkdtemp(prefix="innovate-executions-"))
-        self.stop = threading.Event()
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="book-executions")
-        self.future: Future = self.thread.submit(_execute_book, self.folder, self.stop)
+        super().__init__(_execute_book, self.folder)
 
     def close(self):
-        self.stop.set()
-        self.thread.shutdown(wait=True)
+        super().close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -163,6 +201,8 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 _SESSION = pytest.StashKey[dict]()
+#: The seconds of each notebook execution of the last session that ran the pool.
+EXECUTION_SECONDS = ROOT / "_build" / "test-executions.json"
 #: Every test's last duration (setup, call and teardown), for ``--quick``.
 DURATIONS = ROOT / "_build" / "test-durations.json"
 #: ``--quick`` (``make check``) leaves out the tests that last took longer than this.
@@ -206,10 +246,11 @@ def pytest_sessionstart(session):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session):
-    # A full run: the book's gates and nbval's notebooks are all in it (what `make test` runs).
+    # A full run (what `make test` runs): the unit tests and every gate on the book's executions.
     items = session.items
-    session.config.stash[_SESSION]["full"] = any(i.path.suffix == ".ipynb" for i in items) and any(
-        i.path.name in EXECUTION_GATES for i in items
+    names = {i.path.name for i in items}
+    session.config.stash[_SESSION]["full"] = set(EXECUTION_GATES) <= names and any(
+        i.path.parent.name == "unit" for i in items
     )
 
 
@@ -228,6 +269,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     out.parent.mkdir(exist_ok=True)
     document = {
         "seconds": round(time.perf_counter() - record["start"], 1),
+        # CPU of this process and of every process it waited for (pool workers and, through
+        # them, the kernels and builds): what the run cost, whatever else loaded the machine.
+        "cpu_seconds": round(_cpu_seconds(), 1),
         "passed": len(stats.get("passed", [])),
         "failed": len(stats.get("failed", [])) + len(stats.get("error", [])),
         "exitstatus": int(exitstatus),
@@ -236,6 +280,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         "full": True,
     }
     out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def pytest_unconfigure(config):
@@ -250,16 +301,16 @@ def book_executions(request) -> BookExecutions:
     background = request.config.stash.get(_KEY, None)
     if background is None:  # a gate requested outside the collection hook's knowledge
         background = request.config.stash[_KEY] = _Background()
-    return background.future.result()
+    return background.result()
 
 
 @pytest.fixture(scope="session")
 def built_book(request) -> BuiltBook:
     background = request.config.stash.get(_KEY, None)
-    # The session's clean executions ran with DEFAULT_RUN's settings; they stand in for the
-    # build's own only when the build runs with the same ones.
+    # The session's executions stand in for the build's own only when the build runs with
+    # the default settings (as the committed outputs they equal were made).
     same = all(os.environ.get(k) in (None, "") for k, v in DEFAULT_RUN.items() if v is None)
     if background is None or not same:
         return build_book()
-    executions = background.future.result()
-    return build_book(executed=executions.run("first"))
+    executions = background.result()
+    return build_book(executed=executions.run("for-build"))

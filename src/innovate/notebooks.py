@@ -21,15 +21,20 @@ folder) side by side.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+# AUDIT_VARIABLE: re-exported for the test session, which sets it for each kernel
+from innovate.data.paths import AUDIT_VARIABLE as AUDIT_VARIABLE
 from innovate.data.paths import project_root
 
 
@@ -51,8 +56,43 @@ def notebook_paths(root: Path | None = None) -> list[Path]:
     return sorted(p for p in (root / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
+#: The environment of a clean execution as ``make book`` and ``make notebooks`` run it
+#: (None: the variable is removed). The committed outputs are made with these settings.
+DEFAULT_RUN: dict[str, str | None] = {
+    "MPLBACKEND": "Agg",
+    "PYTHONHASHSEED": "0",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "OPENBLAS_NUM_THREADS": None,
+    "INNOVATE_DATA_DIR": None,
+}
+#: The test session's execution: another hash seed and another BLAS summation order than
+#: the committed outputs were made with, so comparing the two checks the committed outputs
+#: and the determinism of the code at once (tests/gates/test_notebook_outputs.py).
+SECOND_RUN: dict[str, str | None] = {**DEFAULT_RUN, "PYTHONHASHSEED": "4021", "OPENBLAS_NUM_THREADS": "1"}
+
+
+@contextlib.contextmanager
+def environment(settings: Mapping[str, str | None]):
+    """Set (or with None remove) environment variables for the block; kernels started in it inherit them."""
+    saved = {name: os.environ.get(name) for name in settings}
+    try:
+        for name, value in settings.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def execute_in_place(path: Path, timeout: int = 600) -> float:
-    """Execute one notebook in its own folder and write it back; returns seconds taken."""
+    """Execute one notebook in its own folder with :data:`DEFAULT_RUN`'s settings and write it
+    back; returns seconds taken. The gates rely on committed outputs made with those settings."""
     # Deferred: the notebook client loads only for a command that executes notebooks.
     import nbformat
     from nbclient import NotebookClient
@@ -65,7 +105,8 @@ def execute_in_place(path: Path, timeout: int = 600) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    with environment(DEFAULT_RUN):
+        client.execute()
     elapsed = time.perf_counter() - start
     # Execution metadata carries wall-clock timestamps; drop it so re-runs give the same file.
     for cell in nb.cells:
@@ -125,11 +166,86 @@ def _worker_start(env: Mapping[str, str]) -> None:
     # A worker runs many jobs: each starts from the caller's environment plus its own variables.
     _WORKER_ENV.clear()
     _WORKER_ENV.update(env)
+    # Ctrl-C reaches the whole process group: the caller, not the worker, decides what stops
+    # (a worker killed by it would leave its kernel, which runs in a session of its own, orphaned).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process below ``pid`` (children, their children, ...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces and brackets, so split after the last ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    out, queue = [], [pid]
+    while queue:
+        for child in parents.get(queue.pop(), []):
+            out.append(child)
+            queue.append(child)
+    return out
+
+
+def kill_processes(pids: Iterable[int], grace: float = 3.0) -> None:
+    """SIGTERM, then after ``grace`` seconds SIGKILL, every process of ``pids`` still alive."""
+    pids = list(pids)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        if not alive or sig == signal.SIGKILL:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and any(_alive(p) for p in alive):
+            time.sleep(0.05)
+        pids = [p for p in alive if _alive(p)]
+
+
+def cancel(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: its workers, and the kernels (and their children) they started."""
+    # Frozen first, so that no worker starts another kernel between the listing and the kill.
+    workers_ = list((getattr(pool, "_processes", None) or {}).keys())
+    for pid in workers_:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGSTOP)
+    below = [k for w in workers_ for k in descendants(w)]
+    for pid in workers_:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    kill_processes(below)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"  # a zombie has finished; only its parent's wait is due
 
 
 def expected_seconds(root: Path | None = None) -> dict[str, float]:
-    """Docname -> seconds its last benchmarked execution took (to start the slowest first)."""
-    path = (project_root() if root is None else root) / "benchmarks" / "results" / "build.json"
+    """Docname -> seconds its last execution took (to start the slowest first): from the last
+    test session's pool (``_build/test-executions.json``, its first run), else from the last
+    build benchmark (``benchmarks/results/build.json``)."""
+    root = project_root() if root is None else root
+    try:
+        runs = json.loads((root / "_build" / "test-executions.json").read_text(encoding="utf-8"))
+        return {k: float(v) for k, v in runs["second"].items()}
+    except (OSError, KeyError, ValueError):
+        pass
+    path = root / "benchmarks" / "results" / "build.json"
     try:
         return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8"))["notebook_seconds"].items()}
     except (OSError, KeyError, ValueError):
@@ -161,8 +277,9 @@ def execute_jobs(
 ) -> list[Executed]:
     """Execute every job in a pool of processes, slowest first; results in the jobs' order.
 
-    ``stop`` (a ``threading.Event``) cancels the jobs not yet started when it is set; the
-    call then raises RuntimeError. ``on_done`` is called with each result as it comes.
+    ``stop`` (a ``threading.Event``) cancels every job when it is set: the ones not yet
+    started, and the running ones, whose worker processes and kernels are killed (no
+    orphan kernel outlives a cancelled session); the call then raises RuntimeError. ``on_done`` is called with each result as it comes.
     ``timeout`` per cell defaults to the book's.
     """
     import multiprocessing
@@ -186,9 +303,149 @@ def execute_jobs(
                 if on_done is not None:
                     on_done(results[futures[future]])
             if stop is not None and stop.is_set():
-                pool.shutdown(wait=True, cancel_futures=True)
+                cancel(pool)
                 raise RuntimeError("notebook executions stopped before they finished")
     return [results[id(job)] for job in jobs]
+
+
+class Background:
+    """``work(*args, stop)`` run in a thread from now on; :meth:`close` cancels it and waits.
+
+    The test session starts the book's executions this way; closing it (the session ended,
+    finished or not: Ctrl-C, ``-x``, a failure) sets ``stop``, which :func:`execute_jobs`
+    answers by killing its workers and their kernels.
+    """
+
+    def __init__(self, work: Callable[..., Any], *args: Any) -> None:
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.stop = threading.Event()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="notebook-executions")
+        self.future = self._thread.submit(work, *args, self.stop)
+
+    def result(self):
+        return self.future.result()
+
+    def close(self) -> None:
+        self.stop.set()
+        self._thread.shutdown(wait=True)
+
+
+# ---------------------------------------------------------------------------------------
+# What a notebook reads, and what its committed outputs must equal
+# ---------------------------------------------------------------------------------------
+#: Notebooks that never read the case-level data (``innovate.data.paths.case_data_dir`` is
+#: never called when they run), so an execution on another data set gives their default
+#: outputs: the data-independence gate does not execute them again. A notebook missing
+#: here is executed (the safe default); tests/gates/test_notebook_outputs.py fails if one
+#: listed here reads the case data.
+CASE_DATA_FREE: tuple[str, ...] = (
+    "notebooks/appendices/simulation-validation",
+    "notebooks/appendices/its-validation",
+    "notebooks/argument/practice-model",
+)
+
+
+def docname(path: Path, root: Path | None = None) -> str:
+    """``notebooks/sites/devon`` for ``<root>/notebooks/sites/devon.ipynb``."""
+    root = project_root() if root is None else Path(root)
+    return Path(path).resolve().relative_to(root.resolve()).with_suffix("").as_posix()
+
+
+def reads_case_data(path: Path, root: Path | None = None) -> bool:
+    """Whether a notebook may read the case-level data (every notebook not in :data:`CASE_DATA_FREE`)."""
+    return docname(path, root) not in CASE_DATA_FREE
+
+
+#: What nbval leaves out when it compares outputs (its defaults without nbdime).
+NBVAL_SKIP = frozenset(
+    {
+        "metadata",
+        "traceback",
+        "prompt_number",
+        "output_type",
+        "name",
+        "execution_count",
+        "application/vnd.jupyter.widget-view+json",
+        "image/png",
+        "image/jpeg",
+    }
+)
+
+
+def sanitize_patterns(path: Path) -> list[tuple[object, str]]:
+    """The (regex, replacement) pairs of an nbval sanitize file (tests/nbval-sanitize.cfg)."""
+    import configparser
+    import re
+
+    config = configparser.ConfigParser()
+    config.read(path)
+    return [(re.compile(config[section]["regex"]), config[section]["replace"]) for section in config.sections()]
+
+
+def _coalesced(outputs: list) -> list:
+    # nbval's own stream handling (streams of one name merged, carriage returns folded),
+    # on a copy: it edits the outputs it is given.
+    import copy
+
+    import nbformat
+    from nbval.plugin import coalesce_streams, transform_streams_for_comparison  # type: ignore[import-untyped]
+
+    nodes = [nbformat.from_dict(copy.deepcopy(dict(o))) for o in outputs]
+    return transform_streams_for_comparison(coalesce_streams(nodes))
+
+
+def _flattened(outputs: list, patterns) -> dict[str, list]:
+    def clean(value):
+        if isinstance(value, list):
+            value = "".join(value)
+        if isinstance(value, str):
+            for regex, replacement in patterns:
+                value = regex.sub(replacement, value)
+        return value
+
+    flat: dict[str, list] = {}
+    for output in _coalesced(outputs):
+        for key, value in output.items():
+            if key in NBVAL_SKIP:
+                continue
+            if key == "data":
+                for mime, payload in value.items():
+                    if mime not in NBVAL_SKIP:
+                        flat.setdefault(mime, []).append(clean(payload))
+            else:
+                flat.setdefault(key, []).append(clean(value))
+    return flat
+
+
+def output_differences(executed, committed, patterns, label: str = "") -> list[str]:
+    """The code cells whose fresh outputs differ from the committed ones, by nbval's rules.
+
+    As ``pytest --nbval`` compares them: images and metadata are left out, the sanitize
+    patterns applied, streams coalesced; cells tagged ``nbval-ignore-output`` or
+    ``nbval-skip`` and cells never run in the committed notebook are not compared (a never
+    run cell that holds outputs is a difference). ``executed`` must be the same notebook
+    (cell for cell) executed from its source.
+    """
+    problems = []
+    if len(executed.cells) != len(committed.cells):
+        return [f"{label}: {len(executed.cells)} cells executed, {len(committed.cells)} committed"]
+    for i, (new, old) in enumerate(zip(executed.cells, committed.cells)):
+        if old.cell_type != "code":
+            continue
+        tags = set(old.get("metadata", {}).get("tags", []))
+        if tags & {"nbval-ignore-output", "nbval-skip"}:
+            continue
+        if old.get("execution_count") is None:
+            if old.get("outputs"):
+                problems.append(f"{label}: cell {i} was never run but holds outputs")
+            continue
+        a, b = _flattened(new.get("outputs", []), patterns), _flattened(old.get("outputs", []), patterns)
+        if a != b:
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            problems.append(f"{label}: cell {i} outputs differ from the committed ones ({', '.join(keys)})")
+    return problems
 
 
 def write_executed(results: Iterable[Executed], root: Path, folder: Path) -> Path:

@@ -1,18 +1,27 @@
-"""Same inputs, same numbers: two clean executions of the book give identical claims.
+"""Same inputs, same numbers: a clean execution with another hash seed and BLAS thread count
+gives the claims and visible outputs of the committed notebooks.
 
-Every notebook of the table of contents is executed twice from its committed source with
-the outputs cleared (nothing from an execution cache), on the session's pool of processes
-(``book_executions`` in ``tests/conftest.py``), and the glued values of the two runs are
-compared (``innovate.claims``; values glued as ``volatile_*``, such as the commit, are left
-out by design).
+The committed notebooks are clean executions with the default settings: ``python -m
+innovate.notebooks execute`` (``make notebooks``) runs every kernel with
+``innovate.notebooks.DEFAULT_RUN`` whatever the caller's environment. The session's pool
+executes every notebook from its source with the outputs cleared (nothing from an execution
+cache; ``book_executions`` in ``tests/conftest.py``) with ``SECOND_RUN``'s settings, and the
+glued values of the two are compared (``innovate.claims``; values glued as ``volatile_*``,
+such as the commit, are left out by design), and so is every visible output.
+
+That the committed outputs are what the current code gives with the default settings is
+checked by the same comparison (tests/gates/test_notebook_outputs.py): if the code gives the
+committed outputs under the second settings, and the committed outputs were made under the
+default ones, the two settings give the same outputs. (One execution serves both checks
+where two were run before: a change that made outputs depend on the seed would have to
+reproduce the committed outputs exactly under the second settings to pass unseen.)
 
 Why executions and not two full Sphinx builds: the claims are exactly the glue outputs of
 the executed notebooks. MyST-NB obtains them by running each notebook with nbclient, with
 the ``python3`` kernel, in the notebook's own folder (``run_in_temp: false``) and the same
 environment; Sphinx only renders them. ``innovate.notebooks.execute_jobs`` does the same
-execution (MyST-NB's own executor), so two of them are two clean builds as far as the
-numbers go, at the cost of the notebooks alone. That the Sphinx extension writes the same claims as the notebooks hold is
-checked separately (``tests/gates/test_claims.py``).
+execution (MyST-NB's own executor). That the Sphinx extension writes the same claims as the
+notebooks hold is checked separately (``tests/gates/test_claims.py``).
 
 The second run differs from the first in two ways a reader's machine may differ from the
 build machine: another ``PYTHONHASHSEED`` (``make`` fixes it at 0; a reader re-running a
@@ -42,33 +51,33 @@ pytestmark = pytest.mark.book
 def test_two_clean_executions_give_identical_claims(book_executions, tmp_path):
     notebooks = book_executions.notebooks
     assert notebooks, "the book has no notebooks"
-    for name in ("first", "second"):
-        errors = book_executions.errors[name]
-        assert errors == [], f"{name} execution failed:\n" + "\n".join(errors)[-4000:]
-        executed = book_executions.run(name)
-        found = [executed / p.relative_to(ROOT) for p in notebooks]
+    errors = book_executions.errors["second"]
+    assert errors == [], "second execution failed:\n" + "\n".join(errors)[-4000:]
+    second = book_executions.run("second")
+    for name, folder in (("first", ROOT), ("second", second)):
+        found = [folder / p.relative_to(ROOT) for p in notebooks]
         claims.write_claims(
             tmp_path / f"{name}.json",
             [
                 c
                 for p in found
-                for c in claims.claims_from_notebook(nbformat.read(p, as_version=4), p.relative_to(executed).as_posix())
+                for c in claims.claims_from_notebook(nbformat.read(p, as_version=4), p.relative_to(folder).as_posix())
             ],
         )
     first = claims.load_claims(tmp_path / "first.json")
-    second = claims.load_claims(tmp_path / "second.json")
+    again = claims.load_claims(tmp_path / "second.json")
     assert len(claims.comparable(first)) > 0
-    assert {c["notebook"] for c in first} >= {
+    assert {c["notebook"] for c in again} >= {
         p.relative_to(ROOT).as_posix() for p in notebooks if claims.glue_outputs(nbformat.read(p, as_version=4))
     }
-    differences = claims.diff_claims(first, second)
+    differences = claims.diff_claims(first, again)
     assert differences == [], "claims differ between two clean executions:\n" + "\n".join(differences)
     outputs = []
     for path in notebooks:
         relative = path.relative_to(ROOT)
         outputs += visible_output_differences(
-            nbformat.read(book_executions.run("first") / relative, as_version=4),
-            nbformat.read(book_executions.run("second") / relative, as_version=4),
+            nbformat.read(path, as_version=4),
+            nbformat.read(second / relative, as_version=4),
             relative.as_posix(),
         )
     assert outputs == [], "visible outputs differ between two clean executions:\n" + "\n".join(outputs[:20])

@@ -19,6 +19,10 @@ DATA_DIR_VARIABLE = "INNOVATE_DATA_DIR"
 ROOT_VARIABLE = "INNOVATE_ROOT"
 
 
+#: When set, :func:`case_data_dir` appends a line to this file at every call (tests only).
+AUDIT_VARIABLE = "INNOVATE_CASE_DATA_AUDIT"
+
+
 def project_root() -> Path:
     """The repository root, which is also the book root."""
     override = os.environ.get(ROOT_VARIABLE)
@@ -38,6 +42,11 @@ def reference_dir() -> Path:
     return project_root() / "data" / "reference"
 
 
+def derived_dir() -> Path:
+    """Data the package computes from its own code and stores (the simulation's replications)."""
+    return project_root() / "data" / "derived"
+
+
 def synthetic_dir() -> Path:
     """The committed synthetic case-level data set."""
     return project_root() / "data" / "synthetic"
@@ -45,6 +54,12 @@ def synthetic_dir() -> Path:
 
 def case_data_dir() -> Path:
     """The case-level data the book runs on: ``$INNOVATE_DATA_DIR`` or the synthetic set."""
+    audit = os.environ.get(AUDIT_VARIABLE)
+    if audit:
+        # The test session's record of which notebooks ask for the case data (each kernel gets
+        # its own file): the data-independence gate leaves out the ones that never do.
+        with open(audit, "a", encoding="utf-8") as record:
+            record.write("case_data_dir\n")
     override = os.environ.get(DATA_DIR_VARIABLE)
     if override:
         return Path(override).resolve()

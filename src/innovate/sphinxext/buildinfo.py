@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from innovate.data.paths import case_data_dir, project_root, public_dir, reference_dir
+from innovate.data.paths import case_data_dir, derived_dir, project_root, public_dir, reference_dir
 
 #: The appendix this module keeps up to date (a Sphinx docname).
 APPENDIX_DOCNAME = "notebooks/appendices/reproducibility"
@@ -349,6 +349,7 @@ def inputs_fingerprint(package: Path | None = None) -> str:
         ("public", public_dir()),
         ("reference", reference_dir()),
         ("case-level", case_data_dir()),
+        ("derived", derived_dir()),
         ("package", package),
     ):
         digest.update(label.encode())
@@ -367,7 +368,9 @@ def shared_inputs_fingerprint() -> str:
     (:func:`innovate.sphinxext.execution.notebook_key`).
     """
     digest = hashlib.sha256()
-    for label, folder in (("public", public_dir()), ("reference", reference_dir()), ("case-level", case_data_dir())):
+    folders = (("public", public_dir()), ("reference", reference_dir()), ("case-level", case_data_dir()))
+    # The derived data (stored simulation replications) are read like data, so they key like data.
+    for label, folder in (*folders, ("derived", derived_dir())):
         digest.update(label.encode())
         digest.update(str(Path(folder).resolve()).encode())
         _content_digest(Path(folder), digest)

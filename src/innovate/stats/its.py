@@ -267,64 +267,60 @@ def _check_input(
     needed = [c for c in (count, post, time, offset, season if harmonics else None) if c is not None]
     require_columns(data, needed, source)
     problems: list[Problem] = []
-    frame = data.reset_index(drop=True).copy()
-    frame["_row"] = np.arange(1, len(frame) + 1)
+    # Checks on numpy arrays, and the working columns added in one step: this runs once per
+    # series, and the ITS of every English authority and factor fits hundreds of them.
+    frame = data.reset_index(drop=True)
+    rows = np.arange(1, len(frame) + 1)
 
-    def numeric(column: str) -> pd.Series:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & frame[column].notna()
-        for i in frame.index[bad]:
-            problems.append(
-                Problem(source, "numeric", "not a number", column, int(frame.at[i, "_row"]), frame.at[i, column])
-            )
-        return values.astype(float)
+    def numeric(column: str) -> np.ndarray:
+        raw = frame[column]
+        if pd.api.types.is_numeric_dtype(raw):  # nothing in it can fail to be a number
+            return raw.to_numpy(dtype=float, na_value=np.nan)
+        values = pd.to_numeric(raw, errors="coerce")
+        for i in np.flatnonzero((values.isna() & raw.notna()).to_numpy()):
+            problems.append(Problem(source, "numeric", "not a number", column, int(rows[i]), raw.iat[i]))
+        return values.to_numpy(dtype=float, na_value=np.nan)
 
     t = numeric(time)
     y = numeric(count)
     x = numeric(post)
-    for i in frame.index[t.isna()]:
-        problems.append(Problem(source, "required-value", "time is missing", time, int(frame.at[i, "_row"])))
-    for i in frame.index[(y < 0).fillna(False)]:
+    for i in np.flatnonzero(np.isnan(t)):
+        problems.append(Problem(source, "required-value", "time is missing", time, int(rows[i])))
+    for i in np.flatnonzero(y < 0):
+        problems.append(Problem(source, "non-negative", "a count cannot be negative", count, int(rows[i]), y[i]))
+    for i in np.flatnonzero(~np.isin(x, (0.0, 1.0))):
         problems.append(
-            Problem(source, "non-negative", "a count cannot be negative", count, int(frame.at[i, "_row"]), y[i])
-        )
-    for i in frame.index[~x.isin([0.0, 1.0])]:
-        problems.append(
-            Problem(source, "allowed-values", "post must be 0 or 1", post, int(frame.at[i, "_row"]), frame.at[i, post])
+            Problem(source, "allowed-values", "post must be 0 or 1", post, int(rows[i]), frame[post].iat[i])
         )
     if offset is not None:
         n = numeric(offset)
-        for i in frame.index[~(n > 0).fillna(False) & frame[offset].notna()]:
+        for i in np.flatnonzero(~(n > 0) & frame[offset].notna().to_numpy()):
             problems.append(
-                Problem(source, "positive", "the population offset must be > 0", offset, int(frame.at[i, "_row"]), n[i])
+                Problem(source, "positive", "the population offset must be > 0", offset, int(rows[i]), n[i])
             )
-        frame["_offset"] = n
     else:
-        frame["_offset"] = 1.0
+        n = np.ones(len(frame))
     if harmonics:
         if season is None:
             raise ValueError("seasonal harmonics need a season column (season=...)")
         s = numeric(season)
-        for i in frame.index[~s.between(1, period).fillna(False)]:
+        for i in np.flatnonzero(~((s >= 1) & (s <= period))):
             problems.append(
                 Problem(
-                    source,
-                    "range",
-                    f"season must lie in 1..{period:g}",
-                    season,
-                    int(frame.at[i, "_row"]),
-                    frame.at[i, season],
+                    source, "range", f"season must lie in 1..{period:g}", season, int(rows[i]), frame[season].iat[i]
                 )
             )
-        frame["_season"] = s
     else:
-        frame["_season"] = 0.0
+        s = np.zeros(len(frame))
     if problems:
         raise DataError(problems)
-    frame["_time"], frame["_y"], frame["_post"] = t, y, x
-    frame = frame.sort_values("_time", kind="stable")
-    dup = frame["_time"].duplicated(keep=False)
-    if dup.any():
+    work = {"_row": rows, "_offset": n, "_season": s, "_time": t, "_y": y, "_post": x}
+    frame = pd.concat([frame.drop(columns=[c for c in work if c in frame]), pd.DataFrame(work)], axis=1)
+    if (np.diff(t) < 0).any():
+        frame = frame.sort_values("_time", kind="stable")
+    times = frame["_time"].to_numpy()
+    if (times[1:] == times[:-1]).any():  # sorted: a repeated time sits next to itself
+        dup = frame["_time"].duplicated(keep=False)
         raise DataError(
             [
                 Problem(source, "unique-key", "time appears more than once", time, int(r), v)
@@ -346,9 +342,9 @@ def _check_input(
                 )
             ]
         )
-    incomplete = frame["_y"].isna() | frame["_offset"].isna()
     dropped: list[dict] = []
-    if incomplete.any():
+    if np.isnan(frame["_y"].to_numpy()).any() or np.isnan(frame["_offset"].to_numpy()).any():
+        incomplete = frame["_y"].isna() | frame["_offset"].isna()
         if missing != "drop":
             raise DataError(
                 [
@@ -724,45 +720,51 @@ def fit_its(
     )
 
 
-def _linear(Xm: pd.DataFrame, params: pd.Series, cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    M = with_intercept(Xm)[list(params.index)].to_numpy(float)
-    eta = M @ params.to_numpy()
-    se = np.sqrt(np.einsum("ij,jk,ik->i", M, cov.to_numpy(), M))
+def _linear(M: np.ndarray, params: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    eta = M @ params
+    se = np.sqrt(np.einsum("ij,jk,ik->i", M, cov, M))
     return eta, se
 
 
 def _predictions(frame, X, params, cov, crit, rate_per, harmonics, period, deseason_at, date) -> pd.DataFrame:
     """Observed, fitted and counterfactual rates (with a band), seasonal and deseasonalised."""
+    # On arrays, the design's columns in the parameters' order (as with_intercept names them):
+    # the same products as on frames, without a frame per variant.
+    names = list(params.index)
+    design_ = with_intercept(X)[names].to_numpy(float)
+    b, V = params.to_numpy(), cov.to_numpy()
+    column = {name: j for j, name in enumerate(names)}
+    counterfactual = design_.copy(order="K")
+    counterfactual[:, column[LEVEL]] = 0.0
+    if SLOPE in column:
+        counterfactual[:, column[SLOPE]] = 0.0
     offset = frame["_offset"].to_numpy(float)
-    out = pd.DataFrame({"time": frame["_time"].to_numpy(float)})
+    count = frame["_y"].to_numpy(float)
+    out = {"time": frame["_time"].to_numpy(float)}
     if date is not None and date in frame.columns:
         out["date"] = frame[date].to_numpy()
     out["post"] = frame["_post"].to_numpy(int)
-    out["count"] = frame["_y"].to_numpy(float)
+    out["count"] = count
     out["offset"] = offset
-    out["rate"] = out["count"] / offset * rate_per
-    counterfactual = X.copy()
-    counterfactual[LEVEL] = 0.0
-    if SLOPE in counterfactual:
-        counterfactual[SLOPE] = 0.0
-    eta, _ = _linear(X, params, cov)
+    out["rate"] = count / offset * rate_per
+    eta, _ = _linear(design_, b, V)
     out["fitted_rate"] = np.exp(eta) * rate_per
-    eta_cf, se_cf = _linear(counterfactual, params, cov)
+    eta_cf, se_cf = _linear(counterfactual, b, V)
     out["counterfactual_rate"] = np.exp(eta_cf) * rate_per
     out["counterfactual_lower"] = np.exp(eta_cf - crit * se_cf) * rate_per
     out["counterfactual_upper"] = np.exp(eta_cf + crit * se_cf) * rate_per
     if harmonics:
         fixed = harmonic_terms(np.full(len(X), float(deseason_at)), harmonics, float(period))
-        Xd, Cd = X.copy(), counterfactual.copy()
+        Xd, Cd = design_.copy(order="K"), counterfactual.copy(order="K")
         for c in fixed.columns:
-            Xd[c] = fixed[c].to_numpy()
-            Cd[c] = fixed[c].to_numpy()
-        eta_d, _ = _linear(Xd, params, cov)
-        eta_cd, se_cd = _linear(Cd, params, cov)
+            Xd[:, column[c]] = fixed[c].to_numpy()
+            Cd[:, column[c]] = fixed[c].to_numpy()
+        eta_d, _ = _linear(Xd, b, V)
+        eta_cd, se_cd = _linear(Cd, b, V)
     else:
         eta_d, eta_cd, se_cd = eta, eta_cf, se_cf
     out["trend_rate"] = np.exp(eta_d) * rate_per
     out["counterfactual_trend_rate"] = np.exp(eta_cd) * rate_per
     out["counterfactual_trend_lower"] = np.exp(eta_cd - crit * se_cd) * rate_per
     out["counterfactual_trend_upper"] = np.exp(eta_cd + crit * se_cd) * rate_per
-    return out
+    return pd.DataFrame(out)

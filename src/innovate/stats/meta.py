@@ -247,3 +247,36 @@ def meta_analysis(
         ci_method=ci,
         fixed=Estimate.from_se(mu_fe, float(np.sqrt(1 / np.sum(w_fe))), scale=scale),
     )
+
+
+def pooled_intervals(
+    estimates: np.ndarray, variances: Sequence[float] | np.ndarray, ci: str = "hksj"
+) -> tuple[np.ndarray, ...]:
+    """DerSimonian-Laird pooled estimate and interval of every row of ``estimates`` at once.
+
+    Row ``i`` gives exactly (bit for bit) ``meta_analysis(estimates[i], variances, ci=ci).pooled``'s
+    ``estimate``, ``ci_low`` and ``ci_high``: the same operations on the same numbers, row-wise
+    (a simulation pools tens of thousands of replications). Returns (estimate, low, high).
+    """
+    y = np.asarray(estimates, float)
+    v = np.asarray(variances, float)
+    k = y.shape[1]
+    if k < 2 or len(v) != k or np.any(v <= 0):
+        raise ValueError("meta-analysis needs at least two estimates with one positive variance each")
+    w = 1 / v
+    mu_fe = (np.sum(w * y, axis=1) / np.sum(w))[:, None]
+    q = np.sum(w * (y - mu_fe) ** 2, axis=1)
+    c = np.sum(w) - np.sum(w**2) / np.sum(w)
+    tau2 = np.maximum(0.0, (q - (k - 1)) / c) if c > 0 else np.zeros(len(y))
+    wr = 1 / (v + tau2[:, None])
+    mu = np.sum(wr * y, axis=1) / np.sum(wr, axis=1)
+    se = np.sqrt(1 / np.sum(wr, axis=1))
+    if ci == "normal":
+        crit = Estimate.from_se(0.0, 1.0).ci_high
+    elif ci in ("hksj", "hksj_modified"):
+        qhk = np.sum(wr * (y - mu[:, None]) ** 2, axis=1) / (k - 1)
+        se = se * np.sqrt(np.maximum(1.0, qhk) if ci == "hksj_modified" else qhk)
+        crit = Estimate.from_se(0.0, 1.0, df=k - 1).ci_high
+    else:
+        raise ValueError(f"ci must be 'normal', 'hksj' or 'hksj_modified', not {ci!r}")
+    return mu, mu - crit * se, mu + crit * se

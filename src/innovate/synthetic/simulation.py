@@ -310,11 +310,16 @@ def run(settings: Settings | None = None, **kwargs) -> SimulationResult:
         parts = [indices[i::jobs] for i in range(jobs)]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
             rows = [row for part in pool.map(_chunk, [(p, settings) for p in parts]) for row in part]
+    return SimulationResult(settings, estimates_frame(rows))
+
+
+def estimates_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of :func:`replicate` as one frame, by estimator (display order), replication and site."""
     frame = pd.DataFrame(rows)
     order = {k: i for i, k in enumerate(ESTIMATORS)}
     frame["_order"] = frame["estimator"].map(order)
     frame = frame.sort_values(["_order", "replication", "site_id"], kind="stable").drop(columns="_order")
-    return SimulationResult(settings, frame.reset_index(drop=True))
+    return frame.reset_index(drop=True)
 
 
 def summarise(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -492,7 +497,8 @@ def pooling_study(
     ``N(theta_i, v_i)`` with ``theta_i ~ N(mu, tau^2)``, for each ``tau``: the
     random-effects model's own assumptions, at chosen site variances (e.g. those of the
     book's cohort size). Every pooled interval is computed by
-    :func:`innovate.stats.meta.meta_analysis`. One row per tau and interval."""
+    :func:`innovate.stats.meta.pooled_intervals`, row for row what
+    :func:`innovate.stats.meta.meta_analysis` gives. One row per tau and interval."""
     v = np.asarray(variances, float)
     rows = []
     for j, tau in enumerate(taus):
@@ -500,11 +506,11 @@ def pooling_study(
         theta = mu + tau * rng.standard_normal((replications, len(v)))
         y = theta + np.sqrt(v) * rng.standard_normal((replications, len(v)))
         for ci in intervals:
-            covered = widths = 0.0
-            for row in y:
-                pooled = stats_meta.meta_analysis(row, list(v), ci=ci).pooled
-                covered += pooled.ci_low <= mu <= pooled.ci_high
-                widths += pooled.ci_high - pooled.ci_low
+            _, low, high = stats_meta.pooled_intervals(y, v, ci=ci)
+            covered = float(np.count_nonzero((low <= mu) & (mu <= high)))
+            widths = 0.0
+            for width in (high - low).tolist():  # in order, as one pooling at a time added them
+                widths += width
             cov = covered / replications
             rows.append(
                 {
