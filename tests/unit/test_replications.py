@@ -1,9 +1,12 @@
-"""The simulation appendix's stored replications are what the code gives, bit for bit.
+"""The simulation appendix's stored replications are what the code gives.
 
 ``python -m innovate simulate`` writes them (data/derived/simulation); the appendix reads
 them. Here a sample of replications is recomputed with the current code and must equal
-the stored rows exactly: an edit to any estimator, the generator or the settings changes
-every replication, so a stale file fails this test (rerun the command).
+the stored rows: identifiers, counts and missing values exactly, floats to 1e-8 relative.
+Another CPU's BLAS kernels move the last bits (under OPENBLAS_CORETYPE=Prescott by hand:
+at most 1.3e-12 absolute, 1.3e-10 relative, on 2026-12-05), while an edit to any estimator,
+the generator or the settings moves every replication by far more, so a stale file still
+fails this test (rerun the command).
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ def stored_settings() -> simulation.Settings:
     return simulation.Settings(**{**record, "sites": sites, "estimators": tuple(record["estimators"])})
 
 
-def test_a_sample_of_stored_replications_recomputes_bit_for_bit():
+def test_a_sample_of_stored_replications_recomputes_on_this_machine():
     settings = stored_settings()
     stored = replications.load(settings).estimates
     assert sorted(stored["replication"].unique()) == list(range(settings.replications))
     for r in SAMPLE:
         again = simulation.estimates_frame(simulation.replicate(r, settings))
         mine = stored[stored["replication"] == r].reset_index(drop=True)
-        pd.testing.assert_frame_equal(mine, again, check_exact=True)
+        pd.testing.assert_frame_equal(mine, again, check_exact=False, rtol=1e-8, atol=1e-9)
 
 
 def test_the_appendix_settings_are_the_stored_ones():
