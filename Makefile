@@ -17,6 +17,7 @@ help:
 	@echo "make book        execute every notebook and build the HTML book into _build/html"
 	@echo "make pdf         the print edition: _build/pdf/innovation-in-complex-safeguarding.pdf (needs chromium)"
 	@echo "make test        unit tests, notebook tests (nbval) and the book-build and browser gates"
+	@echo "make .venv-acro  ACRO (the disclosure gate's independent output checker) in its own environment"
 	@echo "make check       the inner loop (under a minute): lint, format, types if configured, unit tests"
 	@echo "make notebooks   re-execute the notebooks in place to refresh their committed outputs"
 	@echo "make benchmarks  run the performance measurements in benchmarks/"
@@ -53,7 +54,20 @@ pdf: $(STAMP)
 	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
 	$(BIN)/python -m innovate.pdf _build/singlehtml $(PDF)
 
-test: $(STAMP) $(NODE_STAMP)
+# ACRO, the independent output checker of the disclosure gate, in its own environment (it
+# needs an older pandas than the book's); requirements-acro.txt pins it and its dependencies.
+ACRO_VENV  := .venv-acro
+ACRO_STAMP := $(ACRO_VENV)/.installed
+$(ACRO_VENV): $(ACRO_STAMP)
+$(ACRO_STAMP): requirements-acro.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
+	test -x $(ACRO_VENV)/bin/python || $(PYTHON) -m venv $(ACRO_VENV)
+	$(ACRO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ACRO_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-acro.txt
+	$(ACRO_VENV)/bin/python -m pip check
+	touch $(ACRO_STAMP)
+
+test: $(STAMP) $(NODE_STAMP) $(ACRO_STAMP)
 	$(BIN)/python -m pytest
 
 # The inner loop. Types are checked when a mypy configuration is present ([tool.mypy] or

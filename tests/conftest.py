@@ -37,6 +37,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: Seed of the second synthetic data set of the data-independence gate (not the committed one's).
 OTHER_SEED = 7
+#: Where each execution writes the tables it protected (read by the disclosure gate's ACRO check).
+EXPORT_VARIABLE = "INNOVATE_DISCLOSURE_EXPORT"
 #: The gates that need the book's executions, by module; they run at the end of the session.
 EXECUTION_GATES = ("test_determinism.py", "test_data_independence.py")
 #: The environment of a clean execution as ``make book`` runs it (None: variable removed).
@@ -119,6 +121,9 @@ def _execute_book(folder: Path, stop: threading.Event) -> BookExecutions:
     runs = {"first": DEFAULT_RUN, "second": SECOND_RUN}
     if synthesized.returncode == 0:
         runs["other"] = {**DEFAULT_RUN, "INNOVATE_DATA_DIR": str(data)}
+    # Every table protected in a run is written out for the disclosure gate's ACRO check
+    # (innovate.stats.disclosure_export); the notebooks' outputs do not change.
+    runs = {name: {**env, EXPORT_VARIABLE: str(folder / "disclosure" / name)} for name, env in runs.items()}
     jobs = [nbs.Job(path, env, name) for name, env in runs.items() for path in notebooks]
     results = nbs.execute_jobs(jobs, stop=stop)
     errors = {}
@@ -150,7 +155,7 @@ def pytest_collection_modifyitems(session, config, items):
     """Start the book's executions when a gate needs them, and run those gates last."""
     if config.getoption("quick"):
         _quick_selection(config, items)
-    needs = [item for item in items if item.path.name in EXECUTION_GATES]
+    needs = [item for item in items if item.path.name in EXECUTION_GATES or "book_executions" in item.fixturenames]
     book = [item for item in items if item.get_closest_marker("book") or item.get_closest_marker("browser")]
     if not needs and not book:
         return
