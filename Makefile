@@ -18,6 +18,7 @@ help:
 	@echo "make pdf         the print edition: _build/pdf/innovation-in-complex-safeguarding.pdf (needs chromium)"
 	@echo "make test        unit tests, notebook tests (nbval) and the book-build and browser gates"
 	@echo "make nbval       nbval itself: execute every notebook and compare its outputs with the committed ones"
+	@echo "make .venv-acro  ACRO (the disclosure gate's independent output checker) in its own environment"
 	@echo "make check       the inner loop (under a minute): lint, format, types if configured, unit tests"
 	@echo "make notebooks   re-execute the notebooks in place to refresh their committed outputs"
 	@echo "make benchmarks  run the performance measurements in benchmarks/"
@@ -55,9 +56,22 @@ pdf: $(STAMP)
 	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
 	$(BIN)/python -m innovate.pdf _build/singlehtml $(PDF)
 
+# ACRO, the independent output checker of the disclosure gate, in its own environment (it
+# needs an older pandas than the book's); requirements-acro.txt pins it and its dependencies.
+ACRO_VENV  := .venv-acro
+ACRO_STAMP := $(ACRO_VENV)/.installed
+$(ACRO_VENV): $(ACRO_STAMP)
+$(ACRO_STAMP): requirements-acro.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
+	test -x $(ACRO_VENV)/bin/python || $(PYTHON) -m venv $(ACRO_VENV)
+	$(ACRO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ACRO_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-acro.txt
+	$(ACRO_VENV)/bin/python -m pip check
+	touch $(ACRO_STAMP)
+
 # Every notebook is executed once (second-run settings) and once more on other data if it
 # reads the case data; those executions serve the output, determinism, data and build gates.
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(ACRO_STAMP)
 	$(BIN)/python -m pytest
 
 # nbval's own check, by hand (make test makes the same comparison on its one execution).

@@ -48,6 +48,8 @@ from innovate import notebooks as nbs
 ROOT = Path(__file__).resolve().parents[1]
 #: Seed of the second synthetic data set of the data-independence gate (not the committed one's).
 OTHER_SEED = 7
+#: Where each execution writes the tables it protected (read by the disclosure gate's ACRO check).
+EXPORT_VARIABLE = "INNOVATE_DISCLOSURE_EXPORT"
 #: The gates that need the book's executions, by module; they run at the end of the session.
 EXECUTION_GATES = ("test_determinism.py", "test_data_independence.py", "test_notebook_outputs.py")
 #: The settings of the runs (kept here under their old names for the gates).
@@ -132,13 +134,21 @@ def _execute_book(folder: Path, stop) -> BookExecutions:
         timeout=600,
     )
     (folder / "audit").mkdir()
+
+    def _export(run: str) -> dict[str, str]:
+        # Every table protected in a run is written out for the disclosure gate's ACRO check
+        # (innovate.stats.disclosure_export); the notebooks' outputs do not change.
+        return {EXPORT_VARIABLE: str(folder / "disclosure" / run)}
+
     jobs = []
     for path in notebooks:
         audit = str(folder / "audit" / (nbs.docname(path, ROOT).replace("/", "__") + ".log"))
-        jobs.append(nbs.Job(path, {**SECOND_RUN, nbs.AUDIT_VARIABLE: audit}, "second"))
+        jobs.append(nbs.Job(path, {**SECOND_RUN, nbs.AUDIT_VARIABLE: audit, **_export("second")}, "second"))
     readers = [p for p in notebooks if nbs.reads_case_data(p, ROOT)]
     if synthesized.returncode == 0:
-        jobs += [nbs.Job(p, {**DEFAULT_RUN, "INNOVATE_DATA_DIR": str(data)}, "other") for p in readers]
+        jobs += [
+            nbs.Job(p, {**DEFAULT_RUN, "INNOVATE_DATA_DIR": str(data), **_export("other")}, "other") for p in readers
+        ]
     results = nbs.execute_jobs(jobs, stop=stop)
     second = [r for r in results if r.job.label == "second"]
     other = [r for r in results if r.job.label == "other"]
@@ -188,7 +198,7 @@ def pytest_collection_modifyitems(session, config, items):
     """Start the book's executions when a gate needs them, and run those gates last."""
     if config.getoption("quick"):
         _quick_selection(config, items)
-    needs = [item for item in items if item.path.name in EXECUTION_GATES]
+    needs = [item for item in items if item.path.name in EXECUTION_GATES or "book_executions" in item.fixturenames]
     book = [item for item in items if item.get_closest_marker("book") or item.get_closest_marker("browser")]
     if not needs and not book:
         return

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 
 #: How many problems of one file, column and rule a check lists before it only counts the
 #: rest (None: list all). The validator sets it so that a file with a million bad cells
@@ -42,6 +44,43 @@ def visible(text: object) -> str:
     return "".join(out)
 
 
+def is_identifier(column: object) -> bool:
+    """Whether a column holds identifiers (``person_id``, ``placement_id``, ...).
+
+    A message that can reach a build log or a traceback never prints such a value: it may
+    be a young person's identifier. The validator's own report (``python -m innovate
+    validate``), read by the analyst inside the secure environment, still shows it.
+    """
+    name = str(column).strip().lower()
+    return name == "id" or name.endswith("_id")
+
+
+#: The variable naming the case-level data folder (as innovate.data.paths reads it).
+_DATA_DIR_VARIABLE = "INNOVATE_DATA_DIR"
+
+
+def shown_path(file: object) -> str:
+    """A file as a message names it: never an absolute path.
+
+    A path inside the case-level data folder is given relative to it (the folder's own
+    location may name a project, a person or a secure server); any other absolute path by
+    its file name. Names that are already relative (``young_people.csv``) are kept.
+    """
+    text = str(file)
+    path = Path(text)
+    if not path.is_absolute():
+        return text
+    folder = os.environ.get(_DATA_DIR_VARIABLE)
+    if folder:
+        try:
+            inside = path.resolve().relative_to(Path(folder).resolve())
+        except (ValueError, OSError):
+            pass
+        else:
+            return f"${_DATA_DIR_VARIABLE}/{inside.as_posix()}" if inside.parts else f"${_DATA_DIR_VARIABLE}"
+    return path.name
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem with one value (or one file, when column and row do not apply)."""
@@ -56,12 +95,19 @@ class Problem:
     more: int = 0
 
     def __str__(self) -> str:
-        where = [visible(self.file)]
+        # What a DataError says, and so what a failed chapter's traceback prints: file,
+        # column, row and rule, never an identifier's value nor an absolute path.
+        where = [visible(shown_path(self.file))]
         if self.column is not None:
             where.append(f"column {visible(repr(self.column))}")
         if self.row is not None:
             where.append(f"row {self.row}")
-        shown = "" if self.value is None else f" (value {visible(repr(self.value))})"
+        if self.value is None:
+            shown = ""
+        elif is_identifier(self.column):
+            shown = " (value withheld: an identifier)"
+        else:
+            shown = f" (value {visible(repr(self.value))})"
         return f"{', '.join(where)}: [{visible(self.rule)}] {visible(self.message)}{shown}"
 
 

@@ -505,8 +505,15 @@ def fill_cache(
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    from innovate.sphinxext import buildinfo, claims, execution
+    from innovate.data.paths import case_data_dir
+    from innovate.sphinxext import buildinfo, claims, datacheck, execution
 
+    # Validate first (issue 12): with a faulty data folder no chapter runs, and the log gets
+    # the validator's report without values, not the chapters' tracebacks.
+    folder = case_data_dir()
+    passed, report = datacheck.build_report(folder)
+    if not passed:
+        raise RuntimeError(report)
     cache_path = buildinfo.execution_cache_path(build_dir)
     cache_path.mkdir(parents=True, exist_ok=True)
     buildinfo.prune_execution_caches(cache_path)
@@ -551,8 +558,31 @@ def fill_cache(
     done = reused + (execute_jobs(rest, processes, on_done=store) if rest else [])
     failed = [r for r in done if r.error is not None]
     if failed:
-        raise RuntimeError("\n\n".join(f"{r.job.path}: execution failed\n{r.error}" for r in failed))
+        raise RuntimeError(
+            "\n\n".join(
+                f"{r.job.path.relative_to(root.resolve())}: execution failed\n{log_safe(r.error, root, folder)}"
+                for r in failed
+            )
+        )
     return done
+
+
+def log_safe(text: str, root: Path, data_folder: Path) -> str:
+    """A failed chapter's traceback as the build log may print it: no absolute paths.
+
+    The data folder's location becomes ``$INNOVATE_DATA_DIR``, the book's own folder is
+    dropped (paths become relative to it) and the home folder becomes ``~`` (a user name).
+    Values are kept out by the errors themselves (:class:`innovate.errors.Problem`).
+    """
+    replacements = [
+        (str(Path(data_folder).resolve()), "$INNOVATE_DATA_DIR"),
+        (str(Path(data_folder)), "$INNOVATE_DATA_DIR"),
+    ]
+    replacements += [(str(Path(root).resolve()) + os.sep, ""), (str(Path(root)) + os.sep, ""), (str(Path.home()), "~")]
+    for old, new in sorted(set(replacements), key=lambda pair: -len(pair[0])):
+        if old and old not in (os.sep, "~"):
+            text = text.replace(old, new)
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

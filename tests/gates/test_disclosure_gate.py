@@ -23,20 +23,40 @@ theme tables alike) with ``innovate.disclosure``:
 
 Rules 2 and 3 use the displayed text only, so they also catch a table displayed directly
 from a DataFrame without ``styled``.
+
+4. **An independent check with ACRO**, the output checker UK trusted research environments
+   use. Every table the book's executions protect (``innovate.stats.disclosure.protect``) is
+   written out with its true counts (``innovate.stats.disclosure_export``); ACRO, in its own
+   environment (``.venv-acro``, made by ``make test``), rebuilds each from its records with
+   ``ACRO(suppress=False).crosstab`` under the book's rule (``acro_check.py`` says how the
+   thresholds are made comparable) and the gate fails if ACRO flags an entry the book shows.
+   The one deliberate difference: ACRO's threshold check flags zero cells, and the book,
+   following the DfE convention, shows zeros unless a table sets ``zeros_disclosive``.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
 from innovate.errors import DataError
 from innovate.show.figures import SYNTHETIC_CAPTION_PREFIX
 from innovate.show.glue import PEOPLE_COUNTS_ATTRIBUTE
-from innovate.stats import disclosure
+from innovate.stats import disclosure, disclosure_export
+
+ROOT = Path(__file__).resolve().parents[2]
+#: ACRO's own Python (make .venv-acro; requirements-acro.txt) and the script it runs.
+ACRO_PYTHON = ROOT / ".venv-acro" / "bin" / "python"
+ACRO_CHECK = Path(__file__).with_name("acro_check.py")
+#: The runs of the session's executions whose protected tables ACRO checks.
+ACRO_RUNS = ("second", "other")
 
 #: DfE practice: counts from 1 to 5 are replaced by "c".
 DEFAULT_THRESHOLD = 5
@@ -227,3 +247,74 @@ def test_no_table_in_the_book_shows_an_unprotected_small_count(built_book):
     for path in pages:
         problems += table_problems(path.read_text(encoding="utf-8"), path.relative_to(built_book.html).as_posix())
     assert problems == [], "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------
+# The independent check: ACRO
+# ---------------------------------------------------------------------------------------
+def acro_problems(folder: Path) -> tuple[list[str], int]:
+    """Entries ACRO flags that the book shows, for every table exported to ``folder``;
+    and how many tables ACRO checked. Messages name the table's source and the cell, never
+    its value."""
+    if not ACRO_PYTHON.exists():
+        pytest.fail(f"ACRO's environment is missing ({ACRO_PYTHON.relative_to(ROOT)}): run `make .venv-acro`")
+    done = subprocess.run(
+        [str(ACRO_PYTHON), str(ACRO_CHECK), str(folder)], capture_output=True, text=True, timeout=900, cwd=ROOT
+    )
+    assert done.returncode == 0, f"acro_check.py failed:\n{done.stderr[-3000:]}"
+    report = json.loads(done.stdout)
+    problems = []
+    for name, table in report["tables"].items():
+        document = json.loads((folder / name).read_text(encoding="utf-8"))
+        rows = document["rows"] + [disclosure.TOTAL]
+        columns = document["columns"] + [disclosure.TOTAL]
+        n, k = len(document["rows"]), len(document["columns"])
+        for i, j, checks, zero in table["flagged"]:
+            if (i == n and not document["column_totals"]) or (j == k and not document["row_totals"]):
+                continue  # a margin the book does not show
+            if zero and not document["zeros_disclosive"]:
+                continue  # the DfE convention: zeros are shown (module docstring)
+            if not document["withheld"][i][j]:
+                problems.append(
+                    f"{document['source']}: ACRO {report['acro']} flags ({checks}) row {rows[i]!r}, "
+                    f"column {columns[j]!r}, which the book shows"
+                )
+    return problems, len(report["tables"])
+
+
+def test_acro_flags_a_small_count_the_book_would_show(tmp_path):
+    frame = pd.DataFrame({"site": ["CS site 1", "CS site 2", "TIP site 1"], "yes": [3, 50, 0], "no": [0, 7, 40]})
+    protected = tmp_path / "protected"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(disclosure_export.ENVIRONMENT_VARIABLE, str(protected))
+        shown = disclosure.protect(frame, ["yes", "no"], totals="both").table
+    assert acro_problems(protected) == ([], 1)
+    assert shown.loc[0, "yes"] == disclosure.SUPPRESSED
+    # the same table published without protection: ACRO finds the 3 (not the zeros) and its row total
+    leaked = tmp_path / "leaked"
+    counts = np.array([[3, 0, 3], [50, 7, 57], [0, 40, 40], [53, 47, 100]])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(disclosure_export.ENVIRONMENT_VARIABLE, str(leaked))
+        settings = {"rule": "dfe", "threshold": 5, "zeros_disclosive": False, "rounding": None}
+        disclosure_export.export(counts, counts < 0, list(frame["site"]), ["yes", "no"], True, True, settings)
+    problems, checked = acro_problems(leaked)
+    assert checked == 1 and len(problems) == 2, problems
+    assert "row 'CS site 1', column 'yes'" in problems[0] and "row 'CS site 1', column 'Total'" in problems[1]
+    # zeros are flagged by ACRO's rule when the book's rule withholds them too
+    settings["zeros_disclosive"] = True
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(disclosure_export.ENVIRONMENT_VARIABLE, str(tmp_path / "zeros"))
+        disclosure_export.export(counts, counts < 0, list(frame["site"]), ["yes", "no"], True, True, settings)
+    assert len(acro_problems(tmp_path / "zeros")[0]) == 4
+
+
+@pytest.mark.book
+def test_acro_finds_no_shown_small_count_in_any_table_the_book_protects(book_executions):
+    for run in ACRO_RUNS:
+        assert book_executions.errors.get(run) == [], f"the {run!r} execution failed: {book_executions.errors.get(run)}"
+        folder = book_executions.run("disclosure") / run
+        assert folder.is_dir(), f"the {run!r} execution exported no protected table to {folder}"
+        problems, checked = acro_problems(folder)
+        # every site chapter protects its own tables; far fewer means the export stopped working
+        assert checked >= 10, f"ACRO checked only {checked} tables of the {run!r} execution"
+        assert problems == [], "\n".join(problems)

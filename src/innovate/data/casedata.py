@@ -121,7 +121,9 @@ def manifest(folder: Path | str | None = None) -> dict:
     """
     path = _folder(folder) / schemas.MANIFEST_FILE
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: this folder holds no generator manifest (real data?)")
+        raise FileNotFoundError(
+            f"{schemas.MANIFEST_FILE} not found in the data folder: it holds no generator manifest (real data?)"
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -91,7 +91,14 @@ def evidence_status(folder: Path | None = None) -> str:
         manifest = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise DataError(
-            [Problem(MANIFEST_FILE, "evidence-status", f"cannot read the manifest to learn what the data are: {err}")]
+            [
+                Problem(
+                    MANIFEST_FILE,
+                    "evidence-status",
+                    # an OSError's text carries the absolute path: give only its reason
+                    f"cannot read the manifest to learn what the data are: {err.strerror if isinstance(err, OSError) else err}",
+                )
+            ]
         ) from None
     flag = manifest.get("synthetic") if isinstance(manifest, dict) else None
     if not isinstance(flag, bool):

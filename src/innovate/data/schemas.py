@@ -244,7 +244,9 @@ def read_table(
         typed, more = _typed(table, text.set_axis(range(offset, offset + len(text)), axis=0), file, offset)
         if compact:
             for name in typed.columns:
-                if typed[name].dtype == object:
+                # pandas 3 reads text as the "str" dtype, not object: both are compacted
+                dtype = typed[name].dtype
+                if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
                     typed[name] = typed[name].astype("category")
         parts.append(typed)
         found.extend(more)

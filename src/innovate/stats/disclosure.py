@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from innovate.errors import DataError, Problem
+from innovate.stats import disclosure_export
 from innovate.stats.disclosure_html import frames_from_html
 
 __all__ = [
@@ -546,6 +547,8 @@ def _assemble(
         "suppressed": [{key: r[key] for key in ("row", "column", "reason")} for r in records],
     }
     display.attrs = {"disclosure": settings}
+    # For the independent ACRO check of the disclosure gate (only when its folder is set).
+    disclosure_export.export(grid.aug, grid.sup, names, shown_cols[:k], grid.row_totals, grid.col_totals, settings)
     return ProtectedTable(table=display, suppressed=suppressed, settings=settings)
 
 
