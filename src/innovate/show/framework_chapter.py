@@ -288,9 +288,7 @@ def _cohort_figure(one, two):
 
 def _experience_figure(one, two):
     table = pd.concat([one.result.data["agreement"], two.result.data["agreement"]], ignore_index=True)
-    return survey_display.plot_agreement(
-        table, {one.site_id: one.label, two.site_id: two.label}, items=surveys.ITEMS
-    )
+    return survey_display.plot_agreement(table, {one.site_id: one.label, two.site_id: two.label}, items=surveys.ITEMS)
 
 
 def _costs_figure(one, two):

@@ -142,7 +142,9 @@ def _when(row) -> str:
     if row["measure"] == "population_change":
         return f"{int(row['first_year'])} to {int(row['year'])}"
     if row["nation"] == "Scotland":
-        return f"31 July {int(row['year'])}" if row["measure"] in ("register", "looked_after") else str(int(row["year"]))
+        return (
+            f"31 July {int(row['year'])}" if row["measure"] in ("register", "looked_after") else str(int(row["year"]))
+        )
     return f"year to March {int(row['year'])}" if row["measure"] != "looked_after" else f"31 March {int(row['year'])}"
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from innovate.data import public, scotland, sites
+from innovate.data import public, sites
 from innovate.stats.results import numbers_at_precision
 from innovate.study import area_profile, scotland_area
 
