@@ -41,7 +41,7 @@ def _area_sentence(site_id: str) -> str:
         )
     if k == "region":
         return (
-            f"{name}'s area in the statistics is the whole London region ({record.dfe_area_name}), set against the "
+            f"{name}'s area in the statistics is the whole {record.dfe_area_name} region, set against the "
             "other English regions, while the charity works with some young people in some boroughs."
         )
     return f"{name} is an English local authority, set against its ten statistical neighbours."
@@ -86,6 +86,11 @@ IN_BRIEF: dict[str, str] = {
 }
 
 
+def area_name(site_id: str) -> str:
+    """The name of a site's area in the public statistics (London for Safer London)."""
+    return sites.site(site_id).dfe_area_name or sites.SHORT_NAMES[site_id]
+
+
 def _month(value) -> str:
     return pd.Timestamp(value).strftime("%B %Y")
 
@@ -100,7 +105,7 @@ def chapter_fields(framework: str) -> dict[str, str]:
     for s in (a, b):
         record = sites.site(s)
         starts.append(
-            f"{sites.SHORT_NAMES[s]}'s from {_month(record.innovation_start)}"
+            f"the innovation at {sites.SHORT_NAMES[s]} from {_month(record.innovation_start)}"
             + (" (an assumption)" if record.start_is_assumption else "")
         )
     return {
@@ -113,6 +118,8 @@ def chapter_fields(framework: str) -> dict[str, str]:
         "name_2": sites.SHORT_NAMES[b],
         "organisation_1": sites.site(a).site_name,
         "organisation_2": sites.site(b).site_name,
+        "area_1": area_name(a),
+        "area_2": area_name(b),
         "slug_1": site_pages.slug(a),
         "slug_2": site_pages.slug(b),
         "pseudonym_1": sites.pseudonym(a),
