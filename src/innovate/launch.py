@@ -60,7 +60,9 @@ if importlib.util.find_spec("innovate") is None:
         source = os.environ.get("{SOURCE_VARIABLE}", "{url}")
         subprocess.run(["git", "clone", "--quiet", "--depth", "1", source, book], check=True)
     pins = [os.path.join(book, "requirements.txt"), os.path.join(book, "constraints.txt")]
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-r", pins[0], "-c", pins[1], "-e", book], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "-r", pins[0], "-c", pins[1], "-e", book], check=True
+    )
     sys.path.insert(0, os.path.join(book, "src"))  # an editable install is seen only after a restart
     print("The book's package is installed. If the session asks to restart, restart and run this cell again.")'''
 

@@ -560,7 +560,7 @@ def fill_cache(
     if failed:
         raise RuntimeError(
             "\n\n".join(
-                f"{r.job.path.relative_to(root.resolve())}: execution failed\n{log_safe(r.error, root, folder)}"
+                f"{r.job.path.relative_to(root.resolve())}: execution failed\n{log_safe(r.error or '', root, folder)}"
                 for r in failed
             )
         )

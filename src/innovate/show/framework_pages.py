@@ -181,7 +181,8 @@ def public_messages(pair: PairProfile) -> dict[str, object]:
     """Sentences on the two areas' public statistics, each number at its table's precision."""
     shared = [m for m in MEASURES if (pair.rows["measure"] == m).sum() == 2]
     quoted = [m for m in KEY_MEASURES if m in shared][:3] or shared[:2]
-    out = {"km_public": " ".join(measure_sentence(pair, m) for m in quoted)}
+    # quoted holds only measures both areas publish, so every sentence exists
+    out: dict[str, object] = {"km_public": " ".join(filter(None, (measure_sentence(pair, m) for m in quoted)))}
     if "population_change" in shared:
         out["population"] = measure_sentence(pair, "population_change")
     only = []

@@ -8,6 +8,7 @@ where the chapter glues it (``glue_case_figure``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ def outcomes_table(pooled: Mapping[str, PooledOutcome]) -> pd.DataFrame:
         frame[column] = [
             _interval(e, lo, hi) for e, lo, hi in zip(rows["estimate"], rows["ci_low"], rows["ci_high"], strict=True)
         ]
-        k = p.numbers()
+        k: dict[str, Any] = p.numbers()
         pooled_row[column] = _interval(k["pooled"], k["low"], k["high"])
         pi_row[column] = f"{k['pi_low']:.2f} to {k['pi_high']:.2f}"
     pooled_row["Framework"] = f"All {len(frame)}"
@@ -74,7 +75,7 @@ def heterogeneity_table(pooled: Mapping[str, PooledOutcome]) -> pd.DataFrame:
     Q-profile intervals, Cochran's Q test and the prediction interval."""
     rows = []
     for outcome, p in pooled.items():
-        k = p.numbers()
+        k: dict[str, Any] = p.numbers()
         rows.append(
             {
                 "Outcome": OUTCOME_LABELS.get(outcome, outcome),
@@ -108,7 +109,7 @@ def cost_table(cost: CostSynthesis) -> pd.DataFrame:
     row for all sites (the costs chapter's site-standardised result); counts of young
     people pass disclosure control."""
     rows = cost.site_rows()
-    k = cost.overall.numbers()
+    k: dict[str, Any] = cost.overall.numbers()
     wtp = money(cost.overall.wtp)
 
     def row(label, framework, n, dc, dcl, dch, de, del_, deh, quadrant, p0, p1):
@@ -123,12 +124,9 @@ def cost_table(cost: CostSynthesis) -> pd.DataFrame:
             f"Probability cost-effective at {wtp}": f"{p1:.2f}",
         }
 
-    out = [
-        row(*(r[c] for c in ("label", "framework", "n", "delta_cost", "delta_cost_low", "delta_cost_high")),
-            *(r[c] for c in ("delta_effect", "delta_effect_low", "delta_effect_high", "quadrant")),
-            r["p_cost_saving"], r["p_cost_effective"])
-        for _, r in rows.iterrows()
-    ]  # fmt: skip
+    columns = ["label", "framework", "n", "delta_cost", "delta_cost_low", "delta_cost_high", "delta_effect"]
+    columns += ["delta_effect_low", "delta_effect_high", "quadrant", "p_cost_saving", "p_cost_effective"]
+    out = [row(*[r[c] for c in columns]) for _, r in rows.iterrows()]
     out.append(
         row(
             "All sites (standardised by site)",
@@ -163,7 +161,7 @@ def plot_costs_by_site(cost: CostSynthesis):
     """Two panels sharing the sites: incremental cost per young person and missing episodes
     averted, each site's point and 95% interval, and the all-sites result as a diamond."""
     rows = cost.site_rows()
-    k = cost.overall.numbers()
+    k: dict[str, Any] = cost.overall.numbers()
     n = len(rows)
     fig, axes = figures.new_figure(width="wide", aspect=0.05 * (n + 2) + 0.16, ncols=2, sharey=True)
     ypos = np.arange(n, 0, -1) + 1.0
@@ -309,7 +307,7 @@ def plot_trajectory_strips(profile: pd.DataFrame, measures: Sequence[str], names
 # ---------------------------------------------------------------------------------------
 def pooled_reading(p: PooledOutcome) -> str:
     """The pooled interval and the prediction interval read together, in one sentence."""
-    k = p.numbers()
+    k: dict[str, Any] = p.numbers()
     side = "the innovation arms" if p.favours_innovation() else "the comparison arms"
     if k["ci_includes_null"]:
         return "the average across the sites cannot be told apart from no difference"
@@ -333,7 +331,7 @@ def pooled_readings(pooled: Mapping[str, PooledOutcome]) -> dict[str, int]:
 
 def cost_reading(cost: CostSynthesis) -> str:
     """What the sites' costs and effects add up to, in one sentence."""
-    k = cost.numbers()
+    k: dict[str, Any] = cost.numbers()
     n, span = k["n_sites"], k["sites_both_intervals_span"]
     if span == n:
         first = (

@@ -70,12 +70,17 @@ def is_plumbing(statement: ast.stmt) -> bool:
         # A glue call only publishes when what it glues was computed above (a name, a field,
         # a constant); one that computes its value is analysis and is shown, so that every
         # number stays "computed by the code beside it".
-        return name is not None and bool(GLUE_CALL.match(name)) and all(_is_reference(a) for a in value.args[1:])
+        return (
+            name is not None
+            and isinstance(value, ast.Call)
+            and bool(GLUE_CALL.match(name))
+            and all(_is_reference(a) for a in value.args[1:])
+        )
     return False if not isinstance(statement, (ast.For, ast.While, ast.If, ast.With)) else _all_plumbing(statement)
 
 
 def _all_plumbing(statement: ast.stmt) -> bool:
-    bodies = [statement.body, getattr(statement, "orelse", [])]
+    bodies = [getattr(statement, "body", []), getattr(statement, "orelse", [])]
     inner = [s for body in bodies for s in body]
     return bool(inner) and all(is_plumbing(s) for s in inner)
 
@@ -116,7 +121,7 @@ def analysis_code(source: str) -> str:
     drop: set[int] = set()
     for statement in tree.body:
         if is_plumbing(statement):
-            first, last = statement.lineno - 1, statement.end_lineno - 1
+            first, last = statement.lineno - 1, (statement.end_lineno or statement.lineno) - 1
             drop.update(range(first, last + 1))
             # comments standing directly above a removed statement go with it
             above = first - 1
@@ -155,8 +160,9 @@ def notebook_cells(path: Path) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
 
 
 #: Cells that set the notebook up rather than analyse: papermill's parameters (a site
-#: chapter's site id, injected by the generator).
-SETUP_TAGS = {"parameters", "injected-parameters"}
+#: chapter's site id, injected by the generator) and the launch setup cell that installs
+#: the package on Colab (innovate.launch.SETUP_TAG; tests/gates/test_launch.py keeps them equal).
+SETUP_TAGS = {"parameters", "injected-parameters", "launch-setup"}
 
 
 def _shown(cell: tuple[str, str, tuple[str, ...]]) -> str:
@@ -277,7 +283,7 @@ def setup(app):
         default_priority = 150  # before MyST-NB's HideInputCells (199) draws the toggles
 
         def run(self, **kwargs):
-            config = self.env.mystnb_config
+            config = self.env.mystnb_config  # type: ignore[attr-defined]  # MyST-NB sets it
             apply_rule(self.document, (config.code_prompt_show, config.code_prompt_hide))
 
     app.add_post_transform(CodeDisplayRule)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from innovate.config import ENGLAND_CODE
 from innovate.data import public, sites
 from innovate.stats.results import numbers_at_precision
 from innovate.study import area_profile, scotland_area
@@ -77,17 +78,17 @@ def _series(site_id: str) -> tuple[dict[str, pd.DataFrame], str, str]:
             {"year": pop["year"], "area": pop["council"], "comparison": float("nan"), "national": pop["scotland"]}
         )
         return out, p.name, "Scotland's councils"
-    p = area_profile.site_profile(site_id)
-    for measure, comp in p.comparisons.items():
+    english_area = area_profile.site_profile(site_id)
+    for measure, comp in english_area.comparisons.items():
         s = comp.summary
         out[measure.lower()] = pd.DataFrame(
             {"year": s["year"], "area": s["site"], "comparison": s["comparison_median"], "national": s["england"]}
         )
-    lac = p.looked_after
+    lac = english_area.looked_after
     out["looked_after"] = pd.DataFrame(
         {"year": lac["year"], "area": lac["site"], "comparison": lac["comparison_median"], "national": lac["england"]}
     )
-    spend = p.spend[p.spend["line"] == area_profile.SPEND_MEASURES["C&YPExpenditure"]]
+    spend = english_area.spend[english_area.spend["line"] == area_profile.SPEND_MEASURES["C&YPExpenditure"]]
     out["spend"] = pd.DataFrame(
         {
             "year": spend["year"],
@@ -98,8 +99,8 @@ def _series(site_id: str) -> tuple[dict[str, pd.DataFrame], str, str]:
     )
     pop = public.child_population()
     pop = pop[pop["measure"] == "Children aged 0-17"]
-    own = pop[pop["area_code"] == p.spec.code].set_index("year")["value"]
-    eng = pop[pop["area_code"] == "E92000001"].set_index("year")["value"]
+    own = pop[pop["area_code"] == english_area.spec.code].set_index("year")["value"]
+    eng = pop[pop["area_code"] == ENGLAND_CODE].set_index("year")["value"]
     years = sorted(own.index)
     out["population"] = pd.DataFrame(
         {
@@ -109,8 +110,8 @@ def _series(site_id: str) -> tuple[dict[str, pd.DataFrame], str, str]:
             "national": eng.reindex(years).to_numpy(float),
         }
     )
-    kind = "its statistical neighbours" if p.spec.level == "Local authority" else "the other English regions"
-    return out, p.spec.name, kind
+    kind = "its statistical neighbours" if english_area.spec.level == "Local authority" else "the other English regions"
+    return out, english_area.spec.name, kind
 
 
 def _latest_common(a: pd.DataFrame | None, b: pd.DataFrame | None) -> tuple[int | None, int | None]:
@@ -164,6 +165,7 @@ def pair_profile(framework: str) -> PairProfile:
         source = "population" if measure == "population_change" else measure
         fa, fb = series[a].get(source), series[b].get(source)
         if measure == "population_change":
+            assert fa is not None and fb is not None  # every area has a child population
             # the span both areas publish, so the two changes cover the same years
             common = sorted(set(fa["year"]) & set(fb["year"]))
             spans = {s: (common[0], common[-1]) for s in pair}
