@@ -91,3 +91,13 @@ def test_binder_and_colab_install_no_test_tool():
 
 def test_jupyter_book_is_version_1():
     assert requirement_pins()["jupyter-book"].startswith("1.")
+
+
+def test_the_book_build_reads_no_virtual_environment():
+    """Sphinx would read the Markdown files inside a virtual environment's packages (a build
+    with .venv-acro present warned about statsmodels' and numpy's own documents)."""
+    excluded = set(yaml.safe_load((ROOT / "_config.yml").read_text())["exclude_patterns"])
+    makefile = (ROOT / "Makefile").read_text()
+    venvs = set(re.findall(r"^(?:VENV|ACRO_VENV)\s*:=\s*(\S+)", makefile, re.M))
+    assert venvs == {".venv", ".venv-acro"}
+    assert {f"{venv}/*" for venv in venvs} <= excluded
