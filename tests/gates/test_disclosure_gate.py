@@ -71,6 +71,14 @@ LABEL_WORDS = re.compile(
     r"quarter|week|day|days|date|level|version|decile|quintile|percent|pct|%|share|rate|ratio|mean|median|"
     r"sd|se|ci|estimate|coef|seconds|bytes|kb|mb|digits|seed)([\s_/)]|$)"
 )
+#: Units that are not people: a column headed only by one of these (and no word for people)
+#: counts places, organisations, records or events, e.g. "Site areas", "Question-stage cells
+#: audited", "Stalls". A heading that also names people ("Young people at the sites") stays a
+#: count of people.
+NOT_PEOPLE_UNITS = re.compile(
+    r"(?i)\b(areas?|sites?|councils?|authorities|regions?|nations?|cells|stalls|regressions|"
+    r"measures|series|files|tables|rows|columns|packages|notebooks|chapters)\b"
+)
 WHOLE_NUMBER = re.compile(r"^\s*-?\d{1,3}(,\d{3})*\s*$|^\s*-?\d+\s*$")
 NOT_SHOWN = {"", "c", "x", "z", "k", "-", "..", "not published", "not recorded", "nan", "<na>"}
 
@@ -84,7 +92,7 @@ def count_columns(frame) -> list:
     found = []
     for column in frame.columns:
         name = " ".join(map(str, column)) if isinstance(column, tuple) else str(column)
-        if LABEL_WORDS.search(name):
+        if LABEL_WORDS.search(name) or (NOT_PEOPLE_UNITS.search(name) and not PEOPLE_WORDS.search(name)):
             continue
         shown = [str(v).strip() for v in frame[column].tolist() if str(v).strip().lower() not in NOT_SHOWN]
         if shown and all(whole_number(v) is not None for v in shown):
@@ -220,6 +228,16 @@ def test_row_labels_about_people_do_not_make_a_table_of_areas_a_table_of_people(
         "<tbody><tr><th>Looked-after children who went missing</th><td>4</td></tr></tbody></table>"
     )
     assert table_problems(page(areas), "p.html") == []
+
+
+def test_a_column_counting_areas_or_events_is_not_a_count_of_people_but_one_naming_people_is():
+    frame = pd.DataFrame({"Site areas": ["4"], "Stalls": ["2"], "Question-stage cells audited": ["3"]})
+    assert count_columns(frame) == []
+    frame = pd.DataFrame({"Young people at the sites": ["4"], "Children per area": ["3"], "Cases": ["2"]})
+    assert count_columns(frame) == list(frame.columns)
+    caption = "<caption>Effect per 10,000 children, with the number of site areas</caption>"
+    table = f"<table>{caption}<thead><tr><th></th><th>Site areas</th></tr></thead><tbody><tr><th>A</th><td>4</td></tr></tbody></table>"
+    assert table_problems(page(table), "p") == []
 
 
 def test_gate_rejects_a_malformed_marker():
