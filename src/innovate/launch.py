@@ -24,6 +24,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import nbformat
 import yaml
 
 from innovate.data.paths import project_root
@@ -68,8 +69,6 @@ if importlib.util.find_spec("innovate") is None:
 
 
 def setup_cell(url: str):
-    import nbformat
-
     cell = nbformat.v4.new_code_cell(setup_source(url))
     cell.metadata["tags"] = ["remove-cell", SETUP_TAG]
     cell["id"] = SETUP_TAG  # a fixed id: writing the cell again changes nothing
@@ -93,8 +92,6 @@ def _first_code(cells) -> int:
 
 def problem(path: Path, url: str) -> str | None:
     """Why the chapter's first code cell is not the setup cell, or None."""
-    import nbformat
-
     nb = nbformat.read(path, as_version=4)
     first = _first_code(nb.cells)
     if first == len(nb.cells) or not _is_setup(nb.cells[first]):
@@ -108,8 +105,6 @@ def problem(path: Path, url: str) -> str | None:
 
 def write(path: Path, url: str) -> bool:
     """Put the setup cell first among the code cells; True when the file changed."""
-    import nbformat
-
     if problem(path, url) is None:
         return False
     nb = nbformat.read(path, as_version=4)

@@ -20,7 +20,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from innovate.data import schemas
+from innovate.data import paths, schemas
 from innovate.data.schema_engine import Column, Table
 
 OGL = {
@@ -182,8 +182,6 @@ def download_link_html(depth: int = 2) -> str:
     ``depth`` is how many folders the page sits below the book's root (the appendix is at
     ``notebooks/appendices/``). HTML, not Markdown: the archive is not a Sphinx document.
     """
-    from innovate.data import paths
-
     if not paths.is_synthetic(paths.case_data_dir()):
         return (
             "<p>This book was built on the study's case-level extract, which is never packaged "
