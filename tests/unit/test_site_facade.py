@@ -135,9 +135,11 @@ def test_numbers_round_once_and_refuse_undeclared_floats():
 
 def test_glue_numbers_takes_digits_from_the_section(monkeypatch):
     stored = {}
-    import myst_nb
+    from innovate.show import glue as glue_module
 
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=False: stored.__setitem__(name, value))
+    monkeypatch.setattr(
+        glue_module, "display_glued", lambda name, value, display=False, estimand=None: stored.__setitem__(name, value)
+    )
     sec = SectionResult(
         "costs", "devon", "synthetic", {"delta_cost": -6172.4, "p": 0.456, "n": 12}, {"delta_cost": 0, "p": 2}
     )

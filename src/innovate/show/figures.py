@@ -17,6 +17,7 @@ import matplotlib
 import numpy as np
 
 from innovate.data import paths
+from innovate.show.glue import display_glued
 
 matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
 
@@ -154,7 +155,10 @@ def figure_fingerprint(fig: Figure) -> str:
     the CPU's BLAS kernel changes), although not one pixel a reader could notice moves;
     this digest does not. Tests and the claims file compare figures by it, not by bytes.
     """
-    fig.canvas.draw()  # tick labels and layout exist only once the figure is drawn
+    # Tick labels and layout exist only once the figure is drawn; a draw without rendering
+    # lays everything out exactly as a full draw does, without rasterising (the PNG is drawn
+    # by savefig anyway).
+    fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas the book draws on
     digest = hashlib.sha256()
     _feed(digest, "size", np.asarray(fig.get_size_inches()) * fig.dpi)
@@ -222,14 +226,11 @@ def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> None:
     ``synthetic=True`` adds the watermark, so the label cannot be forgotten. The figure is
     closed afterwards; nothing is displayed where the code runs.
     """
-    # Deferred: myst_nb (and Sphinx with it) loads only when a notebook glues a figure.
-    from myst_nb import glue
-
     if synthetic and not is_watermarked(fig):
         watermark(fig)
     if not fig.get_constrained_layout():
         fig.tight_layout()
-    glue(name, RenderedFigure(fig), display=False)
+    display_glued(name, RenderedFigure(fig), display=False)
     plt.close(fig)
 
 

@@ -13,12 +13,24 @@ the precision it was stored with.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from innovate.stats.results import at_precision
 
-__all__ = ["at_precision", "glue", "glue_many", "glue_numbers", "plain", "styled"]
+__all__ = [
+    "GLUE_PREFIX",
+    "Numbers",
+    "at_precision",
+    "display_glued",
+    "glue",
+    "glue_many",
+    "glue_numbers",
+    "plain",
+    "styled",
+]
 
 
 def plain(value):
@@ -42,8 +54,6 @@ def glue(name: str, value, digits: int | None = None, display: bool = False, est
     it is written with the value, so the claims gate can check that one quantity is
     quoted with one value wherever it appears.
     """
-    from myst_nb import glue as _glue
-
     if estimand is not None:
         from innovate.study.estimands import describe
 
@@ -55,24 +65,31 @@ def glue(name: str, value, digits: int | None = None, display: bool = False, est
         if digits is None:
             raise TypeError(f"glue {name!r}: a float needs digits= (the decimals the reader sees), got {value!r}")
         value = at_precision(value, digits)
-    if estimand is None:
-        _glue(name, value, display=display)
-    else:
-        _glue_with_estimand(name, value, display, estimand)
+    display_glued(name, value, display=display, estimand=estimand)
     return value
 
 
-def _glue_with_estimand(name: str, value, display: bool, estimand: str) -> None:
-    # myst_nb.glue's own output, with the estimand added to the output's metadata
-    # (MyST-NB keeps the whole output, metadata included, in the build's glue data).
-    import IPython
-    from IPython.display import display as ipy_display
-    from myst_nb.ext.glue import GLUE_PREFIX
+#: The MIME prefix of a glued value that is not displayed where it is computed
+#: (``myst_nb.ext.glue.GLUE_PREFIX``; a unit test keeps the two equal).
+GLUE_PREFIX = "application/papermill.record/"
 
-    mimebundle, metadata = IPython.core.formatters.format_display_data(value)
+
+def display_glued(name: str, value, display: bool = False, estimand: str | None = None) -> None:
+    """Emit the output ``myst_nb.glue`` emits, optionally with the value's estimand.
+
+    Written out here, not imported: ``myst_nb.glue`` imports nbformat and with it jsonschema,
+    whose format checkers build a grammar on import (about 1.6 s in every kernel that glues,
+    twice per chapter in a test session). MyST-NB keeps the whole output, metadata
+    included, in the build's glue data, so the estimand reaches the claims file.
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as ipy_display
+
+    mimebundle, metadata = format_display_data(value)
     prefix = "" if display else GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
-    metadata[ESTIMAND_METADATA] = estimand
+    if estimand is not None:
+        metadata[ESTIMAND_METADATA] = estimand
     ipy_display({prefix + k: v for k, v in mimebundle.items()}, raw=True, metadata=metadata)
 
 
@@ -145,17 +162,62 @@ def styled(
     return styler
 
 
+@dataclass(frozen=True)
+class Numbers:
+    """A section's numbers for the prose, ready to glue with one call (:func:`glue_numbers`).
+
+    ``values``: name -> value (floats at full precision; :func:`glue` rounds them once);
+    ``digits``: the decimals the reader sees for each float; ``estimands``: name -> key of
+    :data:`innovate.study.estimands.ESTIMANDS` for the values that are a named quantity.
+    A float without declared digits, or a digit or estimand for a name that is not there,
+    is refused here, where the section is assembled, not when the prose is read.
+    """
+
+    values: Mapping[str, object]
+    digits: Mapping[str, int] = field(default_factory=dict)
+    estimands: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        values = {k: plain(v) for k, v in self.values.items()}
+        object.__setattr__(self, "values", values)
+        floats = sorted(k for k, v in values.items() if isinstance(v, float) and k not in self.digits)
+        if floats:
+            raise ValueError(f"floats without declared digits: {', '.join(floats)}")
+        stray = sorted((set(self.digits) | set(self.estimands)) - set(values))
+        if stray:
+            raise ValueError(f"digits or estimands for names that are not among the values: {', '.join(stray)}")
+
+    def numbers(self) -> dict[str, object]:
+        return dict(self.values)
+
+    def __or__(self, other: Numbers) -> Numbers:
+        """Two sections' numbers as one (a name in both is refused: one name, one number)."""
+        both = sorted(set(self.values) & set(other.values))
+        if both:
+            raise ValueError(f"names in both sections: {', '.join(both)}")
+        return Numbers(
+            {**self.values, **other.values},
+            {**self.digits, **other.digits},
+            {**self.estimands, **other.estimands},
+        )
+
+
 def glue_numbers(prefix: str, result, digits: dict | None = None, display: bool = False) -> dict:
     """Glue a whole section with one call: every item of ``result.numbers()`` under
     ``prefix + name``, each float at the decimals the section declared for it
-    (``result.digits``), so the chapter never restates a precision. ``result`` may also be
-    a plain mapping, with ``digits`` giving the decimals of its floats. Returns the stored values.
+    (``result.digits``), each with the estimand it declared (``result.estimands``, if any),
+    so the chapter never restates a precision. ``result`` may also be a plain mapping, with
+    ``digits`` giving the decimals of its floats. Returns the stored values.
     """
     if hasattr(result, "numbers"):
         values = result.numbers()
         declared = dict(getattr(result, "digits", {}) or {})
+        estimands = dict(getattr(result, "estimands", {}) or {})
     else:
         values = dict(result)
-        declared = {}
+        declared, estimands = {}, {}
     declared.update(digits or {})
-    return {f"{prefix}{k}": glue(f"{prefix}{k}", v, digits=declared.get(k), display=display) for k, v in values.items()}
+    return {
+        f"{prefix}{k}": glue(f"{prefix}{k}", v, digits=declared.get(k), display=display, estimand=estimands.get(k))
+        for k, v in values.items()
+    }
