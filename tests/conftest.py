@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,13 +187,69 @@ def _execute_book(folder: Path, stop) -> BookExecutions:
 
 
 class _Background(nbs.Background):
-    def __init__(self):
+    """The session's executions, and then the builds made from them, in the background.
+
+    As soon as the executions are done, the book is built from them (``html``) and, at the
+    same time, from the executions on the other data (``other``, the data-independence
+    gate); once the HTML build is done, the single-page build is printed (``printed``, the
+    print edition's gate). Only what the session's tests need is started (``wants``); the
+    gates wait for the results while the foreground runs the tests that need none of them.
+    """
+
+    def __init__(self, wants: frozenset[str] = frozenset()):
         self.folder = Path(tempfile.mkdtemp(prefix="innovate-executions-"))
         super().__init__(_execute_book, self.folder)
+        self.builds = ThreadPoolExecutor(3, thread_name_prefix="book-builds")
+        self.html = self.builds.submit(self._html) if wants & {"html", "printed", "other"} else None
+        self.other = self.builds.submit(self._other) if "other" in wants else None
+        self.printed = self.builds.submit(self._printed) if "printed" in wants else None
+
+    def _html(self) -> BuiltBook:
+        executions = self.result()
+        # The session's executions stand in for the build's own only when the build runs with
+        # the default settings (as the committed outputs they equal were made).
+        same = all(os.environ.get(k) in (None, "") for k, v in DEFAULT_RUN.items() if v is None)
+        return build_book(executed=executions.run("for-build")) if same else build_book()
+
+    def _other(self) -> BuiltBook | None:
+        executions = self.result()
+        if executions.synthesized.returncode != 0:
+            return None  # the gate reports the generator's failure
+        return build_book(
+            ROOT,
+            extra_env={"INNOVATE_DATA_DIR": str(executions.other_data)},
+            path_output=self.folder / "other-build",
+            executed=executions.run("other"),
+        )
+
+    def _printed(self):
+        built = self.html.result() if self.html is not None else None
+        if built is None or built.returncode != 0:
+            return None  # the build gate reports the failure
+        return print_book(self.folder / "pdf" / "book.pdf")
 
     def close(self):
+        self.stop.set()  # a build waiting for the executions gets their cancellation at once
         super().close()
+        self.builds.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def print_book(out: Path):
+    """``make pdf``: the single-page build (from the HTML build's execution cache) printed
+    by headless Chromium (``innovate.pdf``); a ``PrintedBook``, or the failed build's log."""
+    import yaml
+
+    from innovate import pdf
+
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml", "-W", "-n", "--keep-going"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        return done.stdout[-3000:] + done.stderr[-3000:]
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return pdf.render(ROOT / "_build" / "singlehtml", out, cff)
 
 
 _KEY = pytest.StashKey[_Background]()
@@ -200,19 +257,41 @@ _KEY = pytest.StashKey[_Background]()
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
-    """Start the book's executions when a gate needs them, and run those gates last."""
+    """Start the book's executions (and the builds from them) when a gate needs them, and
+    run those gates last, in the order their inputs become ready."""
     if config.getoption("quick"):
         _quick_selection(config, items)
     needs = [item for item in items if item.path.name in EXECUTION_GATES or "book_executions" in item.fixturenames]
     book = [item for item in items if item.get_closest_marker("book") or item.get_closest_marker("browser")]
-    if not needs and not book:
+    builds = [item for item in items if _waits_for(item) >= 2]
+    if not needs and not book and not builds:
         return
-    # The gates that read a build or executions go last, in their own order, so the
-    # foreground runs the unit tests and nbval while the pool executes.
-    last = set(map(id, book)) | set(map(id, needs))
-    items[:] = [i for i in items if id(i) not in last] + [i for i in items if id(i) in last]
-    if needs and not config.option.collectonly:
-        config.stash[_KEY] = _Background()
+    # The foreground runs the unit tests and the slow gates that need no execution while the
+    # pool executes; then the gates on the executions, then those on the builds, the browser last.
+    last = set(map(id, book)) | set(map(id, needs)) | set(map(id, builds))
+    tail = sorted((i for i in items if id(i) in last), key=_waits_for)  # stable: file order within a rank
+    items[:] = [i for i in items if id(i) not in last] + tail
+    if (needs or builds) and not config.option.collectonly:
+        wants = set()
+        if builds:
+            wants.add("html")
+        if any(i.path.name == "test_data_independence.py" for i in items):
+            wants.add("other")
+        if any("printed" in i.fixturenames for i in items):
+            wants.add("printed")
+        config.stash[_KEY] = _Background(frozenset(wants))
+
+
+def _waits_for(item) -> int:
+    """0: needs nothing of the session's; 1: its executions; 2: the HTML build; 3: the browser or the print."""
+    names = set(item.fixturenames)
+    if item.get_closest_marker("browser") or "printed" in names:
+        return 3
+    if "built_book" in names or "other_book" in names:
+        return 2
+    if item.path.name in EXECUTION_GATES or "book_executions" in names:
+        return 1
+    return 0
 
 
 _SESSION = pytest.StashKey[dict]()
@@ -321,11 +400,29 @@ def book_executions(request) -> BookExecutions:
 
 @pytest.fixture(scope="session")
 def built_book(request) -> BuiltBook:
+    """The HTML build ``make book`` makes, from the session's executions when it has them."""
     background = request.config.stash.get(_KEY, None)
-    # The session's executions stand in for the build's own only when the build runs with
-    # the default settings (as the committed outputs they equal were made).
-    same = all(os.environ.get(k) in (None, "") for k, v in DEFAULT_RUN.items() if v is None)
-    if background is None or not same:
+    if background is None or background.html is None:
         return build_book()
-    executions = background.result()
-    return build_book(executed=executions.run("for-build"))
+    return background.html.result()
+
+
+@pytest.fixture(scope="session")
+def other_book(request, book_executions) -> BuiltBook:
+    """The book built from the other synthetic data set (the data-independence gate)."""
+    background = request.config.stash[_KEY]
+    if background.other is not None:
+        return background.other.result()
+    return background._other()
+
+
+@pytest.fixture(scope="session")
+def printed(request, built_book, tmp_path_factory):
+    """The print edition made from the HTML build's cache (``make pdf``)."""
+    assert built_book.returncode == 0, "the HTML build failed; see test_book_build"
+    background = request.config.stash.get(_KEY, None)
+    made = background.printed.result() if background is not None and background.printed is not None else None
+    if made is None:
+        made = print_book(tmp_path_factory.mktemp("pdf") / "book.pdf")
+    assert not isinstance(made, str), made
+    return made

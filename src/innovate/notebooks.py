@@ -26,6 +26,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 # AUDIT_VARIABLE: re-exported for the test session, which sets it for each kernel
+from innovate.data import shared_results
 from innovate.data.paths import AUDIT_VARIABLE as AUDIT_VARIABLE
 from innovate.data.paths import project_root
 
@@ -291,9 +293,14 @@ def execute_jobs(
     results: dict[int, Executed] = {}
     # spawn: a worker must not inherit the caller's threads or open database handles.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        processes, mp_context=context, initializer=_worker_start, initargs=(dict(os.environ),)
-    ) as pool:
+    # The jobs share the results several chapters compute (innovate.data.shared_results),
+    # for as long as this call lasts, unless the caller names a folder of its own.
+    folder = tempfile.TemporaryDirectory(prefix="innovate-shared-results-")
+    worker_env = {shared_results.SHARED_RESULTS_VARIABLE: folder.name, **os.environ}
+    with (
+        folder,
+        ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_start, initargs=(worker_env,)) as pool,
+    ):
         futures = {pool.submit(_run, job, timeout): id(job) for job in ordered}
         pending = set(futures)
         while pending:
@@ -608,9 +615,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"executed {len(done)} notebooks in {time.perf_counter() - start:.1f} s wall ({total:.1f} s summed)")
         return 0
     paths = args.paths or notebook_paths()
-    for path in paths:
-        seconds = execute_in_place(Path(path))
-        print(f"{seconds:6.1f} s  {path}")
+    # One after another, sharing what several chapters compute (innovate.data.shared_results).
+    with tempfile.TemporaryDirectory(prefix="innovate-shared-results-") as folder:
+        with environment(
+            {shared_results.SHARED_RESULTS_VARIABLE: os.environ.get(shared_results.SHARED_RESULTS_VARIABLE) or folder}
+        ):
+            for path in paths:
+                seconds = execute_in_place(Path(path))
+                print(f"{seconds:6.1f} s  {path}")
     return 0
 
 

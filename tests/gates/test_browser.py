@@ -4,8 +4,9 @@ Headless Chromium from Debian (``/usr/bin/chromium``; never a downloaded browser
 by Playwright over EVERY page of the built book, served from ``_build/html`` by a local
 HTTP server on 127.0.0.1. The network is closed: every request that does not go to the
 local server is aborted, so the book must work offline (MathJax included: it is served
-from the book's own ``_static/mathjax``, see ``book/_static/mathjax/README.md``). One
-browser visits each page in three views, reusing one tab per view:
+from the book's own ``_static/mathjax``, see ``book/_static/mathjax/README.md``). Four
+browsers side by side (``BROWSER_WORKERS``) share the pages; each visits its pages in three
+views, reusing one tab per view:
 
 * **desktop**: 1400 px wide, light colour mode;
 * **dark**: 1400 px wide, dark colour mode (the reader's system preference, which the
@@ -42,6 +43,7 @@ import os
 import re
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -308,11 +310,22 @@ def served_book(built_book):
 
 @pytest.fixture(scope="module")
 def browser(served_book):
+    """Where the book is served, and the external addresses the browsers were refused."""
     require_browser_tools()
-    from playwright.sync_api import sync_playwright
-
     html_root, base = served_book
-    blocked: set[str] = set()
+    return {"base": base, "html": html_root, "blocked": set()}
+
+
+#: Browsers visiting side by side, each a share of the pages in every view. A visit mostly
+#: waits (page load, axe's timers, the screenshot's compositing): one browser kept one core
+#: about a third busy, so four in turn take about a quarter of the wall time on two cores.
+BROWSER_WORKERS = 4
+
+
+def _visit_in_one_browser(base: str, html_root: Path, relatives: list[str], blocked: set[str]) -> dict:
+    """view -> page -> report for ``relatives``, by a browser of this thread's own (Playwright's
+    synchronous API is used by one thread per instance)."""
+    from playwright.sync_api import sync_playwright
 
     def route(request_route):
         url = request_route.request.url
@@ -322,18 +335,29 @@ def browser(served_book):
         blocked.add(url)
         request_route.abort()
 
+    out: dict[str, dict[str, dict]] = {}
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        contexts = {}
         try:
             for view, options in VIEWS.items():
-                contexts[view] = chromium.new_context(**options)
-                contexts[view].route("**/*", route)
-            yield {"contexts": contexts, "base": base, "html": html_root, "blocked": blocked}
+                context = chromium.new_context(**options)
+                context.route("**/*", route)
+                tab = context.new_page()
+                console: list[dict] = []
+                tab.on(
+                    "console",
+                    lambda m, c=console: c.append(
+                        {"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")}
+                    ),
+                )
+                tab.on("pageerror", lambda e, c=console: c.append({"type": "pageerror", "text": str(e), "url": ""}))
+                try:
+                    out[view] = {relative: visit(tab, console, base, view, relative) for relative in relatives}
+                finally:
+                    context.close()
         finally:
-            for context in contexts.values():
-                context.close()
             chromium.close()
+    return out
 
 
 IMAGES_JS = """els => els.map(e => ({
@@ -385,29 +409,20 @@ def visit(tab, console: list, base: str, view: str, relative: str) -> dict:
 
 @pytest.fixture(scope="module")
 def all_reports(browser):
-    """view -> page -> report, every page of the book in every view (one tab per view)."""
+    """view -> page -> report, every page of the book in every view (``BROWSER_WORKERS``
+    browsers side by side, one tab per view each, pages dealt out in turn)."""
     html_root = browser["html"]
     pages = [p for p in book_pages(html_root) if not parse_page(p).refresh]  # a redirect's target is visited itself
+    relatives = [p.relative_to(html_root).as_posix() for p in pages]
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
-    out: dict[str, dict[str, dict]] = {}
-    for view, context in browser["contexts"].items():
-        tab = context.new_page()
-        console: list[dict] = []
-        tab.on(
-            "console",
-            lambda m, c=console: c.append({"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")}),
+    shares = [relatives[k::BROWSER_WORKERS] for k in range(BROWSER_WORKERS)]
+    with ThreadPoolExecutor(BROWSER_WORKERS) as pool:
+        parts = list(
+            pool.map(lambda share: _visit_in_one_browser(browser["base"], html_root, share, browser["blocked"]), shares)
         )
-        tab.on("pageerror", lambda e, c=console: c.append({"type": "pageerror", "text": str(e), "url": ""}))
-        try:
-            out[view] = {
-                (relative := path.relative_to(html_root).as_posix()): visit(
-                    tab, console, browser["base"], view, relative
-                )
-                for path in pages
-            }
-        finally:
-            tab.close()
+    # In the book's page order, whichever browser visited the page.
+    out = {view: {r: part[view][r] for r in relatives for part in parts if r in part.get(view, {})} for view in VIEWS}
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "screenshots.txt").write_text(
         "".join(

@@ -2,7 +2,7 @@
 
 A second synthetic data set is generated with another seed (``python -m innovate
 synthesize``) and the book is built from it, strictly, into a temporary output folder with
-``INNOVATE_DATA_DIR`` pointing at it: no code change, no edit to the book. The notebooks
+``INNOVATE_DATA_DIR`` pointing at it (in the background, beside the default build): no code change, no edit to the book. The notebooks
 are executed on that data by the session's pool of processes (``book_executions`` in
 ``tests/conftest.py``, with ``INNOVATE_DATA_DIR`` set), and the build takes them into its
 execution cache and renders, as ``make book`` does. The build must
@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from conftest import OTHER_SEED, ROOT, build_book
+from conftest import OTHER_SEED, ROOT
 from innovate.sphinxext import claims
 
 pytestmark = pytest.mark.book
@@ -36,20 +36,14 @@ def test_sphinx_problems_ignores_kernel_chatter():
     assert sphinx_problems(log) == ["book/x.md:3: WARNING: undefined label"]
 
 
-def test_the_book_builds_from_a_second_synthetic_data_set(tmp_path, built_book, book_executions):
+def test_the_book_builds_from_a_second_synthetic_data_set(built_book, book_executions, other_book):
     data = book_executions.other_data
     made = book_executions.synthesized
     assert made.returncode == 0, made.stdout + made.stderr
     manifest = json.loads((data / "manifest.json").read_text())
     default_manifest = json.loads((ROOT / "data" / "synthetic" / "manifest.json").read_text())
     assert manifest["seed"] == OTHER_SEED != default_manifest["seed"]
-
-    other = build_book(
-        ROOT,
-        extra_env={"INNOVATE_DATA_DIR": str(data)},
-        path_output=tmp_path / "out",
-        executed=book_executions.run("other"),
-    )
+    other = other_book  # built in the background beside the default build (tests/conftest.py)
     assert other.returncode == 0, other.log[-4000:]
     assert sphinx_problems(other.log) == []
 

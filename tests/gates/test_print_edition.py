@@ -3,12 +3,7 @@ list every chapter of the table of contents with page numbers that are in order 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-import yaml
 from pypdf import PdfReader
 
 from conftest import ROOT
@@ -18,16 +13,7 @@ from innovate.sphinxext import claims
 pytestmark = [pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def printed(built_book, tmp_path_factory) -> pdf.PrintedBook:
-    # After the HTML build, so the single-page build reads every notebook from the same cache.
-    assert built_book.returncode == 0, "the HTML build failed; see test_build"
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml", "-W", "-n", "--keep-going"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
-    return pdf.render(ROOT / "_build" / "singlehtml", tmp_path_factory.mktemp("pdf") / "book.pdf", cff)
+# ``printed``: tests/conftest.py (made in the background once the HTML build is done).
 
 
 def test_the_pdf_opens_and_has_a_sensible_length(printed):

@@ -78,13 +78,13 @@ otherwise the chained equations iterate.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from innovate.config import FOLLOW_UP_MONTHS, SEED
-from innovate.data import casedata, sites
+from innovate.data import casedata, shared_results, sites
 from innovate.data.sites import SITE_IDS
 from innovate.stats.gee import GEEResult
 from innovate.stats.meta import MetaResult, meta_analysis
@@ -202,14 +202,42 @@ def site_effects(
     else:
         available = fit_mixed(long, outcome, effect=effect, engine=engine, site_id=site_id)
     cc = complete_case(long, outcome, analysis, effect=effect, site_id=site_id)
-    delta_results = tuple(
-        mi_from_wide(wide, outcome, analysis, effect=effect, site_id=site_id, completed=completed, delta=d)
-        for d in deltas
-    )
+    delta_results = _delta_results(wide, outcome, site_id, completed, deltas)
     if weighted is None:
         weighted = OUTCOMES[outcome].kind == "score"
     wres = weighted_from_wide(wide, outcome, site_id=site_id, completed=completed) if weighted else None
     return SiteEffects(site_id, outcome, primary, available, cc, delta_results, wres)
+
+
+def _delta_results(wide, outcome: str, site_id: str, completed, deltas: Sequence[float]) -> tuple[MIResult, ...]:
+    analysis, effect = default_analysis(outcome), default_effect(outcome)
+    return tuple(
+        mi_from_wide(wide, outcome, analysis, effect=effect, site_id=site_id, completed=completed, delta=d)
+        for d in deltas
+    )
+
+
+def shared_site_effects(
+    site_id: str, outcome: str = "missing_episodes", m: int = 20, deltas: Sequence[float] = ()
+) -> SiteEffects:
+    """:func:`site_effects` on the book's case data with the default settings, its base
+    analyses computed once per batch of chapter executions
+    (:mod:`innovate.data.shared_results`) and the delta-adjusted ones, if any, added here.
+
+    The site, framework, outcomes and synthesis chapters all need the same site estimates;
+    this gives each exactly what its own call of :func:`site_effects` would (a unit test
+    compares them), computed once.
+    """
+    base = shared_results.shared(
+        "cohort_site_effects", (site_id, outcome, m), lambda: site_effects(site_id, outcome, CohortData.load(), m=m)
+    )
+    if not deltas:
+        return base
+    data = CohortData.load()
+    aux = default_auxiliary(outcome)
+    wide = wide_frame(data.young_people, data.outcomes, [outcome, *aux], site_id)
+    completed = impute_cohort(wide, outcome, m=m, seed=SEED, auxiliary=aux)
+    return replace(base, delta=_delta_results(wide, outcome, site_id, completed, deltas))
 
 
 def pooled(

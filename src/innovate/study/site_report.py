@@ -156,7 +156,7 @@ def _case_key() -> str:
 
 @functools.lru_cache(maxsize=64)
 def _cohort_effects(site_id: str, outcome: str, m: int, _folder: str) -> cohort.SiteEffects:
-    return cohort.site_effects(site_id, outcome, m=m)
+    return cohort.shared_site_effects(site_id, outcome, m=m)
 
 
 @functools.lru_cache(maxsize=16)
