@@ -45,6 +45,12 @@ def timed(code: str, cwd: Path) -> float:
 
 def run() -> dict[str, float]:
     figures: dict[str, float] = {"bare interpreter, seconds": timed("pass", ROOT)}
+    # A chapter's first glue: it once imported myst_nb and with it nbformat and jsonschema's
+    # format grammar (about 1.6 s in every kernel); innovate.show.glue now writes the output itself.
+    figures["first glue call (import and glue one value), seconds"] = timed(
+        "from innovate.show.glue import glue\nglue('x', 1)", ROOT
+    )
+    figures["myst_nb's glue, for comparison, seconds"] = timed("from myst_nb import glue\nglue('x', 1)", ROOT)
     for path in claims.book_notebooks(ROOT):
         name = path.relative_to(ROOT).with_suffix("").as_posix()
         figures[f"imports of {name}, seconds"] = timed(import_lines(path), path.parent)

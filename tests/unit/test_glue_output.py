@@ -10,6 +10,7 @@ import myst_nb.ext.glue as myst_glue
 import pytest
 
 from innovate.show import glue as glue_module
+from innovate.show import glue_output
 
 
 def test_the_prefix_is_myst_nbs():
@@ -26,7 +27,7 @@ def test_the_output_is_myst_nbs_own(monkeypatch, value, display):
 
     monkeypatch.setattr(IPython.display, "display", recorder("ours"))
     monkeypatch.setattr(myst_glue, "ipy_display", recorder("myst_nb"))
-    glue_module.display_glued("name", value, display=display)
+    glue_output.display_glued("name", value, display=display)
     myst_glue.glue("name", value, display=display)
     assert calls["ours"] == calls["myst_nb"] and len(calls["ours"]) == 1
 

@@ -17,7 +17,7 @@ import matplotlib
 import numpy as np
 
 from innovate.data import paths
-from innovate.show.glue import display_glued
+from innovate.show.glue_output import display_glued
 
 matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
 
