@@ -145,7 +145,7 @@ def deflator_example(deflators: pd.DataFrame) -> Numbers:
             "deflator_first_forecast": forecast.iloc[0],
             "deflator_example_year": year,
             "deflator_example_cash": cash,
-            "deflator_example_real": float(prices.to_price_year(cash, year, base.item())),
+            "deflator_example_real": float(prices.to_price_year(cash, year, base.item(), table=deflators)),
         },
         digits={"deflator_example_real": 0},
     )
