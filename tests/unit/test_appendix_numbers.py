@@ -10,6 +10,7 @@ import pytest
 from innovate.data import deflators as data_deflators
 from innovate.econ import prices
 from innovate.show import appendix_numbers as an
+from innovate.show import count_phrases
 from innovate.sphinxext import buildinfo
 from innovate.synthetic import simulation, simulation_numbers
 
@@ -29,16 +30,17 @@ from innovate.synthetic import simulation, simulation_numbers
     ],
 )
 def test_of_them_agrees_for_every_count(k, n, expected):
-    assert an.of_them(k, n, "is read", "are read", "is not read") == expected
+    assert count_phrases.of_them(k, n, "is read", "are read", "is not read") == expected
 
 
 def test_counts_that_are_not_counts_are_refused():
     with pytest.raises(ValueError, match="larger than the whole"):
-        an.of_them(3, 2, "is", "are", "is not")
+        count_phrases.of_them(3, 2, "is", "are", "is not")
     with pytest.raises(ValueError, match="not a count"):
-        an.counted(1.5, "file", "files", "is", "are")
-    assert an.counted(1, "file", "files", "is", "are") == "1 file is"
-    assert an.counted(1204, "file", "files", "is", "are") == "1,204 files are"
+        count_phrases.counted(1.5, "file", "files", "is", "are")
+    assert count_phrases.counted(1, "file", "files", "is", "are") == "1 file is"
+    assert count_phrases.counted(1204, "file", "files", "is", "are") == "1,204 files are"
+    assert count_phrases.agreeing(1, "was", "were") == "1 was" and count_phrases.agreeing(0, "was", "were") == "0 were"
 
 
 @pytest.mark.parametrize(
@@ -181,6 +183,9 @@ def test_simulation_coverage():
     book = summary[~summary["estimator"].isin(simulation.COMPARATORS)]
     assert v["n_book_estimators"] == len(book) and v["n_in_target"] == len(book) - 1 and v["n_compatible"] == len(book)
     assert (v["cov_min"], v["cov_max"]) == (0.91, 0.95)
+    n = len(book)
+    assert (v["in_target_text"], v["compatible_text"]) == (f"{n - 1} have", f"{n} are")
+    assert v["in_target_of_text"] == f"{n - 1} of them have"
     label = simulation.SHORT_LABELS["gee_mi"]
     assert v["outside_sentence"] == (
         f"Outside the range: {label} covers 0.910 (Monte Carlo SE 0.020), "
@@ -190,7 +195,7 @@ def test_simulation_coverage():
     assert v["growth_bias_in_sd"] == pytest.approx(abs(growth["bias"]) / 0.5)
     assert numbers.digits["gee_mi_bias"] == 4 and numbers.digits["gee_mi_cov"] == 3
     every = simulation_numbers.coverage(summary.assign(in_target=True)).values
-    assert every["outside_sentence"] == "None falls outside it."
+    assert every["outside_sentence"] == "None falls outside it." and every["in_target_of_text"] == "all of them have"
     with pytest.raises(ValueError, match="no row for estimator"):
         simulation_numbers.coverage(summary[summary["estimator"] != "its_level"])
 

@@ -157,6 +157,10 @@ def test_stage_journeys_values():
     # at the lockdown Devon was developing, Hackney designing, Reading not yet started
     assert v["n_early_at_lockdown"] == 2 and v["n_not_started_at_lockdown"] == 1
     assert v["n_reached_integrating"] == 1 and v["months_integrating_min"] == v["months_integrating_max"]
+    # the sentences agree with their counts: one journey, one stall, none fell back
+    assert (v["stalled_text"], v["regressed_text"], v["reentries_text"]) == ("1 of the 3 journeys", "none", "0 times")
+    assert (v["reached_text"], v["sustained_text"], v["grew_text"]) == ("1 journey", "1 journey", "0 were")
+    assert v["early_text"] == "2 journeys were"
     assert numbers.digits["stalled_pct_max"] == 0 and 0 < v["stalled_pct_max"] < 100
 
 
@@ -197,6 +201,8 @@ def test_facilitator_shares_early_late_and_withheld_cells():
     assert v["fac_late_pct"] == pytest.approx(25)
     assert v["top_facilitators"] == "learning culture" and v["top_barriers"] == "workload pressure"
     assert v["n_cells"] == matrix.base.size and v["n_withheld"] > 0
+    assert v["withheld_text"] == f"{v['n_withheld']} of the {v['n_cells']} counts"
+    assert v["withheld_count_text"] == f"{v['n_withheld']} counts were"
     assert numbers.digits == {"fac_pct": 0, "fac_early_pct": 0, "fac_late_pct": 0}
 
 
@@ -257,3 +263,13 @@ def test_audit_numbers():
     assert numbers.digits["lowest_principle_mean"] == 1 and numbers.digits["pct_score_3"] == 0
     with pytest.raises(ValueError, match="no question applies"):
         process_numbers.audit_numbers(questions, scores.assign(applies=False), 3, (40.0, 70.0))
+
+
+def test_no_withheld_count_reads_as_none():
+    spec = [("devon", stage, "facilitator", "learning_culture", 20) for stage in process.STAGE_IDS]
+    spec += [("devon", stage, "barrier", "workload_pressure", 10) for stage in process.STAGE_IDS]
+    segments = segments_frame(spec)
+    matrix = process.framework_matrix(segments, threshold=5)
+    v = process_numbers.facilitator_shares(segments, matrix, process.code_labels(), threshold=5).values
+    assert v["n_withheld"] == 0 and v["withheld_text"] == f"none of the {v['n_cells']} counts"
+    assert v["withheld_count_text"] == "0 counts were"

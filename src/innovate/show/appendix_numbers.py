@@ -15,6 +15,7 @@ import pandas as pd
 
 from innovate.econ import prices
 from innovate.show import text
+from innovate.show.count_phrases import agreeing, counted, of_them
 from innovate.show.glue import Numbers
 
 #: The worked example of the prices section: this many pounds in this financial year.
@@ -25,32 +26,6 @@ def _require(frame: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
-
-
-def _count(n) -> int:
-    if isinstance(n, bool) or not float(n).is_integer() or n < 0:
-        raise ValueError(f"not a count: {n!r}")
-    return int(n)
-
-
-def counted(n: int, singular: str, plural_form: str, verb_singular: str, verb_plural: str) -> str:
-    """'1 file is', '25 files are': a count, its noun and a verb agreeing with it."""
-    return f"{text.plural(n, singular, plural_form)} {verb_singular if _count(n) == 1 else verb_plural}"
-
-
-def of_them(k: int, n: int, verb_singular: str, verb_plural: str, verb_negated: str) -> str:
-    """'21 of them are read', 'all of them are read', 'none of them is read', 'it is not read'
-    (of one): the part of a group just named, with the verb in agreement."""
-    k, n = _count(k), _count(n)
-    if k > n:
-        raise ValueError(f"{k} of {n}: the part is larger than the whole")
-    if n == 1:
-        return f"it {verb_singular if k == 1 else verb_negated}"
-    if k == n:
-        return f"{'both' if n == 2 else 'all'} of them {verb_plural}"
-    if k == 0:
-        return f"{'neither' if n == 2 else 'none'} of them {verb_singular}"
-    return f"{k:,} of them {verb_singular if k == 1 else verb_plural}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -86,7 +61,7 @@ def checksums_checked(sums: pd.DataFrame) -> Numbers:
             "checksums_total": total,
             "checksums_ok": ok,
             "checksums_checked_text": checked,
-            "checksums_ok_text": f"{ok:,} {'matches' if ok == 1 else 'match'}",
+            "checksums_ok_text": agreeing(ok, "matches", "match"),
         }
     )
 
@@ -122,8 +97,8 @@ def missing_releases(stitch: pd.DataFrame, release: str = "CLA 2022 release") ->
         {
             "missing_revised": revised,
             "missing_absent": absent,
-            "missing_revised_text": f"{revised:,} {'was' if revised == 1 else 'were'}",
-            "missing_absent_text": f"{absent:,} {'belongs' if absent == 1 else 'belong'}",
+            "missing_revised_text": agreeing(revised, "was", "were"),
+            "missing_absent_text": agreeing(absent, "belongs", "belong"),
         }
     )
 

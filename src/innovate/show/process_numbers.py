@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from innovate.show import text
+from innovate.show.count_phrases import agreeing, counted
 from innovate.show.glue import Numbers
 from innovate.show.process_display import PRINCIPLE_LABELS
 from innovate.study import process
@@ -56,23 +57,36 @@ def stage_journeys(summary: pd.DataFrame, episodes: pd.DataFrame, context: pd.Da
         raise ValueError("context events: no event whose label names COVID (the lockdown the prose dates)")
     lockdown = covid.iloc[0]
     at_lockdown = process.stage_on(episodes, lockdown)
+    n_sites = len(summary)
+    n_stalled, n_regressed = int((summary["stalls"] > 0).sum()), int((summary["regressions"] > 0).sum())
+    n_sustained, n_grew = int(summary["sustained"].sum()), int(summary["grew"].sum())
+    n_reentries = int(summary["re_entries"].sum())
+    n_early = sum(1 for stage in at_lockdown.values() if stage in EARLY_STAGES)
     return Numbers(
         {
             "study_end": _date(study_end),
-            "n_sites": len(summary),
+            "n_sites": n_sites,
             "n_episodes": len(episodes),
-            "n_stalled_sites": int((summary["stalls"] > 0).sum()),
-            "n_regressed_sites": int((summary["regressions"] > 0).sum()),
-            "n_reentries": int(summary["re_entries"].sum()),
-            "n_sustained": int(summary["sustained"].sum()),
-            "n_grew": int(summary["grew"].sum()),
+            "n_stalled_sites": n_stalled,
+            "n_regressed_sites": n_regressed,
+            "n_reentries": n_reentries,
+            "n_sustained": n_sustained,
+            "n_grew": n_grew,
             "n_reached_integrating": len(reached),
+            # the counts as the sentences say them, right for every value ('all 6 journeys', '1 was')
+            "stalled_text": text.of_total(n_stalled, n_sites, "journey"),
+            "regressed_text": "none" if n_regressed == 0 else f"{n_regressed:,}",
+            "reentries_text": text.plural(n_reentries, "time"),
+            "reached_text": text.plural(len(reached), "journey"),
+            "sustained_text": text.plural(n_sustained, "journey"),
+            "grew_text": agreeing(n_grew, "was", "were"),
+            "early_text": counted(n_early, "journey", "journeys", "was", "were"),
             "months_integrating_min": float(reached.min()),
             "months_integrating_max": float(reached.max()),
             "months_integrating_median": float(reached.median()),
             "stalled_pct_max": float(100 * (stalled["stalled_days"] / stalled["days"]).max()),
             "lockdown_date": _date(lockdown),
-            "n_early_at_lockdown": sum(1 for stage in at_lockdown.values() if stage in EARLY_STAGES),
+            "n_early_at_lockdown": n_early,
             "n_not_started_at_lockdown": sum(1 for stage in at_lockdown.values() if stage is None),
         },
         digits=dict.fromkeys(
@@ -97,6 +111,8 @@ def facilitator_shares(segments: pd.DataFrame, matrix, codes: Mapping[str, str],
         if part["segments"].sum() == 0:
             raise ValueError(f"coded segments: none in the {name}, so the facilitator share is undefined")
     reasons = matrix.protected.counts_by_reason()
+    n_withheld = int(reasons["primary"] + reasons["secondary"] + reasons["total"])
+    n_cells = int(matrix.base.size)
 
     def share(part):
         return float(100 * part["facilitators"].sum() / part["segments"].sum())
@@ -113,8 +129,10 @@ def facilitator_shares(segments: pd.DataFrame, matrix, codes: Mapping[str, str],
             "fac_late_pct": share(late),
             "top_facilitators": top("facilitator"),
             "top_barriers": top("barrier"),
-            "n_withheld": int(reasons["primary"] + reasons["secondary"] + reasons["total"]),
-            "n_cells": int(matrix.base.size),
+            "n_withheld": n_withheld,
+            "n_cells": n_cells,
+            "withheld_text": text.of_total(n_withheld, n_cells, "count"),  # 'none of the 72 counts'
+            "withheld_count_text": counted(n_withheld, "count", "counts", "was", "were"),  # '1 count was'
         },
         digits={"fac_pct": 0, "fac_early_pct": 0, "fac_late_pct": 0},
     )

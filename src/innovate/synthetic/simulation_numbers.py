@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from innovate.show.count_phrases import agreeing, of_them
 from innovate.show.glue import Numbers
 from innovate.synthetic import parameters, simulation
 
@@ -95,10 +96,15 @@ def coverage(summary: pd.DataFrame, quoted: Sequence[str] = QUOTED_ESTIMATORS) -
     absent = [k for k in (*quoted, "mixed_risk_growth") if k not in by.index]
     if absent:
         raise ValueError(f"simulation summary: no row for estimator(s) {', '.join(dict.fromkeys(absent))}")
+    n_in, n_compatible = int(book["in_target"].sum()), int(book["target_within_2mcse"].sum())
     values = {
         "n_book_estimators": len(book),
-        "n_in_target": int(book["in_target"].sum()),
-        "n_compatible": int(book["target_within_2mcse"].sum()),
+        "n_in_target": n_in,
+        "n_compatible": n_compatible,
+        # the counts as the sentences say them, right for every value ('1 has', 'all of them have')
+        "in_target_text": agreeing(n_in, "has", "have"),
+        "compatible_text": agreeing(n_compatible, "is", "are"),
+        "in_target_of_text": of_them(n_in, len(book), "has", "have", "does not have"),
         "cov_min": float(book["coverage"].min()),
         "cov_max": float(book["coverage"].max()),
         "outside_sentence": _outside_sentence(book[~book["in_target"].astype(bool)]),
