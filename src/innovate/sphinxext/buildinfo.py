@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import re
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from innovate.data.paths import case_data_dir, derived_dir, project_root, public_dir, reference_dir
+from innovate.show.glue import Numbers
 
 #: The appendix this module keeps up to date (a Sphinx docname).
 APPENDIX_DOCNAME = "notebooks/appendices/reproducibility"
@@ -627,3 +629,39 @@ def setup(app):
     app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _write_execution)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def package_numbers(versions: pd.DataFrame) -> Numbers:
+    """For the prose: pinned packages (:func:`package_versions`) and how many differ from their pin."""
+    return Numbers(
+        {"n_pinned_packages": len(versions), "n_packages_off_pin": int((versions["matches pin"] == "no").sum())}
+    )
+
+
+def checksum_numbers(checksums: pd.DataFrame) -> Numbers:
+    """For the prose: data files (:func:`data_checksums`), and how many match or differ from a shipped checksum."""
+    matches = checksums["matches shipped checksum"]
+    return Numbers(
+        {
+            "n_data_files": len(checksums),
+            "n_checksums_match": int((matches == "yes").sum()),
+            "n_checksums_differ": int((matches == "no").sum()),
+        }
+    )
+
+
+def benchmark_numbers(results: Mapping) -> Numbers:
+    """:func:`benchmark_summary` with each float's decimals (:data:`BENCHMARK_DIGITS`), to glue with one call."""
+    summary = benchmark_summary(results)
+    return Numbers(summary, {k: d for k, d in BENCHMARK_DIGITS.items() if k in summary})
+
+
+def environment_numbers() -> Numbers:
+    """For the prose: the commit, Python version and BLAS of this build (they differ between machines)."""
+    return Numbers(
+        {
+            "commit": describe_commit(git_commit()),
+            "python": platform.python_version(),
+            "blas": describe_blas(blas_libraries()),
+        }
+    )
