@@ -9,7 +9,11 @@ import pandas as pd
 
 from innovate.config import WAVE_MONTHS
 from innovate.show import figures
-from innovate.stats.meta import MetaResult
+from innovate.show.glue import Numbers
+from innovate.show.text import format_p, heterogeneity_words, number_word, of_total
+from innovate.stats.its import ITSResult
+from innovate.stats.meta import MetaResult, scale_meta
+from innovate.study import area_series, cohort
 from innovate.study.cohort import (
     FOLLOW_UP_MONTHS,
     CohortData,
@@ -273,3 +277,234 @@ def plot_delta(sensitivity: pd.DataFrame, outcome: str, ax=None, xlabel: str | N
     ax.set_ylabel("Pooled rate ratio" if ratio else f"Pooled difference over {FOLLOW_UP_MONTHS} months")
     ax.legend(loc="best", fontsize=8)
     return fig
+
+
+# ---------------------------------------------------------------------------------------
+# The outcomes chapter's numbers, one section at a time (``glue_numbers("coh_", ...)``)
+# ---------------------------------------------------------------------------------------
+
+#: Largest absolute standardised mean difference after weighting that counts as balanced.
+SMD_TARGET = 0.1
+
+#: The prose's short name of each score outcome, and the estimand key's.
+_SCORES = {"swemwbs": ("swem", "swemwbs"), "exploitation_risk_score": ("risk", "risk")}
+
+
+def attrition_numbers(attrition: pd.DataFrame, n_sites: int) -> Numbers:
+    """Young people at baseline and the share kept to eighteen months, overall and by arm
+    (``attrition``: :func:`attrition_display`, before disclosure control)."""
+    missing = {"Arm", "Month 0", "Month 18"} - set(attrition.columns)
+    if missing:
+        raise KeyError(f"attrition table: no column(s) {sorted(missing)}")
+    n_people = int(attrition["Month 0"].sum())
+    kept = attrition.groupby("Arm")[["Month 0", "Month 18"]].sum()
+    values = {
+        "n_people": n_people,
+        "n_sites": n_sites,
+        "retained_pct": 100 * float(attrition["Month 18"].sum()) / n_people,
+        **{
+            f"retained_{arm}_pct": 100 * float(kept.at[arm, "Month 18"] / kept.at[arm, "Month 0"])
+            for arm in ("innovation", "comparison")
+        },
+    }
+    return Numbers(values, dict.fromkeys(("retained_pct", "retained_innovation_pct", "retained_comparison_pct"), 0))
+
+
+def assumption_numbers(deltas: dict[str, tuple[float, ...]]) -> Numbers:
+    """The delta adjustments the chapter assumes for young people lost to follow-up: extra
+    missing episodes in per cent (``deltas`` holds the log rate ratio) and the score shifts in points."""
+    return Numbers(
+        {
+            "delta_missing_pct": 100 * (np.exp(deltas["missing_episodes"][0]) - 1),
+            "delta_swemwbs": abs(deltas["swemwbs"][0]),
+            "delta_risk": abs(deltas["exploitation_risk_score"][0]),
+        },
+        {"delta_missing_pct": 0, "delta_swemwbs": 0, "delta_risk": 0},
+    )
+
+
+def balance_numbers(results: dict[str, dict[str, SiteEffects]]) -> Numbers:
+    """Imputations and propensity weighting: the number of imputations, the largest SMD
+    before and after weighting, how many sites are balanced, the smallest effective sample
+    share and how many sites' models had to be changed (``results``: outcome -> site -> effects)."""
+    propensity = {s: r.weighted.propensity for s, r in results["swemwbs"].items()}
+    balance = balance_display(propensity)
+    n = len(propensity)
+    n_balanced = int((balance["Largest |SMD| after"] < SMD_TARGET).sum())
+    n_collapsed = int(sum(bool(p.notes) for p in propensity.values()))
+    ess = min(min(p.ess_treated / p.n_treated, p.ess_control / p.n_control) for p in propensity.values())
+    values = {
+        "m": next(iter(results["missing_episodes"].values())).primary.pooled.m,
+        "smd_target": SMD_TARGET,
+        "smd_before_max": float(balance["Largest |SMD| before"].max()),
+        "smd_after_max": float(balance["Largest |SMD| after"].max()),
+        "n_balanced": n_balanced,
+        "balanced_text": of_total(n_balanced, n, "site"),  # 'all 6 sites'
+        "ess_min_pct": 100 * ess,
+        "n_collapsed": n_collapsed,
+        "collapsed_text": of_total(n_collapsed, n, "site"),
+    }
+    return Numbers(values, {"smd_target": 1, "smd_before_max": 2, "smd_after_max": 2, "ess_min_pct": 0})
+
+
+def missing_numbers(meta: MetaResult, site_results: dict[str, SiteEffects], truth: dict | None) -> Numbers:
+    """Missing episodes pooled over the sites: the rate ratio, its interval and heterogeneity,
+    in words, beside the Wald interval and the available- and complete-case estimates; on
+    synthetic data (``truth``, see :func:`innovate.study.cohort.manifest_truth`) a sentence
+    on how often the intervals contain the generator's truth."""
+    s = meta.summary()
+    sites = list(site_results)
+    truth_sentence = ""
+    if truth is not None:
+        covered = cohort.truth_covered(site_results, truth)
+        true_pooled = float(np.exp(np.mean([truth[(site, "missing_episodes")] for site in sites])))
+        truth_sentence = (
+            "Because the data are synthetic, the truth is known: the 95% intervals of the primary analysis contain "
+            f"the generator's true rate ratio at {of_total(int(covered), len(sites), 'site')}, and the "
+            f"{number_word(len(sites))} true values average {true_pooled:.2f}."
+        )
+
+    def pooled(**kwargs):
+        return cohort.pooled("missing_episodes", site_results=site_results, **kwargs).summary()
+
+    values = {
+        "missing_pooled": s["pooled"],
+        "missing_low": s["ci_low"],
+        "missing_high": s["ci_high"],
+        "missing_p": format_p(s["p_value"]),
+        "missing_i2": s["i2_pct"],
+        "missing_tau": s["tau"],
+        "missing_q_p": format_p(s["q_p_value"]),
+        "missing_change_pct": abs(100 * (1 - s["pooled"])),
+        "missing_direction": "fewer" if s["pooled"] < 1 else "more",
+        "missing_ci_has_one": "does not rule out" if s["ci_low"] <= 1 <= s["ci_high"] else "rules out",
+        "missing_truth_sentence": truth_sentence,
+    }
+    wald = pooled(ci="normal")
+    values |= {"missing_wald_low": wald["ci_low"], "missing_wald_high": wald["ci_high"]}
+    values["missing_available_pooled"] = pooled(estimates="available_case")["pooled"]
+    values["missing_complete_pooled"] = pooled(estimates="complete_case")["pooled"]
+    digits = dict.fromkeys(("missing_pooled", "missing_low", "missing_high", "missing_tau"), 2)
+    digits |= dict.fromkeys(("missing_wald_low", "missing_wald_high", "missing_available_pooled"), 2)
+    digits |= {"missing_complete_pooled": 2, "missing_i2": 0, "missing_change_pct": 0}
+    return Numbers(values, digits, {"missing_pooled": "cohort.missing.rate_ratio.pooled_mi"})
+
+
+def tipping_numbers(tip: cohort.TippingPoint) -> Numbers:
+    """The delta-adjusted sensitivity analysis of missing episodes in sentences: the largest
+    assumption tried, where the interval first lies above one, where the pooled rate ratio
+    reaches one, and how far the interval stays below one."""
+
+    def pct(factor: float) -> float:
+        return 100 * (factor - 1)
+
+    values: dict[str, object] = {"delta_max_pct": pct(tip.largest_factor)}
+    if tip.first_unfavourable_factor is not None:
+        values["tipping_sentence"] = (
+            "Its interval first lies wholly above one when they are assumed to have had "
+            f"{pct(tip.first_unfavourable_factor):.0f}% more missing episodes."
+        )
+    else:
+        values["tipping_sentence"] = "Its interval does not lie wholly above one anywhere in this range."
+    digits = {"delta_max_pct": 0}
+    if tip.point_tipping_factor is not None:
+        values["tipping_point_pct"] = pct(tip.point_tipping_factor)
+        digits["tipping_point_pct"] = 0
+        values["tipping_point_sentence"] = (
+            "The pooled rate ratio itself reaches one, the tipping point of the point estimate, when they are "
+            f"assumed to have had {pct(tip.point_tipping_factor):.0f}% more missing episodes than predicted "
+            "(interpolated between the assumptions tried)."
+        )
+    else:
+        values["tipping_point_sentence"] = "The pooled rate ratio itself does not reach one within this range."
+    values["point_crosses_one"] = "passes" if tip.point_crosses_one else "stays below"
+    if tip.last_favourable_factor is not None:
+        values["favourable_sentence"] = (
+            f"Its interval lies wholly below one for assumptions up to {pct(tip.last_favourable_factor):.0f}% more."
+        )
+    else:
+        values["favourable_sentence"] = "Its interval includes one even under the primary analysis."
+    return Numbers(values, digits)
+
+
+def score_numbers(
+    results: dict[str, dict[str, SiteEffects]], metas: dict[str, MetaResult], truth: dict | None
+) -> Numbers:
+    """Wellbeing and exploitation risk pooled over the sites (``metas``: each score's pooled
+    result scaled to the change over the follow-up): estimate, interval, heterogeneity, the
+    AIPW and delta-adjusted estimates, the sites fitted with a random slope, the direction in
+    words and, on synthetic data, how often the intervals contain the truth."""
+    values: dict[str, object] = {}
+    digits: dict[str, int] = {}
+    estimands: dict[str, str] = {}
+    for outcome, (key, short) in _SCORES.items():
+        s = metas[outcome].summary()
+
+        def pooled(estimates: str) -> MetaResult:
+            return cohort.pooled(outcome, site_results=results[outcome], estimates=estimates)
+
+        aipw = pooled("aipw").summary()
+        delta = scale_meta(pooled("delta"), FOLLOW_UP_MONTHS).summary()
+        slopes = sum(r.primary.n_people > 0 and r.available_case.random_slope for r in results[outcome].values())
+        section = {
+            "pooled": s["pooled"],
+            "low": s["ci_low"],
+            "high": s["ci_high"],
+            "p": format_p(s["p_value"]),
+            "i2": s["i2_pct"],
+            "heterogeneity": heterogeneity_words(s["i2_pct"]),
+            "tau": s["tau"],
+            "aipw": aipw["pooled"],
+            "delta": delta["pooled"],
+            "delta_low": delta["ci_low"],
+            "delta_high": delta["ci_high"],
+            "random_slope_sites": int(slopes),
+        }
+        values |= {f"{key}_{name}": v for name, v in section.items()}
+        digits |= {f"{key}_{name}": 2 for name in ("pooled", "low", "high", "tau", "aipw", "delta", "delta_low")}
+        digits |= {f"{key}_delta_high": 2, f"{key}_i2": 0}
+        estimands[f"{key}_pooled"] = f"cohort.{short}.change_18m.pooled_mi_mixed"
+        estimands[f"{key}_aipw"] = f"cohort.{short}.change_18m.pooled_aipw"
+    values["scores_truth_sentence"] = ""
+    if truth is not None:
+        sites = list(results["swemwbs"])
+        cover = {o: of_total(int(cohort.truth_covered(results[o], truth)), len(sites), "site") for o in _SCORES}
+        mean = {o: FOLLOW_UP_MONTHS * float(np.mean([truth[(site, o)] for site in sites])) for o in _SCORES}
+        values["scores_truth_sentence"] = (
+            f"The primary intervals contain the generator's true values at {cover['swemwbs']} for wellbeing and at "
+            f"{cover['exploitation_risk_score']} for exploitation risk; the true values average "
+            f"{mean['swemwbs']:.2f} and {mean['exploitation_risk_score']:.2f} points."
+        )
+    values["swem_direction"] = "rose more" if metas["swemwbs"].pooled.estimate > 0 else "rose less"
+    values["risk_direction"] = (
+        "a larger fall in risk in the innovation arms"
+        if metas["exploitation_risk_score"].pooled.estimate < 0
+        else "a smaller fall in risk in the innovation arms"
+    )
+    return Numbers(values, digits, estimands)
+
+
+def area_numbers(
+    series_results: Sequence[ITSResult], sites: Sequence[str], frame: pd.DataFrame, manifest=None
+) -> Numbers:
+    """Missing episodes in each site's area series: the range of the change in level, how
+    many intervals lie below one and, on synthetic data (``manifest``: the generator's), how
+    many contain the true change."""
+    levels = np.array([r.level_rr for r in series_results])
+    truth_sentence = ""
+    if manifest is not None:
+        single = area_series.compare_with_truth(
+            area_series.area_series_results(sites, ["missing_episodes"], frame=frame),
+            area_series.manifest_truth(manifest),
+        )
+        truth_sentence = (
+            "The interval contains the generator's true change in level at "
+            f"{of_total(int(single['level_covered'].sum()), len(sites), 'site')}."
+        )
+    values = {
+        "area_level_min": float(levels.min()),
+        "area_level_max": float(levels.max()),
+        "area_level_below_one": int((np.array([r.level_ci[1] for r in series_results]) < 1).sum()),
+        "area_truth_sentence": truth_sentence,
+    }
+    return Numbers(values, {"area_level_min": 2, "area_level_max": 2})

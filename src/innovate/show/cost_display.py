@@ -9,16 +9,24 @@ import numpy as np
 import pandas as pd
 
 from innovate.econ.cea import DISCOUNT_RANGE, PARAMETERS
-from innovate.econ.prices import PRICE_YEAR, fy_start
-from innovate.econ.unit_costs import S251_INDICATORS, STAFF_ROLES, UNIT_COST_AREAS
+from innovate.econ.costing import FOLLOW_UP_MONTHS, START_UP_LIFE_YEARS, WEEKS_PER_YEAR
+from innovate.econ.prices import GREEN_BOOK_SCHEDULE, PRICE_YEAR, deflator_ratio, fy_start
+from innovate.econ.unit_costs import ENGLAND_CODE, ROLE_RATIOS, S251_INDICATORS, STAFF_ROLES, UNIT_COST_AREAS
 from innovate.show import figures
+from innovate.show.glue import Numbers
+from innovate.show.text import of_total
 from innovate.stats import disclosure
+from innovate.stats.bootstrap import CI_LEVEL
 from innovate.study.costs import (
+    BOOTSTRAP_REPS,
     COMPONENT_GROUPS,
     DISCLOSURE_THRESHOLD,
+    EFFECT_TOLERANCE,
+    WTP_GRID,
     WTP_REFERENCE,
     CeaResult,
     SiteCostSummary,
+    nao_residential_multiplier,
 )
 
 # ---------------------------------------------------------------------------------------
@@ -477,3 +485,191 @@ def site_summary_table(
     out["Young people analysed"] = protected["Young people analysed"].to_numpy()
     out.attrs["disclosure"] = protected.attrs.get("disclosure")
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# The costs chapter's numbers, one section at a time (glued with ``glue_numbers("costs_", ...)``)
+# ---------------------------------------------------------------------------------------
+
+
+def _row(table: pd.DataFrame, item: str) -> pd.Series:
+    rows = table[table["item"] == item]
+    if rows.empty:
+        raise KeyError(f"unit-cost table: no row with item {item!r} (column 'item')")
+    return rows.iloc[0]
+
+
+def unit_cost_numbers(table: pd.DataFrame) -> Numbers:
+    """The unit-cost section: the social-worker hour, the NAO place, Section 251 residential
+    care in England from its first to its latest year, the stated role ratios, the Green
+    Book discount schedule and the follow-up."""
+    sw, sw_time, nao = (
+        _row(table, i) for i in ("staff_contact_hour:social_worker", "staff_hour:social_worker", "childrens_home_place")
+    )
+    res = table[(table["item"] == "residential_care") & (table["area_code"] == ENGLAND_CODE)]
+    if res.empty:
+        raise KeyError(f"unit-cost table: no residential_care row for England ({ENGLAND_CODE}, column 'area_code')")
+    res = res.set_index("financial_year")["amount_gbp_price_year"]
+    first_fy, last_fy = min(res.index, key=fy_start), max(res.index, key=fy_start)
+    (rate_bound, rate_1), (_, rate_2) = GREEN_BOOK_SCHEDULE
+    values = {
+        "sw_client_cash": sw["amount_gbp"],
+        "sw_client_real": sw["amount_gbp_price_year"],
+        "sw_time_cash": sw_time["amount_gbp"],
+        "uprating_factor": deflator_ratio([sw["price_year"]])[0],
+        "sw_price_year": sw["price_year"],
+        "nao_cash": nao["amount_gbp"],
+        "nao_weekly_real": nao["amount_gbp_price_year"] / WEEKS_PER_YEAR,
+        "nao_ratio_pct": 100 * nao_residential_multiplier(table),
+        "res_first_fy": first_fy,
+        "res_last_fy": last_fy,
+        "res_england_first": res[first_fy],
+        "res_england_last": res[last_fy],
+        "res_england_growth_pct": 100 * (res[last_fy] / res[first_fy] - 1),
+        "n_assumed_roles": int(table["is_assumption"].sum()),
+        "ratio_youth": ROLE_RATIOS["youth_worker"],
+        "ratio_manager": ROLE_RATIOS["team_manager"],
+        "rate_1_pct": 100 * rate_1,
+        "rate_2_pct": 100 * rate_2,
+        "rate_bound": int(rate_bound),
+        "rate_next": int(rate_bound) + 1,
+        "rate_first": 0,
+        "follow_up": FOLLOW_UP_MONTHS,
+        "level_pct": round(100 * CI_LEVEL),
+    }
+    digits = dict.fromkeys(("sw_client_cash", "sw_time_cash", "nao_cash", "nao_weekly_real", "nao_ratio_pct"), 0)
+    digits |= dict.fromkeys(("res_england_first", "res_england_last", "res_england_growth_pct"), 0)
+    digits |= {"sw_client_real": 2, "uprating_factor": 3, "ratio_youth": 2, "ratio_manager": 2}
+    digits |= {"rate_1_pct": 1, "rate_2_pct": 1}
+    return Numbers(values, digits)
+
+
+def method_numbers(prep) -> Numbers:
+    """The methods section: annuitisation life, complete cases, replicates, the effect
+    tolerance and the willingness-to-pay reference and range (``prep``: ``costs.prepared()``)."""
+    values = {
+        "start_up_life": START_UP_LIFE_YEARS,
+        "complete_pct": 100 * prep.frame["complete"].mean(),
+        "reps": BOOTSTRAP_REPS,
+        "effect_tolerance": EFFECT_TOLERANCE,
+        "wtp_ref": WTP_REFERENCE,
+        "wtp_max": float(WTP_GRID.max()),
+    }
+    digits = {"start_up_life": 0, "complete_pct": 0, "effect_tolerance": 2, "wtp_ref": 0, "wtp_max": 0}
+    return Numbers(values, digits)
+
+
+def spending_numbers(summary: SiteCostSummary, people: pd.DataFrame, sites: Sequence[str]) -> Numbers:
+    """Cost per young person: each arm's mean, the placements' share of all spending, the
+    range of the innovation's own cost per person, and the sites where more of the innovation
+    arm was looked after (``people``: one row per young person, columns site_id, arm, looked_after)."""
+    k = summary.numbers()
+    per_person = summary.cost_per_young_person
+    weight = per_person["n"]
+    innov = per_person[per_person["arm"] == "innovation"]
+    own = innov["Innovation running costs"] + innov["Innovation start-up (annuitised)"]
+    lac = people.groupby(["site_id", "arm"])["looked_after"].mean().unstack()
+    more_lac = int((lac["innovation"] > lac["comparison"]).sum())
+    values = {
+        "all_cost_innovation": k["cost_innovation"],
+        "all_cost_comparison": k["cost_comparison"],
+        "placement_share_pct": 100 * (per_person["Placements"] * weight).sum() / (per_person["Total"] * weight).sum(),
+        "own_min": float(own.min()),
+        "own_max": float(own.max()),
+        "sites_more_lac": more_lac,
+        "sites_n": len(sites),
+        "sites_more_lac_text": of_total(more_lac, len(sites), "site"),  # 'all 6 sites'
+    }
+    digits = dict.fromkeys(
+        ("all_cost_innovation", "all_cost_comparison", "placement_share_pct", "own_min", "own_max"), 0
+    )
+    return Numbers(values, digits)
+
+
+def consequence_numbers(summary: SiteCostSummary) -> Numbers:
+    """The cost-consequence section: the difference in cost in words, each outcome's
+    difference and how many outcomes' intervals exclude no difference."""
+    cons = summary.consequences
+    n_clear = int((cons["direction"] != "no clear difference").iloc[1:].sum())
+    by_outcome = cons.set_index("outcome")["difference"]
+    values = {
+        "cca_delta_cost_text": signed_money_text(cons.loc[0, "difference"]),
+        "cca_missing_diff": by_outcome["missing_episodes_18m"],
+        "cca_swem_diff": by_outcome["swemwbs_18"],
+        "cca_risk_diff": by_outcome["exploitation_risk_18"],
+        "cca_n_clear": n_clear,
+        "cca_n_outcomes": len(cons) - 1,
+        "cca_clear_text": of_total(n_clear, len(cons) - 1, "outcome"),
+    }
+    estimands = {
+        "cca_missing_diff": "costs.missing_18m.undiscounted",
+        "cca_swem_diff": "costs.swemwbs_at_18m.weighted_followed_up",
+        "cca_risk_diff": "costs.risk_at_18m.weighted_followed_up",
+    }
+    return Numbers(values, dict.fromkeys(estimands, 2), estimands)
+
+
+def value_numbers(summary: SiteCostSummary) -> Numbers:
+    """Cost-effectiveness: incremental cost and effect with intervals, the plane's verdict,
+    the ICER where it has a meaning, net benefit, the probabilities and the quadrant shares."""
+    k, ic = summary.numbers(), summary.icer
+    shares = summary.result.quadrant_shares()
+    no_ratio = "not reported (no single ratio has a meaning where the point estimate lies)"
+    values = {
+        "dc_text": signed_money_text(k["delta_cost"]),
+        "dc_interval_text": interval_text(k["delta_cost_low"], k["delta_cost_high"], money),
+        "de": k["delta_effect"],
+        "de_low": k["delta_effect_low"],
+        "de_high": k["delta_effect_high"],
+        "plane_sentence": interval_verdict(
+            (k["delta_cost_low"], k["delta_cost_high"]), (k["delta_effect_low"], k["delta_effect_high"])
+        ),
+        "icer_text": f"£{ic.value:,.0f} per missing episode averted" if ic.reported else no_ratio,
+        "inb_text": money(k["inb"]),
+        "inb_interval_text": interval_text(k["inb_low"], k["inb_high"], money),
+        "p_ce_pct": 100 * k["p_cost_effective"],
+        "p_saving_pct": 100 * k["p_cost_saving"],
+        **{f"share_{q}_pct": 100 * shares[quadrant] for q, quadrant in _QUADRANT_KEYS.items()},
+    }
+    digits = {"de": 2, "de_low": 2, "de_high": 2, "p_ce_pct": 0, "p_saving_pct": 0}
+    digits |= {f"share_{q}_pct": 0 for q in _QUADRANT_KEYS}
+    return Numbers(values, digits, {"de": "costs.missing_averted_18m.discounted"})
+
+
+_QUADRANT_KEYS = {"ne": "north_east", "se": "south_east", "sw": "south_west", "nw": "north_west"}
+
+
+def sensitivity_numbers(summary: SiteCostSummary) -> Numbers:
+    """One-way and probabilistic sensitivity: the two widest inputs, the discount rate's
+    width and the probability of cost-effectiveness under the probabilistic analysis."""
+    tornado = summary.tornado
+    if len(tornado) < 2 or "discount_rate" not in set(tornado["parameter"]):
+        raise ValueError("tornado table: needs two inputs or more, one of them 'discount_rate' (column 'parameter')")
+    values = {
+        "tornado_top": tornado.loc[0, "label"].lower(),
+        "tornado_top_width": tornado.loc[0, "width"],
+        "tornado_second": tornado.loc[1, "label"].lower(),
+        "tornado_second_width": tornado.loc[1, "width"],
+        "tornado_discount_width": tornado.set_index("parameter").loc["discount_rate", "width"],
+        "p_ce_psa_pct": 100 * summary.numbers()["p_cost_effective_psa"],
+    }
+    return Numbers(
+        values,
+        dict.fromkeys(("tornado_top_width", "tornado_second_width", "tornado_discount_width", "p_ce_psa_pct"), 0),
+    )
+
+
+def site_count_numbers(summaries: Mapping[str, SiteCostSummary]) -> Numbers:
+    """How many sites' innovation arm cost less, averted more episodes, and had an interval
+    of the incremental cost spanning zero; each also as 'k of the n sites'."""
+    n = len(summaries)
+    counts = {
+        "cheaper": sum(bool(s.result.delta_cost < 0) for s in summaries.values()),
+        "more_effective": sum(bool(s.result.delta_effect > 0) for s in summaries.values()),
+        "interval_zero": sum(
+            bool(s.intervals.loc[0, "bca_low"] < 0 and s.intervals.loc[0, "bca_high"] > 0) for s in summaries.values()
+        ),
+    }
+    values = {f"sites_{key}": count for key, count in counts.items()}
+    values |= {f"sites_{key}_text": of_total(count, n, "site") for key, count in counts.items()}
+    return Numbers(values)

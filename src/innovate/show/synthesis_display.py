@@ -13,12 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from innovate.config import FOLLOW_UP_MONTHS
 from innovate.show import cohort_display, figures
-from innovate.show.cost_display import interval_text, money
-from innovate.show.text import format_p
+from innovate.show.cost_display import interval_text, money, signed_money_text
+from innovate.show.glue import Numbers
+from innovate.show.text import format_p, heterogeneity_words
 from innovate.stats import disclosure
 from innovate.study import costs, process
 from innovate.study.synthesis import (
+    OUTCOME_KEYS,
     OUTCOME_LABELS,
     PROFILE_MEASURES,
     QUADRANT_WORDS,
@@ -384,4 +387,108 @@ def trajectory_outcomes_reading(comparison: pd.DataFrame, names: Sequence[str]) 
         f"where it sustained), and the incremental cost per young "
         f"person averaged {money(cost['mean_in'])} against {money(cost['mean_out'])} (exact p = "
         f"{format_p(rr['p_value'], prefix=False)} and {format_p(cost['p_value'], prefix=False)})"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# the chapter's numbers, one section at a time (``glue_numbers("syn_", ...)``)
+# ---------------------------------------------------------------------------------------
+#: Estimand keys (:data:`innovate.study.estimands.ESTIMANDS`) of each outcome's pooled value.
+_ESTIMANDS = {
+    "missing": ("cohort.missing.rate_ratio", "pooled_mi"),
+    "swemwbs": ("cohort.swemwbs.change_18m", "pooled_mi_mixed"),
+    "risk": ("cohort.risk.change_18m", "pooled_mi_mixed"),
+}
+
+#: Values of :meth:`PooledOutcome.numbers` glued as they are, at the outcome's digits.
+_POOLED_VALUES = ("low", "high", "tau", "tau2", "tau2_low", "tau2_high", "i2_pct", "i2_low_pct", "i2_high_pct")
+
+
+def pooled_numbers(pooled: Mapping[str, PooledOutcome], n_sites: int) -> Numbers:
+    """The outcomes pooled across the sites: per outcome the pooled estimate, its interval,
+    heterogeneity and prediction interval, p-values and readings in words; then how many
+    outcomes' intervals exclude no difference, the prediction interval's degrees of freedom,
+    the sites and the follow-up."""
+    values: dict[str, object] = {"n_sites": n_sites, "follow_up": FOLLOW_UP_MONTHS}
+    digits: dict[str, int] = {}
+    estimands: dict[str, str] = {}
+    for outcome, p in pooled.items():
+        key = OUTCOME_KEYS[outcome]
+        k, places = p.numbers(), p.digits()
+        estimand, pooled_key = _ESTIMANDS[key]
+        values[f"{key}_pooled"] = k["pooled"]
+        digits[f"{key}_pooled"] = 2
+        estimands[f"{key}_pooled"] = f"{estimand}.{pooled_key}"
+        for name in _POOLED_VALUES:
+            values[f"{key}_{name}"] = k[name]
+            digits[f"{key}_{name}"] = places[name]
+        for end in ("low", "high"):
+            values[f"{key}_pi_{end}"] = k[f"pi_{end}"]
+            digits[f"{key}_pi_{end}"] = 2
+            estimands[f"{key}_pi_{end}"] = f"{estimand}.prediction_{end}"
+        values |= {
+            f"{key}_p": format_p(k["p_value"]),
+            f"{key}_q_p": format_p(k["q_p_value"]),
+            f"{key}_heterogeneity": heterogeneity_words(k["i2_pct"]),
+            f"{key}_reading": pooled_reading(p),
+        }
+    readings = pooled_readings(pooled)
+    values |= {
+        "n_outcomes": readings["outcomes"],
+        "n_ci_excludes": readings["ci_excludes"],
+        "n_pi_excludes": readings["pi_excludes"],
+        "pi_df": pooled["missing_episodes"].meta.k - 2,
+    }
+    return Numbers(values, digits, estimands)
+
+
+def cost_numbers(cost: CostSynthesis) -> Numbers:
+    """Costs across the sites: how many sites' innovations cost less, averted more, dominate
+    or have both intervals spanning no difference, the range of the probability of
+    cost-effectiveness, the all-sites result of the costs chapter and a sentence reading them."""
+    c, overall = cost.numbers(), cost.overall.numbers()
+    values = {
+        "costs_n_sites": c["n_sites"],
+        "costs_cheaper": c["sites_cheaper"],
+        "costs_more_effective": c["sites_more_effective"],
+        "costs_dominant": c["sites_dominant"],
+        "costs_both_span": c["sites_both_intervals_span"],
+        "costs_p_ce_min": c["p_ce_site_min_pct"],
+        "costs_p_ce_max": c["p_ce_site_max_pct"],
+        "costs_dc_text": signed_money_text(overall["delta_cost"]),
+        "costs_de": overall["delta_effect"],
+        "costs_de_low": overall["delta_effect_low"],
+        "costs_de_high": overall["delta_effect_high"],
+        "costs_p_ce": c["p_cost_effective_pct"],
+        "costs_wtp": costs.WTP_REFERENCE,
+        "cost_reading": cost_reading(cost),
+    }
+    digits = {"costs_p_ce_min": 0, "costs_p_ce_max": 0, "costs_de": 2, "costs_de_low": 2, "costs_de_high": 2}
+    digits |= {"costs_p_ce": 0, "costs_wtp": 0}
+    return Numbers(values, digits, {"costs_de": "costs.missing_averted_18m.discounted"})
+
+
+def trajectory_numbers(
+    primary: pd.DataFrame, grew: pd.DataFrame, codes: Mapping, names: Sequence[str], grew_names: Sequence[str]
+) -> Numbers:
+    """The comparison of trajectories in sentences: the code whose facilitator share differs
+    most between the groups (``codes``: :func:`innovate.study.synthesis.trajectory_codes`),
+    how the sites divide under the primary grouping and the sensitivity one (``primary``,
+    ``grew``: :func:`innovate.study.synthesis.compare_trajectories`) and the outcomes by group."""
+    if codes["comparable"]:
+        table = codes["table"].dropna(subset=["share_difference"])
+        top = table.reindex(table["share_difference"].abs().sort_values(ascending=False, kind="stable").index)
+        top_code = (
+            "the code whose facilitator share differs most between the two groups is "
+            f"{process.code_labels()[top['code'].iloc[0]].lower()}"
+        )
+    else:
+        top_code = "no code can be compared, because the sites do not fall into two groups"
+    return Numbers(
+        {
+            "traj_top_code": top_code,
+            "traj_reading": trajectory_reading(primary, names),
+            "traj_grew_reading": trajectory_reading(grew, grew_names),
+            "traj_outcomes": trajectory_outcomes_reading(primary, names),
+        }
     )
