@@ -327,7 +327,8 @@ def balance_numbers(results: dict[str, dict[str, SiteEffects]]) -> Numbers:
     """Imputations and propensity weighting: the number of imputations, the largest SMD
     before and after weighting, how many sites are balanced, the smallest effective sample
     share and how many sites' models had to be changed (``results``: outcome -> site -> effects)."""
-    propensity = {s: r.weighted.propensity for s, r in results["swemwbs"].items()}
+    # Scores always carry the weighted analyses (site_effects' default for them).
+    propensity = {s: r.weighted.propensity for s, r in results["swemwbs"].items() if r.weighted is not None}
     balance = balance_display(propensity)
     n = len(propensity)
     n_balanced = int((balance["Largest |SMD| after"] < SMD_TARGET).sum())
@@ -445,7 +446,10 @@ def score_numbers(
 
         aipw = pooled("aipw").summary()
         delta = scale_meta(pooled("delta"), FOLLOW_UP_MONTHS).summary()
-        slopes = sum(r.primary.n_people > 0 and r.available_case.random_slope for r in results[outcome].values())
+        slopes = sum(
+            r.primary.n_people > 0 and bool(getattr(r.available_case, "random_slope", False))  # mixed models only
+            for r in results[outcome].values()
+        )
         section = {
             "pooled": s["pooled"],
             "low": s["ci_low"],

@@ -670,6 +670,6 @@ def site_count_numbers(summaries: Mapping[str, SiteCostSummary]) -> Numbers:
             bool(s.intervals.loc[0, "bca_low"] < 0 and s.intervals.loc[0, "bca_high"] > 0) for s in summaries.values()
         ),
     }
-    values = {f"sites_{key}": count for key, count in counts.items()}
+    values: dict[str, object] = {f"sites_{key}": count for key, count in counts.items()}
     values |= {f"sites_{key}_text": of_total(count, n, "site") for key, count in counts.items()}
     return Numbers(values)

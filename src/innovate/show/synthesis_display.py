@@ -8,7 +8,7 @@ where the chapter glues it (``glue_case_figure``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -427,9 +427,9 @@ def pooled_numbers(pooled: Mapping[str, PooledOutcome], n_sites: int) -> Numbers
             digits[f"{key}_pi_{end}"] = 2
             estimands[f"{key}_pi_{end}"] = f"{estimand}.prediction_{end}"
         values |= {
-            f"{key}_p": format_p(k["p_value"]),
-            f"{key}_q_p": format_p(k["q_p_value"]),
-            f"{key}_heterogeneity": heterogeneity_words(k["i2_pct"]),
+            f"{key}_p": format_p(cast(float, k["p_value"])),
+            f"{key}_q_p": format_p(cast(float, k["q_p_value"])),
+            f"{key}_heterogeneity": heterogeneity_words(cast(float, k["i2_pct"])),
             f"{key}_reading": pooled_reading(p),
         }
     readings = pooled_readings(pooled)
