@@ -1,7 +1,7 @@
 """The whole book builds from another data set through the data-folder setting alone.
 
-A second synthetic data set is generated with another seed (``python -m innovate
-synthesize``) and the book is built from it, strictly, into a temporary output folder with
+A second synthetic data set is generated with another seed and half as many young
+people (``python -m innovate synthesize --per-arm``) and the book is built from it, strictly, into a temporary output folder with
 ``INNOVATE_DATA_DIR`` pointing at it (in the background, beside the default build): no code change, no edit to the book. The notebooks
 are executed on that data by the session's pool of processes (``book_executions`` in
 ``tests/conftest.py``, with ``INNOVATE_DATA_DIR`` set), and the build takes them into its
@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from conftest import OTHER_SEED, ROOT
+from conftest import OTHER_PER_ARM, OTHER_SEED, ROOT
 from innovate.sphinxext import claims
 
 pytestmark = pytest.mark.book
@@ -43,6 +43,7 @@ def test_the_book_builds_from_a_second_synthetic_data_set(built_book, book_execu
     manifest = json.loads((data / "manifest.json").read_text())
     default_manifest = json.loads((ROOT / "data" / "synthetic" / "manifest.json").read_text())
     assert manifest["seed"] == OTHER_SEED != default_manifest["seed"]
+    assert manifest["parameters"]["per_arm"] == OTHER_PER_ARM != default_manifest["parameters"]["per_arm"]
     other = other_book  # built in the background beside the default build (tests/conftest.py)
     assert other.returncode == 0, other.log[-4000:]
     assert sphinx_problems(other.log) == []

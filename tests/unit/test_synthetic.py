@@ -366,3 +366,13 @@ def test_committed_files_are_exactly_what_the_generator_writes(tmp_path):
     generator.write(tmp_path, seed=SEED)
     for name in [schemas.get(n).file for n in schemas.CASE_TABLES] + [schemas.MANIFEST_FILE]:
         assert (tmp_path / name).read_bytes() == (paths.synthetic_dir() / name).read_bytes(), name
+
+
+def test_the_manifest_command_writes_the_same_data_set_again():
+    from innovate.synthetic.parameters import default_parameters
+    from innovate.synthetic.truth import synthesize_command
+
+    assert synthesize_command(default_parameters(7)) == "python -m innovate synthesize --seed 7 --out DIR"
+    smaller = default_parameters(7)
+    smaller.cohort.per_arm = 150
+    assert synthesize_command(smaller) == "python -m innovate synthesize --seed 7 --per-arm 150 --out DIR"
