@@ -64,3 +64,29 @@ def test_shared_site_effects_are_what_the_chapters_own_call_gives(monkeypatch, t
     assert len(list(tmp_path.glob("cohort_site_effects-*.pickle"))) == 1
     for result in (first, stored):
         assert result.table().equals(own.table())
+
+
+def _slow_result(folder: str, started: str) -> tuple[int, float]:
+    import os
+    import time
+    from pathlib import Path
+
+    os.environ[shared_results.SHARED_RESULTS_VARIABLE] = folder
+
+    def compute():
+        Path(started, str(os.getpid())).touch()
+        time.sleep(1.0)
+        return os.getpid()
+
+    return shared_results.shared("slow", (1,), compute), time.time()
+
+
+def test_kernels_wanting_one_result_at_once_compute_it_once(tmp_path):
+    import multiprocessing
+
+    started = tmp_path / "started"
+    started.mkdir()
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        results = pool.starmap(_slow_result, [(str(tmp_path), str(started))] * 3)
+    assert len(list(started.iterdir())) == 1  # one computed, two waited and read
+    assert len({pid for pid, _ in results}) == 1

@@ -16,6 +16,7 @@ gives the chapter what computing it would; a folder kept by mistake cannot serve
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import os
@@ -70,20 +71,27 @@ def result_key(name: str, arguments: tuple) -> str:
 
 
 def shared(name: str, arguments: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``, or the result another kernel of this batch stored for the same key."""
+    """``compute()``, or the result another kernel of this batch stored for the same key.
+
+    While one kernel computes a result the others that need it wait for it (a lock on the
+    key's file) rather than compute it too; if that kernel dies, the lock is released with
+    it and the next one computes.
+    """
     folder = os.environ.get(SHARED_RESULTS_VARIABLE)
     if not folder:
         return compute()
     path = Path(folder) / f"{name}-{result_key(name, arguments)}.pickle"
-    try:
-        with path.open("rb") as stored:
-            return pickle.load(stored)
-    except FileNotFoundError:
-        pass
-    value = compute()
-    # Written aside and renamed: a kernel reading meanwhile sees the whole file or none.
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    with partial.open("wb") as out:
-        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, path)
-    return value
+    with path.with_suffix(".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with path.open("rb") as stored:
+                return pickle.load(stored)
+        except FileNotFoundError:
+            pass
+        value = compute()
+        # Written aside and renamed: a reader never sees half a file.
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with partial.open("wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+        return value
