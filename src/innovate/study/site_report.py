@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from innovate.data import casedata, paths, sites
+from innovate.data import casedata, paths, shared_results, sites
 from innovate.stats.results import numbers_at_precision
 from innovate.study import area, area_series, cohort, costs, process, surveys
 
@@ -161,12 +161,19 @@ def _cohort_effects(site_id: str, outcome: str, m: int, _folder: str) -> cohort.
 
 @functools.lru_cache(maxsize=16)
 def _cost_summary(site_id: str, reps: int, _folder: str) -> costs.SiteCostSummary:
-    return costs.site_cost_summary(site_id, reps=reps)
+    # Shared by the site, framework and synthesis chapters of one batch (innovate.data.shared_results).
+    return shared_results.shared(
+        "site_cost_summary", (site_id, reps), lambda: costs.site_cost_summary(site_id, reps=reps)
+    )
 
 
 @functools.lru_cache(maxsize=4)
 def _agreement(draws: int, _folder: str) -> pd.DataFrame:
-    return surveys.agreement_table(casedata.load("experience_survey"), "site_id", draws=draws)
+    return shared_results.shared(
+        "survey_agreement",
+        (draws,),
+        lambda: surveys.agreement_table(casedata.load("experience_survey"), "site_id", draws=draws),
+    )
 
 
 @functools.lru_cache(maxsize=4)
