@@ -27,7 +27,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from innovate.data import public
+from innovate.data import public, shared_results
 from innovate.econ import prices
 from innovate.stats import cits
 from innovate.stats.did import twfe_did
@@ -455,8 +455,9 @@ def profile(spec: AreaSpec, measures=tuple(RATE_MEASURES), analysis_measure: str
 
 
 def site_profile(site_id: str) -> AreaProfile:
-    """The profile of a study site's English area (the same comparison set as its chapter)."""
-    return profile(spec_for_site(site_id))
+    """The profile of a study site's English area (the same comparison set as its chapter);
+    its site chapter and its framework chapter share it within a batch (innovate.data.shared_results)."""
+    return shared_results.shared("area_site_profile", (site_id,), lambda: profile(spec_for_site(site_id)))
 
 
 def la_profile(la_code: str, start) -> AreaProfile:
