@@ -1,0 +1,143 @@
+"""Multi-panel figures on a phone: the same panels again, one a row.
+
+A figure with two or three panels a row is drawn for the book's wide column (8.5 in). On a
+phone the browser scales it to about 360 px, and its 7-10 pt text shrinks to 3-5 px:
+unreadable. Rather than each figure function drawing a second layout,
+:func:`narrow_layout` takes any figure whose panels sit on one grid (``plt.subplots``,
+:func:`innovate.show.figures.new_figure`) and moves the same axes, with everything drawn
+on them, into one column of a narrow figure. Nothing is redrawn, so the narrow figure
+shows exactly the same data, text and watermark as the wide one.
+
+:func:`innovate.show.figures.glue_figure` glues both; the book's Sphinx extension
+:mod:`innovate.sphinxext.narrowfigures` lets the browser pick the narrow one on a small
+screen and the wide one otherwise (and in print).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpec
+
+#: Width of the narrow layout in inches: at the book's 110 dpi a phone's ~360 px column
+#: shows it at about 0.8 of its size, so 8 pt text stays about 10 px high.
+NARROW_WIDTH = 4.0
+#: A narrow panel is never flatter than this (height over width).
+MIN_PANEL_ASPECT = 0.5
+#: A panel that only holds the grid's legend gets this share of a panel's height.
+LEGEND_PANEL_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class PanelGrid:
+    """The panels of a figure laid out on one grid, in reading order (row by row)."""
+
+    nrows: int
+    ncols: int
+    panels: tuple[Axes, ...]
+
+    @property
+    def per_row(self) -> int:
+        return self.ncols
+
+
+def panel_grid(fig: Figure) -> PanelGrid | None:
+    """The figure's panel grid, or None when its axes are not simple cells of one grid.
+
+    Colour bars and legends drawn beside the panels are not cells and are left out; a
+    figure with a panel spanning several cells, or panels on two grids, is not a simple
+    grid and is left as it is.
+    """
+    cells = [(ax, ax.get_subplotspec()) for ax in fig.axes]
+    cells = [(ax, spec) for ax, spec in cells if spec is not None]
+    if not cells:
+        return None
+    grid = cells[0][1].get_gridspec()
+    if any(spec.get_gridspec() is not grid for _, spec in cells):
+        return None
+    if any(spec.num1 != spec.num2 for _, spec in cells):
+        return None
+    nrows, ncols = grid.get_geometry()
+    ordered = sorted(cells, key=lambda cell: cell[1].num1)
+    return PanelGrid(nrows, ncols, tuple(ax for ax, _ in ordered))
+
+
+def panels_per_row(fig: Figure) -> int:
+    """How many panels a row the figure shows (1 for a single plot or a figure that is not a grid)."""
+    grid = panel_grid(fig)
+    if grid is None:
+        return 1
+    used_columns = {ax.get_subplotspec().colspan.start for ax in grid.panels if _has_content(ax)}
+    return max(len(used_columns), 1)
+
+
+def _has_content(ax: Axes) -> bool:
+    """Whether a panel shows anything (an empty cell of a grid is switched off and bare)."""
+    if ax.axison:
+        return True
+    return bool(ax.lines or ax.patches or ax.collections or ax.images or ax.texts or ax.get_legend())
+
+
+def _only_legend(ax: Axes) -> bool:
+    return not ax.axison and ax.get_legend() is not None and not (ax.lines or ax.patches or ax.collections or ax.images)
+
+
+def _labels_shown(axis) -> bool:
+    ticks = axis.get_major_ticks()
+    return bool(ticks) and (ticks[0].label1.get_visible() or ticks[0].label2.get_visible())
+
+
+def _show_shared_labels(panels: list[Axes]) -> None:
+    """Tick labels and axis labels hidden because a neighbouring panel showed them.
+
+    Shared axes (``sharex``/``sharey``) label only the outer panels; a panel whose labels
+    were hidden with ``tick_params`` because it was not in the first column is labelled
+    again, since in one column every panel is at the edge.
+    """
+    for ax in panels:
+        if not ax.axison:
+            continue
+        for axis, name, side in ((ax.yaxis, "y", "labelleft"), (ax.xaxis, "x", "labelbottom")):
+            if not axis.get_major_ticks() or _labels_shown(axis):
+                continue
+            ax.tick_params(axis=name, **{side: True})
+        for axis, shared in ((ax.yaxis, ax.get_shared_y_axes()), (ax.xaxis, ax.get_shared_x_axes())):
+            if axis.get_label_text():
+                continue
+            name = axis.axis_name
+            labels = [getattr(other, f"{name}axis").get_label_text() for other in shared.get_siblings(ax)]
+            label = next((text for text in labels if text), "")
+            if label:
+                axis.set_label_text(label)
+
+
+def narrow_layout(fig: Figure, width: float = NARROW_WIDTH) -> bool:
+    """Move a multi-panel figure's panels into one column of a ``width``-inch figure, in place.
+
+    Returns False (and changes nothing) when the figure has at most one panel a row or its
+    axes are not one simple grid. Each narrow panel is as tall as a row of the wide figure
+    (what it shows needs the same height: as many bars, labels or rows) and never flatter
+    than :data:`MIN_PANEL_ASPECT`; empty cells are removed and a cell holding only the
+    legend is kept, shorter. Legends across the figure are folded to at most two columns.
+    """
+    grid = panel_grid(fig)
+    if grid is None or panels_per_row(fig) < 2:
+        return False
+    panels = [ax for ax in grid.panels if _has_content(ax)]
+    for ax in grid.panels:
+        if ax not in panels:
+            ax.remove()
+    _, height = fig.get_size_inches()
+    row_height = max(height / grid.nrows, MIN_PANEL_ASPECT * width)
+    shares = [LEGEND_PANEL_SHARE if _only_legend(ax) else 1.0 for ax in panels]
+    fig.set_size_inches(width, row_height * sum(shares))
+    column = GridSpec(len(panels), 1, figure=fig, height_ratios=shares)
+    for i, ax in enumerate(panels):
+        ax.set_subplotspec(column[i, 0])
+    _show_shared_labels(panels)
+    for legend in fig.legends:
+        # Legend has no public getter for its columns; its entries are what is known.
+        legend.set_ncols(min(len(legend.legend_handles), 2))
+    return True
