@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
+from matplotlib.legend import Legend
+from matplotlib.offsetbox import VPacker
+from matplotlib.text import Text
 
 #: Width of the narrow layout in inches: at the book's 110 dpi a phone's ~360 px column
 #: shows it at about 0.8 of its size, so 8 pt text stays about 10 px high.
@@ -120,7 +124,8 @@ def narrow_layout(fig: Figure, width: float = NARROW_WIDTH) -> bool:
     axes are not one simple grid. Each narrow panel is as tall as a row of the wide figure
     (what it shows needs the same height: as many bars, labels or rows) and never flatter
     than :data:`MIN_PANEL_ASPECT`; empty cells are removed and a cell holding only the
-    legend is kept, shorter. Legends across the figure are folded to at most two columns.
+    legend is kept, shorter. Legends across the figure are folded to two columns, or one when
+    two are wider than the figure; titles, x-axis labels and figure texts wrap at its edge.
     """
     grid = panel_grid(fig)
     if grid is None or panels_per_row(fig) < 2:
@@ -137,7 +142,42 @@ def narrow_layout(fig: Figure, width: float = NARROW_WIDTH) -> bool:
     for i, ax in enumerate(panels):
         ax.set_subplotspec(column[i, 0])
     _show_shared_labels(panels)
+    _wrap_long_texts(fig, panels)
     for legend in fig.legends:
-        # Legend has no public getter for its columns; its entries are what is known.
-        legend.set_ncols(min(len(legend.legend_handles), 2))
+        _fold_legend(legend, 2)
+    if fig.legends:
+        fig.draw_without_rendering()  # lays the legends out, to measure them
+        for legend in fig.legends:
+            if legend.get_window_extent().width > fig.bbox.width:
+                _fold_legend(legend, 1)  # else the image widens and a phone shrinks it again
     return True
+
+
+def _wrap_long_texts(fig: Figure, panels: list[Axes]) -> None:
+    """Titles, x-axis labels and horizontal figure texts wrap at the figure's edge: a label
+    written for a wide panel would otherwise widen the narrow image (and a phone would
+    shrink it again). Tick labels and rotated texts are left as they are."""
+    texts = [ax.title for ax in panels] + [ax.xaxis.label for ax in panels]
+    texts += [child for child in fig.get_children() if isinstance(child, Text)]
+    for text in texts:
+        if text.get_rotation() == 0:
+            text.set_wrap(True)
+
+
+def _fold_legend(legend: Legend, ncols: int) -> None:
+    """Re-pack a legend's entries into at most ``ncols`` columns.
+
+    ``Legend.set_ncols`` only counts when the legend is built, so the entries (each a
+    marker and its label) are moved into new columns of the legend's own box.
+    """
+    legend.set_ncols(ncols)
+    _title, handle_box = legend.get_children()[0].get_children()
+    columns = handle_box.get_children()
+    entries = [entry for column in columns for entry in column.get_children()]
+    if not columns or len(columns) <= ncols:
+        return
+    template = columns[0]
+    chunks = [list(chunk) for chunk in np.array_split(np.array(entries, dtype=object), ncols) if len(chunk)]
+    # get_children gives the box's own list: replacing its items re-packs the legend
+    columns[:] = [VPacker(pad=0, sep=template.sep, align=template.align, children=chunk) for chunk in chunks]
+    legend.get_children()[0].set_figure(legend.get_figure(root=False))
