@@ -58,6 +58,8 @@ def test_labels_hidden_for_the_neighbouring_panel_are_shown_again():
     for ax in axes:
         ax.barh(["one", "two"], [1, 2])
     axes[0].set_ylabel("Code")
+    axes[0].set_yticks([0, 1])
+    axes[0].set_yticklabels(["one", "two"], fontsize=7)
     fig.draw_without_rendering()
     assert not axes[1].yaxis.get_major_ticks()[0].label1.get_visible()
     assert axes[1].get_ylabel() == ""
@@ -71,6 +73,7 @@ def test_labels_hidden_for_the_neighbouring_panel_are_shown_again():
         f.draw_without_rendering()
         assert a.yaxis.get_major_ticks()[0].label1.get_visible()
     assert axes[1].get_ylabel() == "Code"
+    assert axes[1].yaxis.get_major_ticks()[0].label1.get_fontsize() == 7  # as the neighbour's
     plt.close(fig)
     plt.close(fig2)
 

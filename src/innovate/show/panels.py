@@ -93,6 +93,12 @@ def _labels_shown(axis) -> bool:
     return bool(ticks) and (ticks[0].label1.get_visible() or ticks[0].label2.get_visible())
 
 
+def _shared(ax: Axes, name: str) -> list[Axes]:
+    """The axes sharing ``ax``'s x or y axis (``ax`` included)."""
+    group = ax.get_shared_y_axes() if name == "y" else ax.get_shared_x_axes()
+    return group.get_siblings(ax)
+
+
 def _show_shared_labels(panels: list[Axes]) -> None:
     """Tick labels and axis labels hidden because a neighbouring panel showed them.
 
@@ -106,12 +112,18 @@ def _show_shared_labels(panels: list[Axes]) -> None:
         for axis, name, side in ((ax.yaxis, "y", "labelleft"), (ax.xaxis, "x", "labelbottom")):
             if not axis.get_major_ticks() or _labels_shown(axis):
                 continue
-            ax.tick_params(axis=name, **{side: True})
-        for axis, shared in ((ax.yaxis, ax.get_shared_y_axes()), (ax.xaxis, ax.get_shared_x_axes())):
+            options = {side: True}
+            # in the size of a shared neighbour's labels (set_yticklabels(..., fontsize=) sets its own only)
+            for other in _shared(ax, name):
+                other_axis = getattr(other, f"{name}axis")
+                if other is not ax and _labels_shown(other_axis):
+                    options["labelsize"] = other_axis.get_major_ticks()[0].label1.get_fontsize()
+                    break
+            ax.tick_params(axis=name, **options)
+        for axis, name in ((ax.yaxis, "y"), (ax.xaxis, "x")):
             if axis.get_label_text():
                 continue
-            name = axis.axis_name
-            labels = [getattr(other, f"{name}axis").get_label_text() for other in shared.get_siblings(ax)]
+            labels = [getattr(other, f"{name}axis").get_label_text() for other in _shared(ax, name)]
             label = next((text for text in labels if text), "")
             if label:
                 axis.set_label_text(label)
