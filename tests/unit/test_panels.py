@@ -144,3 +144,19 @@ def test_a_legend_across_the_figure_and_long_labels_fit_the_narrow_width():
     renderer = fig.canvas.get_renderer()
     assert fig.get_tightbbox(renderer).width <= panels.NARROW_WIDTH * 1.05  # inches: nothing widens the image
     plt.close(fig)
+
+
+def test_an_x_label_too_long_for_the_narrow_panel_is_broken_into_lines():
+    fig, axes = figures.new_figure("wide", aspect=0.45, ncols=2, sharey=True)
+    for ax in axes:
+        ax.barh(range(5), range(1, 6))
+        ax.set_xlabel("Coded segments (barriers to the left) in a label that is long")
+    axes[0].set_yticks(range(5))
+    axes[0].set_yticklabels([f"A long code name {i}" for i in range(5)], fontsize=8)
+    fig.tight_layout()
+    assert panels.narrow_layout(fig)
+    fig.tight_layout()
+    assert all("\n" in ax.get_xlabel() for ax in axes)
+    fig.draw_without_rendering()
+    assert fig.get_tightbbox(fig.canvas.get_renderer()).width <= panels.NARROW_WIDTH * 1.05
+    plt.close(fig)

@@ -15,6 +15,7 @@ screen and the wide one otherwise (and in print).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,14 +167,35 @@ def narrow_layout(fig: Figure, width: float = NARROW_WIDTH) -> bool:
 
 
 def _wrap_long_texts(fig: Figure, panels: list[Axes]) -> None:
-    """Titles, x-axis labels and horizontal figure texts wrap at the figure's edge: a label
-    written for a wide panel would otherwise widen the narrow image (and a phone would
-    shrink it again). Tick labels and rotated texts are left as they are."""
+    """Titles, x-axis labels and horizontal figure texts too long for the narrow figure are
+    broken into lines: a label written for a wide panel would otherwise widen the image (and
+    a phone would shrink it again). The line breaks are written into the text, so that the
+    layout (constrained or tight) makes room for them; tick labels and rotated texts are
+    left as they are."""
     texts = [ax.title for ax in panels] + [ax.xaxis.label for ax in panels]
     texts += [child for child in fig.get_children() if isinstance(child, Text)]
+    if not fig.get_constrained_layout():
+        fig.tight_layout()  # where the panels will be (constrained layout places them in the draw)
+    fig.draw_without_rendering()  # places the texts, to measure them
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas the book draws on
+    width = fig.bbox.width
     for text in texts:
-        if text.get_rotation() == 0:
-            text.set_wrap(True)
+        content = text.get_text()
+        if not content or text.get_rotation() != 0 or not text.get_visible():
+            continue
+        box = text.get_window_extent(renderer)
+        align = text.get_horizontalalignment()
+        if align == "left":
+            room = width - box.x0
+        elif align == "right":
+            room = box.x1
+        else:
+            room = 2 * min((box.x0 + box.x1) / 2, width - (box.x0 + box.x1) / 2)
+        if box.width <= room:
+            continue
+        longest = max(len(line) for line in content.split("\n"))
+        chars = max(int(longest * room / box.width * 0.95), 12)
+        text.set_text("\n".join(textwrap.fill(line, chars) for line in content.split("\n")))
 
 
 def _fold_legend(legend: Legend, ncols: int) -> None:
