@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.gridspec import GridSpec
+from matplotlib.gridspec import GridSpec, SubplotSpec
 from matplotlib.legend import Legend
 from matplotlib.offsetbox import VPacker
 from matplotlib.text import Text
@@ -42,10 +42,7 @@ class PanelGrid:
     nrows: int
     ncols: int
     panels: tuple[Axes, ...]
-
-    @property
-    def per_row(self) -> int:
-        return self.ncols
+    columns: tuple[int, ...]  # the column of each panel
 
 
 def panel_grid(fig: Figure) -> PanelGrid | None:
@@ -55,8 +52,9 @@ def panel_grid(fig: Figure) -> PanelGrid | None:
     figure with a panel spanning several cells, or panels on two grids, is not a simple
     grid and is left as it is.
     """
-    cells = [(ax, ax.get_subplotspec()) for ax in fig.axes]
-    cells = [(ax, spec) for ax, spec in cells if spec is not None]
+    cells: list[tuple[Axes, SubplotSpec]] = [
+        (ax, spec) for ax in fig.axes if (spec := ax.get_subplotspec()) is not None
+    ]
     if not cells:
         return None
     grid = cells[0][1].get_gridspec()
@@ -66,7 +64,7 @@ def panel_grid(fig: Figure) -> PanelGrid | None:
         return None
     nrows, ncols = grid.get_geometry()
     ordered = sorted(cells, key=lambda cell: cell[1].num1)
-    return PanelGrid(nrows, ncols, tuple(ax for ax, _ in ordered))
+    return PanelGrid(nrows, ncols, tuple(ax for ax, _ in ordered), tuple(spec.colspan.start for _, spec in ordered))
 
 
 def panels_per_row(fig: Figure) -> int:
@@ -74,7 +72,7 @@ def panels_per_row(fig: Figure) -> int:
     grid = panel_grid(fig)
     if grid is None:
         return 1
-    used_columns = {ax.get_subplotspec().colspan.start for ax in grid.panels if _has_content(ax)}
+    used_columns = {column for ax, column in zip(grid.panels, grid.columns, strict=True) if _has_content(ax)}
     return max(len(used_columns), 1)
 
 
@@ -120,7 +118,7 @@ def _show_shared_labels(panels: list[Axes]) -> None:
                 if other is not ax and _labels_shown(other_axis):
                     options["labelsize"] = other_axis.get_major_ticks()[0].label1.get_fontsize()
                     break
-            ax.tick_params(axis=name, **options)
+            ax.tick_params(axis="y" if name == "y" else "x", **options)
         for axis, name in ((ax.yaxis, "y"), (ax.xaxis, "x")):
             if axis.get_label_text():
                 continue
@@ -211,7 +209,11 @@ def _fold_legend(legend: Legend, ncols: int) -> None:
     if not columns or len(columns) <= ncols:
         return
     template = columns[0]
+    if not isinstance(template, VPacker):
+        return
     chunks = [list(chunk) for chunk in np.array_split(np.array(entries, dtype=object), ncols) if len(chunk)]
     # get_children gives the box's own list: replacing its items re-packs the legend
     columns[:] = [VPacker(pad=0, sep=template.sep, align=template.align, children=chunk) for chunk in chunks]
-    legend.get_children()[0].set_figure(legend.get_figure(root=False))
+    figure = legend.get_figure(root=False)
+    if figure is not None:
+        legend.get_children()[0].set_figure(figure)
