@@ -25,7 +25,11 @@ Each page is checked for:
   colours) reports no serious or critical violation; any minor or moderate one must be in
   ``ALLOWED_MINOR`` with the reason it cannot be fixed;
 * **mathematics**: MathJax is what makes formulae readable by screen readers (it adds
-  assistive MathML), so every page with mathematics must end up typeset, offline.
+  assistive MathML), so every page with mathematics must end up typeset, offline;
+* **multi-panel figures** (more than one panel a row, as their glued text form says):
+  on the phone the image the browser shows is the figure's narrow layout (one panel a
+  row, glued beside it) at no less than ``MIN_PHONE_SCALE`` of its size, and on the
+  desktop the figure as drawn.
 
 Internal links and anchors are checked statically over the same pages. A screenshot of
 every page in every view is saved to ``test-artifacts/`` (``<view>/<page>.png``, the page
@@ -38,7 +42,10 @@ If Chromium, Playwright or axe-core is missing the tests FAIL; a developer may s
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -52,6 +59,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from conftest import ROOT
+from innovate.sphinxext.narrowfigures import NARROW_SUFFIX
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
@@ -362,7 +370,8 @@ def _visit_in_one_browser(base: str, html_root: Path, relatives: list[str], bloc
 
 IMAGES_JS = """els => els.map(e => ({
     src: e.getAttribute('src'), alt: e.getAttribute('alt'), role: e.getAttribute('role'),
-    hidden: e.closest('[aria-hidden="true"]') !== null}))"""
+    hidden: e.closest('[aria-hidden="true"]') !== null,
+    current: e.currentSrc, natural: e.naturalWidth, shown: e.getBoundingClientRect().width}))"""
 MATHJAX_READY_JS = """async () => {
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
     return {math: document.querySelectorAll('.math').length,
@@ -515,6 +524,77 @@ def test_every_view_shows_its_colour_mode(all_reports):
         if report["theme"] != VIEWS[view]["color_scheme"]
     ]
     assert wrong == []
+
+
+#: A multi-panel figure on the phone is shown at no less than this share of its pixels: its
+#: 8-10 pt text (12-15 px at the book's 110 dpi) stays at least about 8 px high. The figure
+#: as drawn (8.5 in, 935 px) would be shown at about 0.38.
+MIN_PHONE_SCALE = 0.65
+_PANELS_A_ROW = re.compile(r", (\d+) panels a row")
+
+
+def multi_panel_figures(glue_folder: Path) -> list[dict]:
+    """Every glued figure with more than one panel a row, from the build's glue data
+    (``innovate.sphinxext.claims``): its page, name, and the SHA-256 of its image and of
+    its narrow layout's (None when it has none)."""
+
+    def png_sha(output: dict | None) -> str | None:
+        data = (output or {}).get("data", {})
+        png = next((v for k, v in data.items() if k.endswith("image/png")), None)
+        return hashlib.sha256(base64.b64decode(png)).hexdigest() if png else None
+
+    found = []
+    for path in sorted(glue_folder.rglob("*.glue.json")):
+        glue = json.loads(path.read_text(encoding="utf-8"))
+        page = path.relative_to(glue_folder).as_posix().removesuffix(".glue.json") + ".html"
+        for name, output in glue.items():
+            text = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), "")
+            match = _PANELS_A_ROW.search("".join(text) if isinstance(text, list) else text)
+            if match and int(match.group(1)) > 1:
+                found.append(
+                    {
+                        "page": page,
+                        "name": name,
+                        "wide": png_sha(output),
+                        "narrow": png_sha(glue.get(name + NARROW_SUFFIX)),
+                    }
+                )
+    return found
+
+
+def shown_images(report: dict, base: str, html_root: Path) -> dict[str, dict]:
+    """The images a page shows, by the SHA-256 of the file the browser chose (``currentSrc``)."""
+    shown = {}
+    for image in report["images"]:
+        if not image["current"] or not image["current"].startswith(base):
+            continue
+        path = html_root / unquote(urlparse(image["current"]).path).lstrip("/")
+        shown[hashlib.sha256(path.read_bytes()).hexdigest()] = image
+    return shown
+
+
+def test_multi_panel_figures_show_one_panel_a_row_on_a_phone(all_reports, browser):
+    """Issue #17 item 4: at 390 px a multi-panel figure is its narrow layout, legible; at 1400 px the figure as drawn."""
+    html_root, base = browser["html"], browser["base"]
+    expected = multi_panel_figures(html_root.parent / "jupyter_execute")
+    assert expected, "no glued figure says it has more than one panel a row"
+    problems = []
+    for figure in expected:
+        where = f"{figure['page']}: {figure['name']}"
+        if figure["narrow"] is None:
+            problems.append(f"{where}: no narrow layout was glued")
+            continue
+        desktop = shown_images(all_reports["desktop"][figure["page"]], base, html_root)
+        phone = shown_images(all_reports["mobile"][figure["page"]], base, html_root)
+        if figure["wide"] not in desktop or figure["narrow"] in desktop:
+            problems.append(f"{where}: the desktop view does not show the figure as drawn")
+        if figure["narrow"] not in phone or figure["wide"] in phone:
+            problems.append(f"{where}: the phone shows the figure as drawn, not its narrow layout")
+            continue
+        image = phone[figure["narrow"]]
+        if image["shown"] < MIN_PHONE_SCALE * image["natural"]:
+            problems.append(f"{where}: shown at {image['shown'] / image['natural']:.2f} of its size on the phone")
+    assert problems == [], "\n".join(problems)
 
 
 def test_a_screenshot_of_every_page_in_every_view(all_reports):

@@ -241,7 +241,8 @@ def plot_forest_panels(
     for ax, meta, title, xlabel, pred in zip(axes.ravel(), metas, titles, xlabels, preds, strict=True):
         plot_forest(meta, ax=ax, title=title, xlabel=xlabel, prediction=pred)
     for ax in axes.ravel()[1:]:
-        ax.set_yticklabels([])
+        # hidden, not blanked: the narrow layout (one panel a row) shows them again
+        ax.tick_params(axis="y", labelleft=False)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
     # a fourth entry (the prediction interval) goes on a second row, clear of the watermark's footer
     two_rows = len(labels) > 3

@@ -17,6 +17,7 @@ import matplotlib
 import numpy as np
 
 from innovate.data import paths
+from innovate.show import panels
 from innovate.show.glue_output import display_glued
 
 matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
@@ -199,11 +200,13 @@ class RenderedFigure:
     stored and the book silently loses the picture. Rendering here makes the PNG explicit.
     Its text form carries the figure's fingerprint (:func:`figure_fingerprint`), which is
     what notebook tests and the claims file compare: the PNG's bytes are not reproducible
-    across CPUs, what it shows is.
+    across CPUs, what it shows is. A figure with more than one panel a row says how many
+    (the book offers it again, one panel a row, for small screens: :func:`glue_figure`).
     """
 
     def __init__(self, fig: Figure, dpi: int = 110):
         self.fingerprint = figure_fingerprint(fig)
+        self.per_row = panels.panels_per_row(fig)
         buffer = io.BytesIO()
         # No timestamps or software versions in the file: the same figure gives the same bytes.
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
@@ -216,21 +219,40 @@ class RenderedFigure:
         return self.png
 
     def __repr__(self) -> str:
+        layout = f", {self.per_row} panels a row" if self.per_row > 1 else ""
         label = ", synthetic data" if self.synthetic else ""
-        return f"<figure {self.size[0]}x{self.size[1]} px{label}, content {self.fingerprint}>"
+        return f"<figure {self.size[0]}x{self.size[1]} px{layout}{label}, content {self.fingerprint}>"
+
+
+#: Suffix of the glue name under which a multi-panel figure's narrow layout is glued.
+NARROW_SUFFIX = "__narrow"
+
+
+def narrow_name(name: str) -> str:
+    """The glue name of the narrow layout of the figure glued as ``name``."""
+    return name + NARROW_SUFFIX
 
 
 def glue_figure(name: str, fig: Figure, synthetic: bool = False) -> None:
     """Hand a figure to the chapter (placed with ``{glue:figure}`` and its ``:alt:``).
 
-    ``synthetic=True`` adds the watermark, so the label cannot be forgotten. The figure is
-    closed afterwards; nothing is displayed where the code runs.
+    ``synthetic=True`` adds the watermark, so the label cannot be forgotten. A figure with
+    more than one panel a row is glued a second time, its same panels one a row
+    (:func:`innovate.show.panels.narrow_layout`), under :func:`narrow_name`: the book shows
+    that one on a phone (:mod:`innovate.sphinxext.narrowfigures`). Both are the same
+    figure, so the narrow one carries the watermark exactly when the wide one does. The
+    figure is closed afterwards; nothing is displayed where the code runs.
     """
     if synthetic and not is_watermarked(fig):
         watermark(fig)
-    if not fig.get_constrained_layout():
+    constrained = fig.get_constrained_layout()
+    if not constrained:
         fig.tight_layout()
     display_glued(name, RenderedFigure(fig), display=False)
+    if panels.narrow_layout(fig):
+        if not constrained:
+            fig.tight_layout()
+        display_glued(narrow_name(name), RenderedFigure(fig), display=False)
     plt.close(fig)
 
 

@@ -443,9 +443,10 @@ def plot_audit_grid(scores: pd.DataFrame, site_ids: Sequence[str] | None = None,
     for k, s in enumerate(site_ids):
         ax = axes[k // ncols][k % ncols]
         m = audit_matrix(scores, s)
-        _, im = plot_audit_heatmap(
-            m, row_labels=list(m.index) if k % ncols == 0 else [""] * len(m), title=labels.get(s, s), ax=ax
-        )
+        _, im = plot_audit_heatmap(m, row_labels=list(m.index), title=labels.get(s, s), ax=ax)
+        if k % ncols:
+            # hidden, not blanked: the narrow layout (one panel a row) shows them again
+            ax.tick_params(axis="y", labelleft=False)
         ax.set_xticklabels([STAGE_SHORT[c] for c in m.columns], rotation=0, ha="center")
     for k in range(len(site_ids), nrows * ncols):
         axes[k // ncols][k % ncols].axis("off")
