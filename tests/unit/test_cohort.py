@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -286,6 +288,31 @@ def small_long():
     return cohort_data.long_frame(*make_cohort(n=250, seed=4))
 
 
+@pytest.fixture(scope="module")
+def statsmodels_once():
+    """statsmodels' REML fit (1-5 s each) made once per distinct input: the REML-optimum test
+    and the engines' comparison fit the same swemwbs rows. The key is every byte of the
+    inputs, so each test still meets statsmodels' own fit of exactly its data."""
+    real = mixed._fit_mixedlm_statsmodels
+    fits: dict[str, tuple] = {}
+
+    def once(y, exog, groups, exog_re):
+        digest = hashlib.sha256()
+        for part in (y, exog, groups, exog_re):
+            frame = pd.DataFrame(part)
+            digest.update(repr((list(frame.columns), frame.dtypes.tolist(), frame.shape)).encode())
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        key = digest.hexdigest()
+        if key not in fits:
+            fits[key] = real(y, exog, groups, exog_re)
+        fit, messages = fits[key]
+        return fit, list(messages)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mixed, "_fit_mixedlm_statsmodels", once)
+        yield once
+
+
 def _reml_at(fit_sm, fast_params, psi, sigma2):
     """statsmodels' REML log-likelihood at the fast engine's solution, and the tolerance
     the comparison can claim.
@@ -315,7 +342,7 @@ def _reml_at(fit_sm, fast_params, psi, sigma2):
 
 
 @pytest.mark.parametrize("outcome", ["swemwbs", "exploitation_risk_score"])
-def test_fast_mixed_model_reaches_the_reml_optimum(small_long, outcome):
+def test_fast_mixed_model_reaches_the_reml_optimum(small_long, outcome, statsmodels_once):
     covs = cohort_data.model_covariates(outcome)
     formula, term, _ = cohort_data.model_formula(outcome, "trend", covs)
     data = cohort_data._model_rows(small_long, outcome, False)
@@ -324,7 +351,7 @@ def test_fast_mixed_model_reaches_the_reml_optimum(small_long, outcome):
     fast = mixed.lmm_reml_fast(y, X, np.column_stack([np.ones_like(t), t]), data["person_id"].to_numpy())
     groups = data["person_id"].to_numpy()
     exog_re = pd.DataFrame({"Group": np.ones_like(t), "time": t})
-    ref, _ = mixed._fit_mixedlm_statsmodels(y, pd.DataFrame(X, columns=names), groups, exog_re)
+    ref, _ = statsmodels_once(y, pd.DataFrame(X, columns=names), groups, exog_re)
     assert fast.converged
     # statsmodels' own REML log-likelihood is at least as high at the fast solution
     ll_fast, tolerance = _reml_at(ref, fast.params, fast.psi, fast.sigma2)
@@ -335,7 +362,7 @@ def test_fast_mixed_model_reaches_the_reml_optimum(small_long, outcome):
         assert np.sqrt(fast.cov[k, k]) == pytest.approx(float(ref.bse[term]), rel=0.02)
 
 
-def test_fast_mixed_model_equals_statsmodels(small_long):
+def test_fast_mixed_model_equals_statsmodels(small_long, statsmodels_once):
     fast = cohort_models.fit_mixed(small_long, "swemwbs")
     ref = cohort_models.fit_mixed(small_long, "swemwbs", engine="statsmodels")
     assert fast.random_slope == ref.random_slope

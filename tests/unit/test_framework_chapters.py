@@ -165,7 +165,14 @@ def test_kind_and_pair_note_follow_the_areas():
     assert "whole London region" in framework_pages.pair_note("contextual_safeguarding")
 
 
-def test_pair_profile_quotes_the_site_chapters_numbers():
+@pytest.fixture(scope="module")
+def tip_pair():
+    """Reading and North Lanarkshire side by side, read once (about 1 s a reading; no test
+    changes it: the tables are built from copies of its rows)."""
+    return framework_compare.pair_profile("trauma_informed_practice")
+
+
+def test_pair_profile_quotes_the_site_chapters_numbers(tip_pair):
     pair = framework_compare.pair_profile("transitional_safeguarding")
     rows = pair.rows.set_index(["measure", "site_id"])
     for site_id in ("hackney", "sheffield"):
@@ -174,15 +181,15 @@ def test_pair_profile_quotes_the_site_chapters_numbers():
             assert rows.loc[(measure, site_id), "area"] == pytest.approx(v[f"{measure}_area"])
             assert rows.loc[(measure, site_id), "year"] == v[f"{measure}_year"]
     scot = scotland_area.council_profile().values
-    tip = framework_compare.pair_profile("trauma_informed_practice").rows.set_index(["measure", "site_id"])
+    tip = tip_pair.rows.set_index(["measure", "site_id"])
     assert tip.loc[("register", "north_lanarkshire"), "area"] == pytest.approx(scot["register_area"])
     # per 1,000 as Scotland publishes it, per 10,000 as England does
     assert tip.loc[("looked_after", "north_lanarkshire"), "area"] == pytest.approx(10 * scot["looked_after_area"])
     assert ("child_sexual_exploitation", "north_lanarkshire") not in tip.index
 
 
-def test_a_shared_measure_is_shown_for_the_latest_year_both_publish():
-    tip = framework_compare.pair_profile("trauma_informed_practice").rows.set_index(["measure", "site_id"])
+def test_a_shared_measure_is_shown_for_the_latest_year_both_publish(tip_pair):
+    tip = tip_pair.rows.set_index(["measure", "site_id"])
     assert (
         tip.loc[("looked_after", "reading"), "year"] == tip.loc[("looked_after", "north_lanarkshire"), "year"] == 2021
     )
@@ -196,8 +203,8 @@ def test_a_shared_measure_is_shown_for_the_latest_year_both_publish():
     ) == (2022, 2022)
 
 
-def test_public_table_has_human_headers_and_says_what_is_not_published():
-    pair = framework_compare.pair_profile("trauma_informed_practice")
+def test_public_table_has_human_headers_and_says_what_is_not_published(tip_pair):
+    pair = tip_pair
     table = framework_chapter.public_table(pair)
     assert list(table.columns[:2]) == ["Measure", "Unit"]
     assert {"Reading", "North Lanarkshire", "England", "Scotland"} <= set(table.columns)

@@ -93,6 +93,26 @@ def _rewrite(folder, edit):
     frame.to_csv(folder / "sites.csv", index=False)
 
 
+def test_a_register_read_again_reflects_its_file_and_not_a_caller_s_edits(copy_of_register):
+    # register() keeps what it parsed, keyed on the file and its content: an edit to the file
+    # is read, a good file read before a bad one does not hide the bad one, and a frame a
+    # caller changed is not what the next caller gets.
+    first = sites.register(copy_of_register)
+    first.loc[0, "framework"] = "changed by a caller"
+    assert sites.register(copy_of_register).loc[0, "framework"] != "changed by a caller"
+
+    def later_start(frame):
+        frame.loc[0, "innovation_start"] = "2020-01-01"
+        return frame
+
+    _rewrite(copy_of_register, later_start)
+    assert sites.register(copy_of_register).loc[0, "innovation_start"] == pd.Timestamp("2020-01-01")
+    assert sites.site("devon", copy_of_register).innovation_start == pd.Timestamp("2020-01-01")
+    _rewrite(copy_of_register, lambda f: f.drop(columns=["start_source"]))
+    with pytest.raises(DataError):
+        sites.register(copy_of_register)
+
+
 def test_bad_framework_is_named(copy_of_register):
     def edit(frame):
         frame.loc[2, "framework"] = "contextual_safeguarding"
