@@ -79,6 +79,7 @@ def build_book(
     extra_env: dict[str, str] | None = None,
     path_output: Path | None = None,
     executed: Path | None = None,
+    environ: dict[str, str] | None = None,
 ) -> BuiltBook:
     """Run the same strict build as `make book` and capture its log.
 
@@ -86,7 +87,14 @@ def build_book(
     (``python -m innovate.notebooks cache``; taken from ``executed`` when given), then
     Jupyter Book renders from the cache.
     """
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", **(extra_env or {})}
+    # ``environ``: the environment to build in (the session's background passes the one it
+    # started with: a test may set a variable meanwhile, as the extract gate sets the data folder).
+    env = {
+        **(os.environ if environ is None else environ),
+        "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+        **(extra_env or {}),
+    }
     out = [] if path_output is None else ["--path-output", str(path_output)]
     fill = [sys.executable, "-m", "innovate.notebooks", "cache", *out]
     if executed is not None:
@@ -129,7 +137,7 @@ class BookExecutions:
         return self.folder / "audit" / (nbs.docname(notebook, ROOT).replace("/", "__") + ".log")
 
 
-def _execute_book(folder: Path, stop) -> BookExecutions:
+def _execute_book(folder: Path, environ: dict[str, str], stop) -> BookExecutions:
     import nbformat
 
     from innovate.sphinxext import claims
@@ -150,6 +158,7 @@ def _execute_book(folder: Path, stop) -> BookExecutions:
             str(data),
         ],  # fmt: skip
         cwd=ROOT,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=600,
@@ -170,7 +179,7 @@ def _execute_book(folder: Path, stop) -> BookExecutions:
         jobs += [
             nbs.Job(p, {**DEFAULT_RUN, "INNOVATE_DATA_DIR": str(data), **_export("other")}, "other") for p in readers
         ]
-    results = nbs.execute_jobs(jobs, stop=stop)
+    results = nbs.execute_jobs(jobs, stop=stop, environ=environ)
     second = [r for r in results if r.job.label == "second"]
     other = [r for r in results if r.job.label == "other"]
     nbs.write_executed(second, ROOT, folder / "second")
@@ -213,7 +222,10 @@ class _Background(nbs.Background):
 
     def __init__(self, wants: frozenset[str] = frozenset()):
         self.folder = Path(tempfile.mkdtemp(prefix="innovate-executions-"))
-        super().__init__(_execute_book, self.folder)
+        # The environment as the session started: the executions and builds run beside tests
+        # that set variables for themselves (monkeypatch.setenv), which must not reach them.
+        self.environ = dict(os.environ)
+        super().__init__(_execute_book, self.folder, self.environ)
         self.builds = ThreadPoolExecutor(3, thread_name_prefix="book-builds")
         self.html = self.builds.submit(self._html) if wants & {"html", "printed", "other"} else None
         self.other = self.builds.submit(self._other) if "other" in wants else None
@@ -223,8 +235,10 @@ class _Background(nbs.Background):
         executions = self.result()
         # The session's executions stand in for the build's own only when the build runs with
         # the default settings (as the committed outputs they equal were made).
-        same = all(os.environ.get(k) in (None, "") for k, v in DEFAULT_RUN.items() if v is None)
-        return build_book(executed=executions.run("for-build")) if same else build_book()
+        same = all(self.environ.get(k) in (None, "") for k, v in DEFAULT_RUN.items() if v is None)
+        if same:
+            return build_book(executed=executions.run("for-build"), environ=self.environ)
+        return build_book(environ=self.environ)
 
     def _other(self) -> BuiltBook | None:
         executions = self.result()
@@ -235,13 +249,14 @@ class _Background(nbs.Background):
             extra_env={"INNOVATE_DATA_DIR": str(executions.other_data)},
             path_output=self.folder / "other-build",
             executed=executions.run("other"),
+            environ=self.environ,
         )
 
     def _printed(self):
         built = self.html.result() if self.html is not None else None
         if built is None or built.returncode != 0:
             return None  # the build gate reports the failure
-        return print_book(self.folder / "pdf" / "book.pdf")
+        return print_book(self.folder / "pdf" / "book.pdf", self.environ)
 
     def close(self):
         self.stop.set()  # a build waiting for the executions gets their cancellation at once
@@ -250,7 +265,7 @@ class _Background(nbs.Background):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def print_book(out: Path):
+def print_book(out: Path, environ: dict[str, str] | None = None):
     """``make pdf``: the single-page build (from the HTML build's execution cache) printed
     by headless Chromium (``innovate.pdf``); a ``PrintedBook``, or the failed build's log."""
     import yaml
@@ -259,7 +274,8 @@ def print_book(out: Path):
 
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml", "-W", "-n", "--keep-going"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    env = os.environ if environ is None else environ
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         return done.stdout[-3000:] + done.stderr[-3000:]
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())

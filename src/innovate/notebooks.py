@@ -275,14 +275,21 @@ def workers() -> int:
 
 
 def execute_jobs(
-    jobs: Iterable[Job], processes: int | None = None, timeout: int | None = None, stop=None, on_done=None
+    jobs: Iterable[Job],
+    processes: int | None = None,
+    timeout: int | None = None,
+    stop=None,
+    on_done=None,
+    environ: Mapping[str, str] | None = None,
 ) -> list[Executed]:
     """Execute every job in a pool of processes, slowest first; results in the jobs' order.
 
     ``stop`` (a ``threading.Event``) cancels every job when it is set: the ones not yet
     started, and the running ones, whose worker processes and kernels are killed (no
     orphan kernel outlives a cancelled session); the call then raises RuntimeError. ``on_done`` is called with each result as it comes.
-    ``timeout`` per cell defaults to the book's.
+    ``timeout`` per cell defaults to the book's. ``environ``: the environment the jobs start
+    from (default: this process's now; a caller in a background thread passes the one it
+    started with, so that a variable set meanwhile by other code never reaches a kernel).
     """
     import multiprocessing
 
@@ -296,7 +303,7 @@ def execute_jobs(
     # The jobs share the results several chapters compute (innovate.data.shared_results),
     # for as long as this call lasts, unless the caller names a folder of its own.
     folder = tempfile.TemporaryDirectory(prefix="innovate-shared-results-")
-    worker_env = {shared_results.SHARED_RESULTS_VARIABLE: folder.name, **os.environ}
+    worker_env = {shared_results.SHARED_RESULTS_VARIABLE: folder.name, **(os.environ if environ is None else environ)}
     with (
         folder,
         ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_start, initargs=(worker_env,)) as pool,

@@ -56,6 +56,17 @@ def test_each_job_runs_with_its_own_environment_and_failures_are_reported(tmp_pa
     assert list(ready) == [show.resolve()]  # a failed execution is never taken for a good one
 
 
+def test_jobs_start_from_the_environment_they_are_given_not_the_one_set_meanwhile(tmp_path, monkeypatch):
+    # The test session's background executes while foreground tests set variables for themselves.
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    started_with = {**os.environ, "INNOVATE_DATA_DIR": "/as-the-session-started"}
+    monkeypatch.setenv("INNOVATE_DATA_DIR", "/set-by-a-test-meanwhile")
+    show = notebook(tmp_path / "show.ipynb", SHOW)
+    (done,) = notebooks.execute_jobs([notebooks.Job(show)], processes=1, timeout=120, environ=started_with)
+    assert printed(done) == "['0', None, '/as-the-session-started']"
+
+
 def test_output_comparison_follows_nbval_rules(tmp_path):
     patterns = notebooks.sanitize_patterns(ROOT / "tests" / "nbval-sanitize.cfg")
 

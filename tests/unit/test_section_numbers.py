@@ -37,7 +37,7 @@ def test_experience_sample_values_and_digits():
 
 
 def test_experience_sample_names_a_missing_column():
-    with pytest.raises(ValueError, match="experience survey: missing column.*respondent_type"):
+    with pytest.raises(ValueError, match="experience survey, column 'respondent_type': \\[missing-column\\]"):
         survey_numbers.experience_sample(survey_frame().drop(columns="respondent_type"), threshold=5)
 
 

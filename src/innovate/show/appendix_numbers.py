@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from innovate.econ import prices
+from innovate.errors import require_columns
 from innovate.show import text
 from innovate.show.count_phrases import agreeing, counted, of_them
 from innovate.show.glue import Numbers
@@ -22,19 +23,13 @@ from innovate.show.glue import Numbers
 DEFLATOR_EXAMPLE = (1000, "2019-20")
 
 
-def _require(frame: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
-
-
 # ---------------------------------------------------------------------------------------
 # The data appendix (prefix data_)
 # ---------------------------------------------------------------------------------------
 def public_files(provenance: pd.DataFrame) -> Numbers:
     """The shipped public files (:func:`innovate.data.checksums.provenance`): files, folders
     and how many a loader reads (a file with no loader is kept for reference)."""
-    _require(provenance, ["folder", "loader"], "provenance")
+    require_columns(provenance, ["folder", "loader"], "provenance")
     n, folders = len(provenance), int(provenance["folder"].nunique())
     read = int((provenance["loader"] != "").sum())
     return Numbers(
@@ -51,7 +46,7 @@ def public_files(provenance: pd.DataFrame) -> Numbers:
 
 def checksums_checked(sums: pd.DataFrame) -> Numbers:
     """The checksums recomputed at build time (:func:`innovate.data.checksums.verify_checksums`)."""
-    _require(sums, ["ok"], "checksums")
+    require_columns(sums, ["ok"], "checksums")
     total, ok = len(sums), int(sums["ok"].sum())
     checked = {0: "No entry was checked", 1: "The one entry was checked"}.get(
         total, f"All {total:,} entries were checked"
@@ -88,7 +83,7 @@ def missing_releases(stitch: pd.DataFrame, release: str = "CLA 2022 release") ->
     and how many belong to areas the later release no longer carries
     (:func:`innovate.data.checksums.missing_release_summary`)."""
     columns = ["superseded values revised later", "superseded values absent later"]
-    _require(stitch, ["release", *columns], "missing-from-care releases")
+    require_columns(stitch, ["release", *columns], "missing-from-care releases")
     rows = stitch[stitch["release"] == release]
     if len(rows) != 1:
         raise ValueError(f"missing-from-care releases: {len(rows)} rows for release {release!r}, expected 1")
@@ -106,7 +101,7 @@ def missing_releases(stitch: pd.DataFrame, release: str = "CLA 2022 release") ->
 def deflator_example(deflators: pd.DataFrame) -> Numbers:
     """The deflators' reference year (index 100), the first forecast-based year, and
     :data:`DEFLATOR_EXAMPLE` in reference-year prices."""
-    _require(deflators, ["gdp_deflator", "fiscal_year", "is_forecast"], "GDP deflators")
+    require_columns(deflators, ["gdp_deflator", "fiscal_year", "is_forecast"], "GDP deflators")
     base = deflators.loc[deflators["gdp_deflator"] == 100, "fiscal_year"]
     if len(base) != 1:
         raise ValueError(f"GDP deflators: {len(base)} years at index 100, expected 1 reference year")
@@ -128,7 +123,7 @@ def deflator_example(deflators: pd.DataFrame) -> Numbers:
 
 def site_register(register: pd.DataFrame) -> Numbers:
     """The site register: sites, and those whose start date is a stated assumption."""
-    _require(register, ["start_is_assumption"], "site register")
+    require_columns(register, ["start_is_assumption"], "site register")
     assumed = int(register["start_is_assumption"].sum())
     return Numbers(
         {
@@ -142,7 +137,7 @@ def site_register(register: pd.DataFrame) -> Numbers:
 def case_data_documents(codebook: pd.DataFrame, manifest: dict, dictionary: pd.DataFrame) -> Numbers:
     """The codebook's codes, the synthetic data's generator version and seed, and the data
     dictionary's tables and columns."""
-    _require(dictionary, ["table"], "data dictionary")
+    require_columns(dictionary, ["table"], "data dictionary")
     missing = [k for k in ("generator_version", "seed") if k not in manifest]
     if missing:
         raise ValueError(f"synthetic data manifest: missing {', '.join(missing)}")
@@ -180,7 +175,7 @@ def sicily_reproduction(table: pd.DataFrame) -> Numbers:
     """The tutorial's reference values against the book's (:func:`innovate.study.its_validation.sicily_reproduction`):
     how many agree, model 4's step change as listed, reproduced and re-run in R, and the
     decimal places to which every value agrees with the R re-run."""
-    _require(
+    require_columns(
         table,
         ["model", "term", "quantity", "published", "reproduced", "r_rerun", "r_difference", "agrees"],
         "Sicily table",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from innovate.errors import require_columns
 from innovate.show.count_phrases import agreeing, of_them
 from innovate.show.glue import Numbers
 from innovate.synthetic import parameters, simulation
@@ -31,14 +32,6 @@ QUOTED_ESTIMATORS: tuple[str, ...] = (
 
 #: The three pooled intervals of the pooling study, as :func:`simulation.pooling_study` names them.
 WALD, HKSJ, HKSJ_FLOOR = "Wald", "HKSJ", "HKSJ, never narrower than Wald"
-
-
-def _require(frame: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
-    if frame.empty:
-        raise ValueError(f"{what}: no rows")
 
 
 def design(settings: simulation.Settings, n_estimates: int) -> Numbers:
@@ -88,7 +81,7 @@ def coverage(summary: pd.DataFrame, quoted: Sequence[str] = QUOTED_ESTIMATORS) -
     coverage and bias with their Monte Carlo errors, and the growth model's bias in units
     of the spread of its estimates."""
     columns = ["estimator", "coverage", "coverage_mcse", "bias", "bias_mcse", "empirical_sd", "in_target"]
-    _require(summary, [*columns, "target_within_2mcse"], "simulation summary")
+    require_columns(summary, [*columns, "target_within_2mcse"], "simulation summary")
     book = summary[~summary["estimator"].isin(simulation.COMPARATORS)]
     if book.empty:
         raise ValueError("simulation summary: only comparators, none of the book's estimators")
@@ -125,7 +118,7 @@ def pooling(pool: pd.DataFrame, base_tau: float, replications: int) -> Numbers:
     """The pooling study (:func:`simulation.pooling_study`, taus 0, the generator's and four
     times it): the Wald interval's coverage at tau 0, at the generator's tau and at the
     largest; the HKSJ interval's range; the floored HKSJ variant's at tau 0."""
-    _require(pool, ["interval", "tau", "coverage"], "pooling study")
+    require_columns(pool, ["interval", "tau", "coverage"], "pooling study")
     by_interval = {name: part.set_index("tau")["coverage"] for name, part in pool.groupby("interval")}
     absent = [name for name in (WALD, HKSJ, HKSJ_FLOOR) if name not in by_interval]
     if absent:
