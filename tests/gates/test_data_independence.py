@@ -43,7 +43,7 @@ def test_the_book_builds_from_a_second_synthetic_data_set(built_book, book_execu
     manifest = json.loads((data / "manifest.json").read_text())
     default_manifest = json.loads((ROOT / "data" / "synthetic" / "manifest.json").read_text())
     assert manifest["seed"] == OTHER_SEED != default_manifest["seed"]
-    assert manifest["parameters"]["per_arm"] == OTHER_PER_ARM != default_manifest["parameters"]["per_arm"]
+    assert manifest["cohort_model"]["per_arm"] == OTHER_PER_ARM != default_manifest["cohort_model"]["per_arm"]
     other = other_book  # built in the background beside the default build (tests/conftest.py)
     assert other.returncode == 0, other.log[-4000:]
     assert sphinx_problems(other.log) == []
