@@ -10,7 +10,7 @@ import pytest
 from innovate.data import deflators as data_deflators
 from innovate.econ import prices
 from innovate.show import appendix_numbers as an
-from innovate.show import count_phrases
+from innovate.show import text
 from innovate.sphinxext import buildinfo
 from innovate.synthetic import simulation, simulation_numbers
 
@@ -30,17 +30,17 @@ from innovate.synthetic import simulation, simulation_numbers
     ],
 )
 def test_of_them_agrees_for_every_count(k, n, expected):
-    assert count_phrases.of_them(k, n, "is read", "are read", "is not read") == expected
+    assert text.of_them(k, n, "is read", "are read", "is not read") == expected
 
 
 def test_counts_that_are_not_counts_are_refused():
     with pytest.raises(ValueError, match="larger than the whole"):
-        count_phrases.of_them(3, 2, "is", "are", "is not")
+        text.of_them(3, 2, "is", "are", "is not")
     with pytest.raises(ValueError, match="not a count"):
-        count_phrases.counted(1.5, "file", "files", "is", "are")
-    assert count_phrases.counted(1, "file", "files", "is", "are") == "1 file is"
-    assert count_phrases.counted(1204, "file", "files", "is", "are") == "1,204 files are"
-    assert count_phrases.agreeing(1, "was", "were") == "1 was" and count_phrases.agreeing(0, "was", "were") == "0 were"
+        text.counted(1.5, "file", "files", "is", "are")
+    assert text.counted(1, "file", "files", "is", "are") == "1 file is"
+    assert text.counted(1204, "file", "files", "is", "are") == "1,204 files are"
+    assert text.agreeing(1, "was", "were") == "1 was" and text.agreeing(0, "was", "were") == "0 were"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from innovate.econ import unit_costs
-from innovate.show import cohort_display, cost_display, national_display, synthesis_display
+from innovate.show import cohort_display, cost_display, national_display, synthesis_display, text
 from innovate.show.glue import Numbers
 from innovate.stats.meta import scale_meta
 from innovate.study import cohort
@@ -316,12 +316,12 @@ def test_area_numbers():
      (19, 19, "All of them sit"), (2, 2, "Both sit"), (0, 2, "Neither sits"), (1, 1, "It sits"), (0, 1, "It does not")],
 )  # fmt: skip
 def test_of_them_is_grammatical_for_every_count(k, n, opening):
-    assert national_display.of_them(k, n, "sit", "sits") == opening
+    assert text.of_them_opening(k, n, "sit", "sits") == opening
 
 
 def test_of_them_refuses_a_part_larger_than_the_whole():
     with pytest.raises(ValueError):
-        national_display.of_them(3, 2, "sit", "sits")
+        text.of_them_opening(3, 2, "sit", "sits")
 
 
 def test_england_numbers():

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from test_process import events_frame  # the stage-events fixture of the process tests
 
 from innovate.data.sites import FRAMEWORK_LABELS
 from innovate.show import process_numbers, survey_numbers
@@ -126,13 +127,6 @@ def test_circles_transfer_names_the_frameworks_rated_highest_and_lowest():
 
 
 # --- stages ------------------------------------------------------------------------------
-def events_frame(rows):
-    frame = pd.DataFrame(rows, columns=["site_id", "event_date", "stage", "event_type"])
-    frame["event_date"] = pd.to_datetime(frame["event_date"])
-    frame.insert(0, "event_id", [f"EV{i + 1:04d}" for i in range(len(frame))])
-    return frame
-
-
 JOURNEYS = [
     ("devon", "2019-01-01", "mobilising", "enter"),
     ("devon", "2020-01-01", "developing", "enter"),

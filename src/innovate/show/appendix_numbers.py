@@ -16,8 +16,8 @@ import pandas as pd
 from innovate.econ import prices
 from innovate.errors import require_columns
 from innovate.show import text
-from innovate.show.count_phrases import agreeing, counted, of_them
 from innovate.show.glue import Numbers
+from innovate.show.text import agreeing, counted, of_them
 
 #: The worked example of the prices section: this many pounds in this financial year.
 DEFLATOR_EXAMPLE = (1000, "2019-20")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from innovate.show import figures
 from innovate.show.glue import Numbers
-from innovate.show.text import number_word, of_total, plural
+from innovate.show.text import capitalised, of_them_opening, of_total, plural
 from innovate.study import area, national
 
 
@@ -36,31 +36,10 @@ def plot_factor_trends(table: pd.DataFrame, title: str | None = None):
 P_BELOW = 0.05
 
 
-def _capital(text: str) -> str:
-    """A phrase made the start of a sentence ('none of the 4 areas' -> 'None of the 4 areas')."""
-    return text[:1].upper() + text[1:]
-
-
 def _singular(k: int, n: int) -> bool:
     """Whether 'k of the n things' (as :func:`innovate.show.text.of_total` words it) takes a
     singular verb: 'one of the 4 has', 'the one thing has', 'no thing has', 'neither thing has'."""
     return k == 1 or n == 1 or (n == 2 and k == 0)
-
-
-def of_them(k: int, n: int, verb: str, verb_one: str) -> str:
-    """The opening 'k of them <verb>' of a sentence about ``n`` things, for every k:
-    'Five of them sit', 'One of them sits', 'None of them sits', 'All of them sit',
-    'Both sit', 'Neither sits', 'It sits', 'It does not' (``verb_one``: the verb after one thing)."""
-    of_total(k, n, "thing")  # refuses k > n and what is not a count
-    if n == 1:
-        return f"It {verb_one}" if k == 1 else "It does not"
-    if n == 2 and k in (0, 2):
-        return "Neither " + verb_one if k == 0 else "Both " + verb
-    if k == 0:
-        return f"None of them {verb_one}"
-    if k == n:
-        return f"All of them {verb}"
-    return f"{_capital(number_word(k))} of them {verb_one if k == 1 else verb}"
 
 
 def england_numbers(england: pd.DataFrame, end: int = 2025, cse_start: int = 2018) -> Numbers:
@@ -146,9 +125,9 @@ def analyses_numbers(analyses: pd.DataFrame) -> Numbers:
         "floor_min": float(analyses.loc[placebo, "p_floor"].min()),
         "floor_max": float(analyses.loc[placebo, "p_floor"].max()),
         "n_at_floor": n_floor,
-        "at_floor_text": of_them(n_floor, n_placebo, "sit", "sits"),  # 'Five of them sit'
+        "at_floor_text": of_them_opening(n_floor, n_placebo, "sit", "sits"),  # 'Five of them sit'
         "p_below_005": n_small,
-        "p_below_text": _capital(of_total(n_small, n_estimable, "fitted analysis", "fitted analyses"))
+        "p_below_text": capitalised(of_total(n_small, n_estimable, "fitted analysis", "fitted analyses"))
         + (" has" if _singular(n_small, n_estimable) else " have"),  # '2 of the 26 fitted analyses have'
         "all_three": int(all_three.sum()),
     }

@@ -13,9 +13,9 @@ import pandas as pd
 
 from innovate.errors import require_columns
 from innovate.show import text
-from innovate.show.count_phrases import agreeing, counted
 from innovate.show.glue import Numbers
 from innovate.show.process_display import PRINCIPLE_LABELS
+from innovate.show.text import agreeing, counted
 from innovate.study import process
 
 #: Stages a site had not yet passed when it was 'early' in its journey.

@@ -80,6 +80,55 @@ def _count(n) -> int:
     return int(n)
 
 
+# Counts in clauses whose verb must agree with them, for every value: the noun phrases
+# above give "1 code" and "3 of the 6 sites"; these add the verb ("1 file is", "none of them is read").
+def counted(n: int, singular: str, plural_form: str, verb_singular: str, verb_plural: str) -> str:
+    """'1 file is', '25 files are': a count, its noun and a verb agreeing with it."""
+    return f"{plural(n, singular, plural_form)} {verb_singular if _count(n) == 1 else verb_plural}"
+
+
+def of_them(k: int, n: int, verb_singular: str, verb_plural: str, verb_negated: str) -> str:
+    """'21 of them are read', 'all of them are read', 'none of them is read', 'it is not read'
+    (of one): the part of a group just named, with the verb in agreement."""
+    k, n = _count(k), _count(n)
+    if k > n:
+        raise ValueError(f"{k} of {n}: the part is larger than the whole")
+    if n == 1:
+        return f"it {verb_singular if k == 1 else verb_negated}"
+    if k == n:
+        return f"{'both' if n == 2 else 'all'} of them {verb_plural}"
+    if k == 0:
+        return f"{'neither' if n == 2 else 'none'} of them {verb_singular}"
+    return f"{k:,} of them {verb_singular if k == 1 else verb_plural}"
+
+
+def agreeing(n: int, verb_singular: str, verb_plural: str) -> str:
+    """'1 was', '4 were', '1,204 belong': a bare count and a verb agreeing with it."""
+    return f"{_count(n):,} {verb_singular if _count(n) == 1 else verb_plural}"
+
+
+def capitalised(text: str) -> str:
+    """A phrase made the start of a sentence ('none of the 4 areas' -> 'None of the 4 areas')."""
+    return text[:1].upper() + text[1:]
+
+
+def of_them_opening(k: int, n: int, verb: str, verb_one: str) -> str:
+    """The opening 'k of them <verb>' of a sentence about ``n`` things, for every k:
+    'Five of them sit', 'One of them sits', 'None of them sits', 'All of them sit',
+    'Both sit', 'Neither sits', 'It sits', 'It does not' (``verb_one``: the verb after one thing). Mid-sentence, with
+    figures and a negated verb: :func:`of_them`."""
+    of_total(k, n, "thing")  # refuses k > n and what is not a count
+    if n == 1:
+        return f"It {verb_one}" if k == 1 else "It does not"
+    if n == 2 and k in (0, 2):
+        return "Neither " + verb_one if k == 0 else "Both " + verb
+    if k == 0:
+        return f"None of them {verb_one}"
+    if k == n:
+        return f"All of them {verb}"
+    return f"{capitalised(number_word(k))} of them {verb_one if k == 1 else verb}"
+
+
 #: Words whose capitals a header keeps ('GSS code', 'SHA-256'), by the lowercase form.
 _HEADER_WORDS = {"gdp": "GDP", "gss": "GSS", "sha256": "SHA-256", "id": "ID", "uk": "UK", "csv": "CSV"}
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from innovate.errors import require_columns
-from innovate.show.count_phrases import agreeing, of_them
 from innovate.show.glue import Numbers
+from innovate.show.text import agreeing, of_them
 from innovate.synthetic import parameters, simulation
 
 #: The estimators whose coverage and bias the prose quotes one by one.
