@@ -40,3 +40,47 @@ def test_a_rendered_figure_shows_its_fingerprint_in_its_text_form():
     assert rendered.png.startswith(b"\x89PNG")
     assert repr(rendered).endswith(f", synthetic data, content {rendered.fingerprint}>")
     assert len(rendered.fingerprint) == 16
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def _tight_png(fig, dpi=110) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _figure(layout: str):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.2), layout=layout)
+    for ax in axes:
+        ax.plot([2015, 2020, 2024], [310.0, 295.5, 330.25], marker="o", label="Referrals per 10,000")
+        ax.set_title("Children in need, a long title that reaches the edge")
+    # A legend outside the axes: the tight box must reach it, as savefig's does.
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle("Two panels")
+    return fig
+
+
+def test_the_png_is_what_savefig_tight_draws_and_the_figure_is_left_as_it_was():
+    """RenderedFigure lays the figure out once (the fingerprint's draw) and renders from it;
+    the pixels are those of ``savefig(bbox_inches="tight")``, for either layout engine."""
+    for layout in ("constrained", "none"):
+        fig = _figure(layout)
+        if layout == "none":
+            fig.tight_layout()
+        engine, dpi = fig.get_layout_engine(), fig.get_dpi()
+        rendered = figures.RenderedFigure(fig)
+        assert fig.get_layout_engine() is engine and fig.get_dpi() == dpi
+        expected = _pixels(_tight_png(_figure(layout) if layout == "constrained" else fig))
+        assert _pixels(rendered.png).shape == expected.shape, layout
+        assert np.array_equal(_pixels(rendered.png), expected), layout

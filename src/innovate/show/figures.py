@@ -26,10 +26,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import Collection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.rcsetup import cycler  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib.typing import RcKeyType  # noqa: E402
 
 #: Okabe-Ito palette, distinguishable under the common colour-vision deficiencies.
@@ -150,7 +152,8 @@ def _feed(digest, tag: str, values) -> None:
 
 def figure_fingerprint(fig: Figure) -> str:
     """A digest of what a reader can see in a figure: every visible text with its
-    position, and every line, marker, bar, area and image, at whole-pixel resolution.
+    position, and every line, marker, bar, area and image, at whole-pixel resolution (of
+    the figure's dpi: :class:`RenderedFigure` sets the PNG's).
 
     The bytes of a PNG change when the last bits of a plotted value do (for example when
     the CPU's BLAS kernel changes), although not one pixel a reader could notice moves;
@@ -192,6 +195,40 @@ def figure_fingerprint(fig: Figure) -> str:
     return digest.hexdigest()[:16]
 
 
+def _tight_box(fig: Figure) -> Bbox:
+    """What ``savefig(bbox_inches="tight")`` crops to, in inches, from the last layout: the
+    tight box of everything drawn, padded as savefig pads it (``savefig.pad_inches``, or
+    the constrained layout's own pads where that is set to "layout")."""
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]  # Agg canvas
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    engine = fig.get_layout_engine()
+    if pad == "layout" and isinstance(engine, ConstrainedLayoutEngine):
+        return box.padded(engine.get()["w_pad"], engine.get()["h_pad"])
+    pad = 0.1 if pad == "layout" else pad  # what savefig falls back to without a constrained layout
+    return box.padded(pad, pad)
+
+
+def _png_as_laid_out(fig: Figure, dpi: int) -> bytes:
+    """The figure as a PNG at ``dpi``, cropped as ``bbox_inches="tight"`` crops it, drawn once.
+
+    ``savefig(bbox_inches="tight")`` lays the figure out and draws it twice (once without
+    rendering, to find the box, then for the pixels); the fingerprint has just laid it out
+    and drawn it without rendering at ``dpi``, so the box is taken from that draw and
+    savefig only renders, with the layout engine held off as matplotlib itself holds it off
+    for that draw. The pixels are those ``bbox_inches="tight"`` gives.
+    """
+    box = _tight_box(fig)
+    engine = fig.get_layout_engine()
+    buffer = io.BytesIO()
+    fig.set_layout_engine("none")
+    try:
+        # No timestamps or software versions in the file: the same figure gives the same bytes.
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches=box)
+    finally:
+        fig.set_layout_engine(engine)
+    return buffer.getvalue()
+
+
 class RenderedFigure:
     """A figure rendered once to PNG, displayed the same way whatever matplotlib backend is active.
 
@@ -205,12 +242,16 @@ class RenderedFigure:
     """
 
     def __init__(self, fig: Figure, dpi: int = 110):
-        self.fingerprint = figure_fingerprint(fig)
+        # The figure is laid out once, at the PNG's resolution: the fingerprint's draw (without
+        # rendering) gives the layout and the crop the PNG is rendered with.
+        shown_dpi = fig.get_dpi()
+        fig.set_dpi(dpi)
+        try:
+            self.fingerprint = figure_fingerprint(fig)
+            self.png = _png_as_laid_out(fig, dpi)
+        finally:
+            fig.set_dpi(shown_dpi)
         self.per_row = panels.panels_per_row(fig)
-        buffer = io.BytesIO()
-        # No timestamps or software versions in the file: the same figure gives the same bytes.
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
-        self.png = buffer.getvalue()
         self.synthetic = is_watermarked(fig)
         width, height = fig.get_size_inches()
         self.size = (round(width * dpi), round(height * dpi))
