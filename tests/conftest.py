@@ -1,28 +1,32 @@
 """Shared fixtures: the book is executed and built once per test session and shared by the gates.
 
 How a full run (``make test``) spends the machine's cores
-    Every notebook is executed ONCE, from its source, with the second-run settings (another
-    hash seed, one BLAS thread: ``innovate.notebooks.SECOND_RUN``); the notebooks that read
-    the case-level data are executed once more on another synthetic data set. Both runs go
-    on one pool of processes (:func:`innovate.notebooks.execute_jobs`) that starts in the
-    background as soon as the tests are collected; the unit tests run in the foreground
-    meanwhile, and the tests that need the executions are moved to the end of the session.
+    The foreground runs the unit tests; everything else starts in the background as soon as
+    the tests are collected, at a lower priority (``BACKGROUND_NICE``), so that both end
+    together, and the gates that read it are moved to the end of the session:
+
+    * **the build** (``built_book``): the book is built once, at once, from the committed
+      outputs (:func:`committed`), into the session's folder with an execution cache of its
+      own; then the browser visits every page (``visited_book``, tests/browser_visits.py)
+      and the print edition is made (``printed``);
+    * **the executions**: every notebook is executed ONCE, from its source, with the
+      second-run settings (another hash seed, one BLAS thread: ``innovate.notebooks.SECOND_RUN``),
+      and those that read the case-level data once more on another synthetic data set, on
+      one pool of processes (:func:`innovate.notebooks.execute_jobs`), the other data's first.
 
     One execution serves several gates:
 
     * **committed outputs** (what ``pytest --nbval`` checks, tests/gates/test_notebook_outputs.py):
-      the fresh outputs, compared by nbval's rules, equal the committed ones;
+      the fresh outputs, compared by nbval's rules, equal the committed ones; so the build
+      from the committed outputs is the build from the fresh ones (a difference fails);
     * **determinism** (tests/gates/test_determinism.py): the committed outputs are made with
       the default settings (``python -m innovate.notebooks execute`` runs every kernel with
       ``DEFAULT_RUN``), the fresh ones with another hash seed and BLAS thread count, so
       equal claims and visible outputs mean those settings change nothing;
-    * **the build** (``built_book``): a notebook whose fresh outputs equal the committed ones
-      is taken into the build's execution cache as it is (it gives the pages ``make book``
-      gives: the same outputs); any other is executed again by the build itself with the
-      default settings, so a failing comparison never hides a build problem;
-    * **data independence**: the executions on the other data for the notebooks that read
-      it, and the default ones for those that never do (``innovate.notebooks.CASE_DATA_FREE``,
-      checked by recording every call of ``case_data_dir`` in the first run).
+    * **data independence**: the book is built (``other_book``) from the executions on the
+      other data for the notebooks that read it, and the committed outputs of those that
+      never do (``innovate.notebooks.CASE_DATA_FREE``, checked by recording every call of
+      ``case_data_dir`` in the second run), as soon as those executions are done.
 
     ``pytest --nbval`` (nbval's own comparison, a third execution) remains available by hand:
     ``make nbval``.
@@ -31,14 +35,16 @@ How a full run (``make test``) spends the machine's cores
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,10 +123,10 @@ def build_book(
 class BookExecutions:
     """Executed notebooks of the session, one folder per run.
 
-    ``second``: every notebook with ``SECOND_RUN``'s settings; ``for-build``: those of them
-    whose outputs equal the committed ones; ``other``: on the other data set (the notebooks
-    that read it, executed on it; the others as in ``for-build``); ``audit``: one file per
-    notebook that called ``case_data_dir`` in the second run.
+    ``second``: every notebook with ``SECOND_RUN``'s settings; ``other``: on the other data
+    set (the notebooks that read it, executed on it; the others as committed); ``audit``:
+    one file per notebook that called ``case_data_dir`` in the second run; ``disclosure``:
+    the tables each run protected.
     """
 
     folder: Path
@@ -137,7 +143,24 @@ class BookExecutions:
         return self.folder / "audit" / (nbs.docname(notebook, ROOT).replace("/", "__") + ".log")
 
 
-def _execute_book(folder: Path, environ: dict[str, str], stop) -> BookExecutions:
+def committed(notebooks: list[Path]) -> list[nbs.Executed]:
+    """The committed notebooks as executions (for :func:`innovate.notebooks.write_executed`).
+
+    The session's builds take their outputs from them: the notebook-outputs gate shows they
+    are what a fresh execution gives (any difference fails it), and a build can start at
+    once instead of waiting for the executions. Those builds have execution caches of their
+    own, in the session's folder, so a committed output that turns out to be out of date
+    never reaches the developer's ``_build`` cache.
+    """
+    import nbformat
+
+    return [nbs.Executed(nbs.Job(p), nbformat.read(p, as_version=4), 0.0, None) for p in notebooks]
+
+
+def _execute_book(folder: Path, environ: dict[str, str], other_ready: Future, stop) -> BookExecutions:
+    """Both runs on one pool, the other data's first: as soon as they are done, their folder
+    (with the committed outputs of the notebooks that never read the data) is handed to
+    ``other_ready`` and the other-data build starts while the second run goes on."""
     import nbformat
 
     from innovate.sphinxext import claims
@@ -179,23 +202,37 @@ def _execute_book(folder: Path, environ: dict[str, str], stop) -> BookExecutions
         jobs += [
             nbs.Job(p, {**DEFAULT_RUN, "INNOVATE_DATA_DIR": str(data), **_export("other")}, "other") for p in readers
         ]
-    results = nbs.execute_jobs(jobs, stop=stop, environ=environ)
+    else:
+        other_ready.set_result(None)  # the gate reports the generator's failure
+    other: list[nbs.Executed] = []
+
+    def on_done(result: nbs.Executed) -> None:
+        if result.job.label != "other":
+            return
+        other.append(result)
+        if len(other) == len(readers):
+            # The notebooks that never read the case data give their committed outputs on any data.
+            unread = committed([p for p in notebooks if not nbs.reads_case_data(p, ROOT)])
+            other_ready.set_result(nbs.write_executed(other + unread, ROOT, folder / "other"))
+
+    try:
+        results = nbs.execute_jobs(
+            jobs, stop=stop, environ=environ, on_done=on_done, first=lambda job: job.label == "other"
+        )
+    except BaseException as error:
+        if not other_ready.done():
+            other_ready.set_exception(error)
+        raise
     second = [r for r in results if r.job.label == "second"]
-    other = [r for r in results if r.job.label == "other"]
     nbs.write_executed(second, ROOT, folder / "second")
     patterns = nbs.sanitize_patterns(ROOT / "tests" / "nbval-sanitize.cfg")
-    differences, same = {}, []
+    differences = {}
     for result in second:
         if result.error is not None:
             continue
-        committed = nbformat.read(result.job.path, as_version=4)
+        committed_nb = nbformat.read(result.job.path, as_version=4)
         label = nbs.docname(result.job.path, ROOT)
-        differences[label] = nbs.output_differences(result.notebook, committed, patterns, label)
-        if not differences[label]:
-            same.append(result)
-    nbs.write_executed(same, ROOT, folder / "for-build")
-    unread = [r for r in same if not nbs.reads_case_data(r.job.path, ROOT)]
-    nbs.write_executed(other + unread, ROOT, folder / "other")
+        differences[label] = nbs.output_differences(result.notebook, committed_nb, patterns, label)
     # Each execution's seconds, kept after the session (python -m benchmarks bench_test).
     seconds = {
         label: {nbs.docname(r.job.path, ROOT): round(r.seconds, 1) for r in part}
@@ -210,14 +247,42 @@ def _execute_book(folder: Path, environ: dict[str, str], stop) -> BookExecutions
     return BookExecutions(folder, notebooks, synthesized, data, errors, differences)
 
 
-class _Background(nbs.Background):
-    """The session's executions, and then the builds made from them, in the background.
+#: The niceness of the session's background work (executions, builds, browsers). The
+#: foreground is one process, the background keeps both cores busy: at equal priority the
+#: foreground got about half a core while the background ran, and the unit tests were left
+#: running alone on one core at the end. At a lower priority the background takes what the
+#: foreground leaves, and both end together.
+BACKGROUND_NICE = 10
 
-    As soon as the executions are done, the book is built from them (``html``) and, at the
-    same time, from the executions on the other data (``other``, the data-independence
-    gate); once the HTML build is done, the single-page build is printed (``printed``, the
-    print edition's gate). Only what the session's tests need is started (``wants``); the
-    gates wait for the results while the foreground runs the tests that need none of them.
+
+def _in_background(work):
+    """``work`` run at ``BACKGROUND_NICE``, as are the processes it starts. (On Linux the
+    nice value belongs to the thread, and a process or thread started inherits its starter's.)"""
+
+    @functools.wraps(work)
+    def lowered(*args, **kwargs):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        return work(*args, **kwargs)
+
+    return lowered
+
+
+def _no_executions(folder: Path, environ: dict[str, str], other_ready: Future, stop) -> BookExecutions:
+    """In a session whose tests need no execution (only the builds, say)."""
+    other_ready.set_result(None)
+    raise RuntimeError("this session's tests asked for no notebook execution")
+
+
+class _Background(nbs.Background):
+    """The session's executions and builds, in the background, each as soon as it can start.
+
+    At once: the HTML build from the committed outputs (``html``, :func:`committed`) and the
+    executions (:func:`_execute_book`). When the HTML build is done: the browser's visits of
+    every page (``visited``, tests/browser_visits.py) and the print edition (``printed``).
+    When the executions on the other data are done (they go first): the book built from them
+    (``other``, the data-independence gate). Only what the session's tests need is started
+    (``wants``); the gates wait for the results while the foreground runs the unit tests.
+    The builds go to the session's folder, with execution caches of their own.
     """
 
     def __init__(self, wants: frozenset[str] = frozenset()):
@@ -225,30 +290,46 @@ class _Background(nbs.Background):
         # The environment as the session started: the executions and builds run beside tests
         # that set variables for themselves (monkeypatch.setenv), which must not reach them.
         self.environ = dict(os.environ)
-        super().__init__(_execute_book, self.folder, self.environ)
-        self.builds = ThreadPoolExecutor(3, thread_name_prefix="book-builds")
-        self.html = self.builds.submit(self._html) if wants & {"html", "printed", "other"} else None
-        self.other = self.builds.submit(self._other) if "other" in wants else None
-        self.printed = self.builds.submit(self._printed) if "printed" in wants else None
+        self.other_ready: Future = Future()
+        executions = _execute_book if "executions" in wants else _no_executions
+        super().__init__(_in_background(executions), self.folder, self.environ, self.other_ready)
+        self.builds = ThreadPoolExecutor(4, thread_name_prefix="book-builds")
+        wants_html = wants & {"html", "printed", "visited"}
+        self.html = self.builds.submit(_in_background(self._html)) if wants_html else None
+        self.visited = self.builds.submit(_in_background(self._visited)) if "visited" in wants else None
+        self.printed = self.builds.submit(_in_background(self._printed)) if "printed" in wants else None
+        self.other = self.builds.submit(_in_background(self._other)) if "other" in wants else None
 
     def _html(self) -> BuiltBook:
-        executions = self.result()
-        # The session's executions stand in for the build's own only when the build runs with
-        # the default settings (as the committed outputs they equal were made).
+        from innovate.sphinxext import claims
+
+        # The committed outputs stand in for the build's own executions only when the build
+        # runs with the default settings (as they were made); otherwise it executes them itself.
         same = all(self.environ.get(k) in (None, "") for k, v in DEFAULT_RUN.items() if v is None)
+        executed = None
         if same:
-            return build_book(executed=executions.run("for-build"), environ=self.environ)
-        return build_book(environ=self.environ)
+            executed = nbs.write_executed(committed(claims.book_notebooks(ROOT)), ROOT, self.folder / "committed")
+        return build_book(executed=executed, path_output=self.folder / "book", environ=self.environ)
+
+    def _visited(self):
+        built = self.html.result() if self.html is not None else None
+        if built is None or built.returncode != 0:
+            return None  # the build gate reports the failure
+        import browser_visits
+
+        if browser_visits.missing_browser_tools():
+            return None  # the browser gate fails or skips, saying what is missing
+        return browser_visits.visit_book(built.html)
 
     def _other(self) -> BuiltBook | None:
-        executions = self.result()
-        if executions.synthesized.returncode != 0:
+        executed = self.other_ready.result()
+        if executed is None:
             return None  # the gate reports the generator's failure
         return build_book(
             ROOT,
-            extra_env={"INNOVATE_DATA_DIR": str(executions.other_data)},
+            extra_env={"INNOVATE_DATA_DIR": str(self.folder / "data")},
             path_output=self.folder / "other-build",
-            executed=executions.run("other"),
+            executed=executed,
             environ=self.environ,
         )
 
@@ -256,7 +337,7 @@ class _Background(nbs.Background):
         built = self.html.result() if self.html is not None else None
         if built is None or built.returncode != 0:
             return None  # the build gate reports the failure
-        return print_book(self.folder / "pdf" / "book.pdf", self.environ)
+        return print_book(self.folder / "pdf" / "book.pdf", self.environ, path_output=self.folder / "book")
 
     def close(self):
         self.stop.set()  # a build waiting for the executions gets their cancellation at once
@@ -265,22 +346,24 @@ class _Background(nbs.Background):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def print_book(out: Path, environ: dict[str, str] | None = None):
+def print_book(out: Path, environ: dict[str, str] | None = None, path_output: Path | None = None):
     """``make pdf``: the single-page build (from the HTML build's execution cache) printed
-    by headless Chromium (``innovate.pdf``); a ``PrintedBook``, or the failed build's log."""
+    by headless Chromium (``innovate.pdf``); a ``PrintedBook``, or the failed build's log.
+    ``path_output``: where the HTML build went (as jupyter-book's option), if not to the book."""
     import yaml
 
     from innovate import pdf
 
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    out_option = [] if path_output is None else ["--path-output", str(path_output)]
     command = [str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml", "-W", "-n", "--keep-going"]
     env = os.environ if environ is None else environ
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command + out_option, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         return done.stdout[-3000:] + done.stderr[-3000:]
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     out.parent.mkdir(parents=True, exist_ok=True)
-    return pdf.render(ROOT / "_build" / "singlehtml", out, cff)
+    return pdf.render((path_output if path_output is not None else ROOT) / "_build" / "singlehtml", out, cff)
 
 
 _KEY = pytest.StashKey[_Background]()
@@ -294,7 +377,11 @@ def pytest_collection_modifyitems(session, config, items):
         _quick_selection(config, items)
     needs = [item for item in items if item.path.name in EXECUTION_GATES or "book_executions" in item.fixturenames]
     book = [item for item in items if item.get_closest_marker("book") or item.get_closest_marker("browser")]
-    builds = [item for item in items if _waits_for(item) >= 2]
+    builds = [
+        item
+        for item in items
+        if item.get_closest_marker("browser") or {"built_book", "other_book", "printed"} & set(item.fixturenames)
+    ]
     if not needs and not book and not builds:
         return
     # The foreground runs the unit tests and the slow gates that need no execution while the
@@ -303,24 +390,31 @@ def pytest_collection_modifyitems(session, config, items):
     tail = sorted((i for i in items if id(i) in last), key=_waits_for)  # stable: file order within a rank
     items[:] = [i for i in items if id(i) not in last] + tail
     if (needs or builds) and not config.option.collectonly:
-        wants = set()
+        wants = {"executions"} if needs else set()
         if builds:
             wants.add("html")
         if any(i.path.name == "test_data_independence.py" for i in items):
-            wants.add("other")
+            wants |= {"other", "executions"}
         if any("printed" in i.fixturenames for i in items):
             wants.add("printed")
+        if any(i.get_closest_marker("browser") for i in items):
+            wants.add("visited")
         config.stash[_KEY] = _Background(frozenset(wants))
 
 
 def _waits_for(item) -> int:
-    """0: needs nothing of the session's; 1: its executions; 2: the HTML build; 3: the browser or the print."""
+    """When a test's inputs are ready, in the session's order: 0, needs nothing of the
+    session's; 1, the HTML build (it starts at once, from the committed outputs); 2, the
+    browser's visits or the print edition (after it); 3, the executions; 4, the book built
+    from the other data (after its executions, which go first, and the build)."""
     names = set(item.fixturenames)
-    if item.get_closest_marker("browser") or "printed" in names:
-        return 3
-    if "built_book" in names or "other_book" in names:
-        return 2
+    if "other_book" in names:
+        return 4
     if item.path.name in EXECUTION_GATES or "book_executions" in names:
+        return 3
+    if item.get_closest_marker("browser") or "printed" in names:
+        return 2
+    if "built_book" in names:
         return 1
     return 0
 
@@ -436,6 +530,16 @@ def built_book(request) -> BuiltBook:
     if background is None or background.html is None:
         return build_book()
     return background.html.result()
+
+
+@pytest.fixture(scope="session")
+def visited_book(request, built_book):
+    """The browser's visits of every page (``browser_visits.Visits``), made in the background
+    as soon as the HTML build was done; None when they were not (the gate visits itself)."""
+    background = request.config.stash.get(_KEY, None)
+    if background is None or background.visited is None:
+        return None
+    return background.visited.result()
 
 
 @pytest.fixture(scope="session")

@@ -269,6 +269,15 @@ def longest_first(jobs: Iterable[Job], root: Path | None = None) -> list[Job]:
     return sorted(jobs, key=expected, reverse=True)
 
 
+def start_order(jobs: Iterable[Job], first: Callable[[Job], bool] | None = None, root: Path | None = None) -> list[Job]:
+    """The order a pool starts ``jobs`` in: those ``first`` is true of, then the others, each
+    group slowest first (:func:`longest_first`)."""
+    ordered = longest_first(jobs, root)
+    if first is None:
+        return ordered
+    return [job for job in ordered if first(job)] + [job for job in ordered if not first(job)]
+
+
 def workers() -> int:
     """Processes to run side by side: ``INNOVATE_JOBS``, or one a core."""
     return max(1, int(os.environ.get("INNOVATE_JOBS") or os.cpu_count() or 1))
@@ -281,8 +290,12 @@ def execute_jobs(
     stop=None,
     on_done=None,
     environ: Mapping[str, str] | None = None,
+    first: Callable[[Job], bool] | None = None,
 ) -> list[Executed]:
     """Execute every job in a pool of processes, slowest first; results in the jobs' order.
+
+    ``first``: the jobs it is true of start before the others (each group slowest first),
+    so that what waits for them can start while the others run.
 
     ``stop`` (a ``threading.Event``) cancels every job when it is set: the ones not yet
     started, and the running ones, whose worker processes and kernels are killed (no
@@ -295,7 +308,7 @@ def execute_jobs(
 
     timeout = book_timeout() if timeout is None else timeout
     jobs = list(jobs)
-    ordered = longest_first(jobs)
+    ordered = start_order(jobs, first)
     processes = min(processes or workers(), len(jobs)) or 1
     results: dict[int, Executed] = {}
     # spawn: a worker must not inherit the caller's threads or open database handles.

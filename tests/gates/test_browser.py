@@ -4,9 +4,10 @@ Headless Chromium from Debian (``/usr/bin/chromium``; never a downloaded browser
 by Playwright over EVERY page of the built book, served from ``_build/html`` by a local
 HTTP server on 127.0.0.1. The network is closed: every request that does not go to the
 local server is aborted, so the book must work offline (MathJax included: it is served
-from the book's own ``_static/mathjax``, see ``book/_static/mathjax/README.md``). Four
-browsers side by side (``BROWSER_WORKERS``) share the pages; each visits its pages in three
-views, reusing one tab per view:
+from the book's own ``_static/mathjax``, see ``book/_static/mathjax/README.md``). The visits
+are made by ``tests/browser_visits.py``, in the session's background as soon as the HTML
+build is done (tests/conftest.py); two browsers side by side (``BROWSER_WORKERS``) share
+the pages, each visiting its pages in three views, reusing one tab per view:
 
 * **desktop**: 1400 px wide, light colour mode;
 * **dark**: 1400 px wide, dark colour mode (the reader's system preference, which the
@@ -21,9 +22,11 @@ Each page is checked for:
 * **alternative text**: every ``<img>`` has an ``alt`` that is meaningful (not empty on a
   content image, not a file name or path, not a generic word such as "png");
 * **axe-core** (``node_modules/axe-core``, pinned in ``package.json``/``package-lock.json``)
-  in every view (in the dark view, the colour rules only: nothing else changes with the
-  colours) reports no serious or critical violation; any minor or moderate one must be in
-  ``ALLOWED_MINOR`` with the reason it cannot be fixed;
+  reports no serious or critical violation; any minor or moderate one must be in
+  ``ALLOWED_MINOR`` with the reason it cannot be fixed. Every rule runs in the desktop
+  view; the colour rules run again in the dark view (it changes nothing but the colours)
+  and every other rule in the phone view (it changes nothing but the layout):
+  ``browser_visits.VIEW_AXE``;
 * **mathematics**: MathJax is what makes formulae readable by screen readers (it adds
   assistive MathML), so every page with mathematics must end up typeset, offline;
 * **multi-panel figures** (more than one panel a row, as their glued text form says):
@@ -32,7 +35,7 @@ Each page is checked for:
   desktop the figure as drawn.
 
 Internal links and anchors are checked statically over the same pages. A screenshot of
-every page in every view is saved to ``test-artifacts/`` (``<view>/<page>.png``, the page
+every page in every view is saved to ``test-artifacts/`` (``<view>/<page>.jpg``, the page
 from the top, at most ``SHOT_MAX_HEIGHT`` pixels; kept by CI as artifacts) with an index,
 ``test-artifacts/screenshots.txt``.
 
@@ -43,56 +46,27 @@ If Chromium, Playwright or axe-core is missing the tests FAIL; a developer may s
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import os
 import re
-import shutil
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import ROOT
+from browser_visits import (
+    ARTIFACTS,
+    VIEWS,
+    Visits,
+    book_pages,
+    missing_browser_tools,
+    parse_page,
+    visit_book,
+)
 from innovate.sphinxext.narrowfigures import NARROW_SUFFIX
 
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-
 pytestmark = [pytest.mark.browser]
-
-CHROMIUM = Path(os.environ.get("INNOVATE_CHROMIUM", "/usr/bin/chromium"))
-NODE_MODULES = ROOT / "node_modules"
-AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "test-artifacts"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: The views every page is visited in: viewport and colour scheme.
-VIEWS = {
-    "desktop": {"viewport": {"width": 1400, "height": 900}, "color_scheme": "light"},
-    "dark": {"viewport": {"width": 1400, "height": 900}, "color_scheme": "dark"},
-    "mobile": {
-        "viewport": {"width": 390, "height": 844},
-        "color_scheme": "light",
-        "is_mobile": True,
-        "has_touch": True,
-    },
-}
-#: axe-core rules run in each view (None: all). Only colours change in the dark view.
-VIEW_RULES = {"desktop": None, "dark": ["color-contrast", "link-in-text-block"], "mobile": None}
-#: Screenshots stop at this height: enough to show a page's opening, tables and figures.
-SHOT_MAX_HEIGHT = 6000
 
 #: axe-core violations below "serious" that cannot be fixed in the book, with the reason.
 #: (Serious and critical ones are never allowed.) Empty: everything found has been fixed.
@@ -134,19 +108,6 @@ def browser_decision(missing: list[str], environ: dict) -> str:
     return "fail"
 
 
-def missing_browser_tools() -> list[str]:
-    missing = []
-    if not (CHROMIUM.exists() or shutil.which(str(CHROMIUM))):
-        missing.append(f"Chromium at {CHROMIUM} (Debian package 'chromium'; .ci/run installs it)")
-    if not AXE.exists():
-        missing.append(f"{AXE.relative_to(ROOT)} (run `npm ci`)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the Python package playwright (requirements-dev.txt)")
-    return missing
-
-
 def require_browser_tools() -> None:
     missing = missing_browser_tools()
     decision = browser_decision(missing, dict(os.environ))
@@ -171,45 +132,6 @@ def test_browser_decision():
 # ---------------------------------------------------------------------------------------
 # Pages of the built book
 # ---------------------------------------------------------------------------------------
-class _PageParser(HTMLParser):
-    """Ids, links and a meta refresh of one HTML page."""
-
-    def __init__(self):
-        super().__init__()
-        self.ids: set[str] = set()
-        self.links: list[str] = []
-        self.refresh: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if attrs.get("id"):
-            self.ids.add(attrs["id"])
-        if tag == "a" and attrs.get("name"):
-            self.ids.add(attrs["name"])
-        if tag == "a" and attrs.get("href") is not None:
-            self.links.append(attrs["href"])
-        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
-            match = re.search(r"url=(.+)$", attrs.get("content") or "", re.IGNORECASE)
-            if match:
-                self.refresh = match.group(1).strip().strip("'\"")
-
-
-@functools.cache
-def parse_page(path: Path) -> _PageParser:
-    parser = _PageParser()
-    parser.feed(path.read_text(encoding="utf-8"))
-    return parser
-
-
-def book_pages(html_root: Path) -> list[Path]:
-    """Every HTML page of the book (theme assets and dot-folders left out)."""
-    pages = []
-    for path in sorted(html_root.rglob("*.html")):
-        parts = path.relative_to(html_root).parts
-        if any(part.startswith(("_", ".")) for part in parts[:-1]):
-            continue
-        pages.append(path)
-    return pages
 
 
 def link_problems(html_root: Path, pages: list[Path]) -> list[str]:
@@ -297,150 +219,28 @@ def test_internal_links_and_anchors_resolve(built_book):
 # ---------------------------------------------------------------------------------------
 # The browser pass
 # ---------------------------------------------------------------------------------------
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
-        pass
 
 
 @pytest.fixture(scope="module")
-def served_book(built_book):
+def visits(request, built_book) -> Visits:
+    """Every page in every view, visited in the session's background as soon as the HTML
+    build was done (``visited_book`` in tests/conftest.py), or here when it was not."""
     assert built_book.returncode == 0, built_book.log[-3000:]
-    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield built_book.html, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(served_book):
-    """Where the book is served, and the external addresses the browsers were refused."""
     require_browser_tools()
-    html_root, base = served_book
-    return {"base": base, "html": html_root, "blocked": set()}
-
-
-#: Browsers visiting side by side, each a share of the pages in every view. A visit mostly
-#: waits (page load, axe's timers, the screenshot's compositing): one browser kept one core
-#: about a third busy, so four in turn take about a quarter of the wall time on two cores.
-BROWSER_WORKERS = 4
-
-
-def _visit_in_one_browser(base: str, html_root: Path, relatives: list[str], blocked: set[str]) -> dict:
-    """view -> page -> report for ``relatives``, by a browser of this thread's own (Playwright's
-    synchronous API is used by one thread per instance)."""
-    from playwright.sync_api import sync_playwright
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith(base):
-            request_route.continue_()
-            return
-        blocked.add(url)
-        request_route.abort()
-
-    out: dict[str, dict[str, dict]] = {}
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        try:
-            for view, options in VIEWS.items():
-                context = chromium.new_context(**options)
-                context.route("**/*", route)
-                tab = context.new_page()
-                console: list[dict] = []
-                tab.on(
-                    "console",
-                    lambda m, c=console: c.append(
-                        {"type": m.type, "text": m.text, "url": (m.location or {}).get("url", "")}
-                    ),
-                )
-                tab.on("pageerror", lambda e, c=console: c.append({"type": "pageerror", "text": str(e), "url": ""}))
-                try:
-                    out[view] = {relative: visit(tab, console, base, view, relative) for relative in relatives}
-                finally:
-                    context.close()
-        finally:
-            chromium.close()
-    return out
-
-
-IMAGES_JS = """els => els.map(e => ({
-    src: e.getAttribute('src'), alt: e.getAttribute('alt'), role: e.getAttribute('role'),
-    hidden: e.closest('[aria-hidden="true"]') !== null,
-    current: e.currentSrc, natural: e.naturalWidth, shown: e.getBoundingClientRect().width}))"""
-MATHJAX_READY_JS = """async () => {
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-    return {math: document.querySelectorAll('.math').length,
-            typeset: document.querySelectorAll('mjx-container').length,
-            mathjax: !!(window.MathJax && MathJax.version)};
-}"""
-AXE_JS = """async (rules) => (await axe.run(document, rules ? {runOnly: {type: 'rule', values: rules},
-        resultTypes: ['violations']} : {resultTypes: ['violations']})).violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
-    targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"""
-#: The colour mode the theme actually shows (it follows the system's in "auto" mode).
-THEME_JS = "() => document.documentElement.dataset.theme"
-
-
-def screenshot_path(view: str, relative: str) -> Path:
-    return ARTIFACTS / view / relative.replace("/", "__").replace(".html", ".png")
-
-
-def visit(tab, console: list, base: str, view: str, relative: str) -> dict:
-    """Load one page in a view's tab, check it, screenshot it; everything the checks need."""
-    console.clear()
-    tab.goto(base + relative, wait_until="load")
-    math = tab.evaluate(MATHJAX_READY_JS)
-    images = tab.eval_on_selector_all("img", IMAGES_JS)
-    tab.add_script_tag(path=str(AXE))
-    violations = tab.evaluate(AXE_JS, VIEW_RULES[view])
-    theme = tab.evaluate(THEME_JS)
-    height = tab.evaluate("() => document.documentElement.scrollHeight")
-    width = VIEWS[view]["viewport"]["width"]
-    shot = screenshot_path(view, relative)
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(
-        path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": min(height, SHOT_MAX_HEIGHT)}
-    )
-    return {
-        "console": list(console),
-        "images": images,
-        "violations": violations,
-        "math": math,
-        "theme": theme,
-        "screenshot": shot,
-    }
+    made = request.getfixturevalue("visited_book")
+    return made if made is not None else visit_book(built_book.html)
 
 
 @pytest.fixture(scope="module")
-def all_reports(browser):
-    """view -> page -> report, every page of the book in every view (``BROWSER_WORKERS``
-    browsers side by side, one tab per view each, pages dealt out in turn)."""
-    html_root = browser["html"]
-    pages = [p for p in book_pages(html_root) if not parse_page(p).refresh]  # a redirect's target is visited itself
-    relatives = [p.relative_to(html_root).as_posix() for p in pages]
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    shares = [relatives[k::BROWSER_WORKERS] for k in range(BROWSER_WORKERS)]
-    with ThreadPoolExecutor(BROWSER_WORKERS) as pool:
-        parts = list(
-            pool.map(lambda share: _visit_in_one_browser(browser["base"], html_root, share, browser["blocked"]), shares)
-        )
-    # In the book's page order, whichever browser visited the page.
-    out = {view: {r: part[view][r] for r in relatives for part in parts if r in part.get(view, {})} for view in VIEWS}
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "screenshots.txt").write_text(
-        "".join(
-            f"{view}\t{page}\t{report['screenshot'].relative_to(ARTIFACTS).as_posix()}\n"
-            for view, reports in out.items()
-            for page, report in reports.items()
-        )
-    )
-    return out
+def browser(visits):
+    """Where the book was served, and the external addresses the browsers were refused."""
+    return {"base": visits.base, "html": visits.html, "blocked": visits.blocked}
+
+
+@pytest.fixture(scope="module")
+def all_reports(visits):
+    """view -> page -> report, every page of the book in every view."""
+    return visits.reports
 
 
 @pytest.fixture(scope="module")
@@ -450,13 +250,14 @@ def reports(all_reports):
 
 
 def console_errors(report: dict, blocked: set[str]) -> list[str]:
-    """Console errors, except the failed loads of external requests the test aborted."""
+    """Console errors, except the failed loads of external requests the browser refused
+    (``browser_visits.REFUSING_PROXY``)."""
     errors = []
     for message in report["console"]:
         if message["type"] not in ("error", "pageerror"):
             continue
         if message["url"] in blocked or (
-            "net::ERR_FAILED" in message["text"]
+            "net::ERR_PROXY_CONNECTION_FAILED" in message["text"]
             and message["url"]
             and not message["url"].startswith("http://127.0.0.1")
         ):

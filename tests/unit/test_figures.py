@@ -74,6 +74,8 @@ def _figure(layout: str):
 def test_the_png_is_what_savefig_tight_draws_and_the_figure_is_left_as_it_was():
     """RenderedFigure lays the figure out once (the fingerprint's draw) and renders from it;
     the pixels are those of ``savefig(bbox_inches="tight")``, for either layout engine."""
+    import matplotlib.pyplot as plt
+
     for layout in ("constrained", "none"):
         fig = _figure(layout)
         if layout == "none":
@@ -81,6 +83,9 @@ def test_the_png_is_what_savefig_tight_draws_and_the_figure_is_left_as_it_was():
         engine, dpi = fig.get_layout_engine(), fig.get_dpi()
         rendered = figures.RenderedFigure(fig)
         assert fig.get_layout_engine() is engine and fig.get_dpi() == dpi
-        expected = _pixels(_tight_png(_figure(layout) if layout == "constrained" else fig))
+        fresh = _figure(layout) if layout == "constrained" else fig
+        expected = _pixels(_tight_png(fresh))
+        plt.close(fig)
+        plt.close(fresh)
         assert _pixels(rendered.png).shape == expected.shape, layout
         assert np.array_equal(_pixels(rendered.png), expected), layout

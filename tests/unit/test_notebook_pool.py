@@ -7,6 +7,7 @@ data folder; a pool that leaked one job's variables into the next would check no
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -136,3 +137,24 @@ def command_line(pid: int) -> str:
         return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_the_jobs_asked_for_first_start_first_each_group_slowest_first(tmp_path):
+    """The test session runs the other data's executions first, so that the book built from
+    them can start while the second run goes on."""
+    (tmp_path / "_build").mkdir()
+    seconds = {"second": {"notebooks/a": 5.0, "notebooks/b": 30.0, "notebooks/c": 12.0}}
+    (tmp_path / "_build" / "test-executions.json").write_text(json.dumps(seconds))
+    jobs = [
+        notebooks.Job(tmp_path / "notebooks" / f"{name}.ipynb", {}, label)
+        for name, label in (("a", "second"), ("b", "second"), ("c", "second"), ("a", "other"), ("c", "other"))
+    ]
+    order = notebooks.start_order(jobs, lambda job: job.label == "other", root=tmp_path)
+    assert [(job.path.stem, job.label) for job in order] == [
+        ("c", "other"),
+        ("a", "other"),
+        ("b", "second"),
+        ("c", "second"),
+        ("a", "second"),
+    ]
+    assert notebooks.start_order(jobs, root=tmp_path) == notebooks.longest_first(jobs, tmp_path)
