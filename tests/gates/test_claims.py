@@ -199,8 +199,10 @@ def test_claims_file_covers_every_notebook_of_the_book(built_claims):
 def test_claims_file_agrees_with_the_committed_notebooks(built_claims):
     """The published values are those of the committed (nbval-checked) outputs.
 
-    A difference means the build used stale outputs from the execution cache (the cache
-    keys on code, not on data) or the committed outputs are out of date.
+    A difference means the build lost or changed a value between the notebooks and the
+    claims file, or took stale outputs from its execution cache. (The test session builds
+    into a fresh cache; what the cache is keyed on is tested in tests/unit/test_execution_keys.py
+    and tests/unit/test_buildinfo.py.)
     """
     committed = []
     for path in claims.book_notebooks(ROOT):
