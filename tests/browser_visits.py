@@ -4,7 +4,7 @@ The gate's checks are in tests/gates/test_browser.py; the visits are here so tha
 session can make them in the background as soon as the HTML build is done (tests/conftest.py),
 while the unit tests and the notebook executions go on, and the browser tests only read
 the reports. :func:`visit_book` serves the build on 127.0.0.1, visits every page in every
-view (``VIEWS``) with ``BROWSER_WORKERS`` browsers side by side, aborts every request that
+view (``VIEWS``) with ``BROWSER_WORKERS`` browsers side by side, refuses every request that
 leaves the local server, and saves a screenshot of every page in every view.
 """
 
@@ -152,7 +152,9 @@ BROWSER_WORKERS = 1
 REFUSING_PROXY = "http://127.0.0.1:9"
 
 
-def _visit_in_one_browser(base: str, html_root: Path, relatives: list[str], blocked: set[str]) -> dict:
+def _visit_in_one_browser(
+    base: str, html_root: Path, relatives: list[str], blocked: set[str], artifacts: Path = ARTIFACTS
+) -> dict:
     """view -> page -> report for ``relatives``, by a browser of this thread's own (Playwright's
     synchronous API is used by one thread per instance). Requests that leave the local server
     are refused (``REFUSING_PROXY``) and recorded in ``blocked``."""
@@ -185,7 +187,9 @@ def _visit_in_one_browser(base: str, html_root: Path, relatives: list[str], bloc
                 )
                 tab.on("pageerror", lambda e, c=console: c.append({"type": "pageerror", "text": str(e), "url": ""}))
                 try:
-                    out[view] = {relative: visit(tab, console, base, view, relative) for relative in relatives}
+                    out[view] = {
+                        relative: visit(tab, console, base, view, relative, artifacts) for relative in relatives
+                    }
                 finally:
                     context.close()
         finally:
@@ -215,11 +219,11 @@ THEME_JS = "() => document.documentElement.dataset.theme"
 SHOT_QUALITY = 85
 
 
-def screenshot_path(view: str, relative: str) -> Path:
-    return ARTIFACTS / view / relative.replace("/", "__").replace(".html", ".jpg")
+def screenshot_path(view: str, relative: str, artifacts: Path = ARTIFACTS) -> Path:
+    return artifacts / view / relative.replace("/", "__").replace(".html", ".jpg")
 
 
-def visit(tab, console: list, base: str, view: str, relative: str) -> dict:
+def visit(tab, console: list, base: str, view: str, relative: str, artifacts: Path = ARTIFACTS) -> dict:
     """Load one page in a view's tab, check it, screenshot it; everything the checks need."""
     console.clear()
     tab.goto(base + relative, wait_until="load")
@@ -230,7 +234,7 @@ def visit(tab, console: list, base: str, view: str, relative: str) -> dict:
     theme = tab.evaluate(THEME_JS)
     height = tab.evaluate("() => document.documentElement.scrollHeight")
     width = VIEWS[view]["viewport"]["width"]
-    shot = screenshot_path(view, relative)
+    shot = screenshot_path(view, relative, artifacts)
     shot.parent.mkdir(parents=True, exist_ok=True)
     tab.screenshot(
         path=str(shot),
@@ -260,14 +264,14 @@ class Visits:
     blocked: set[str] = field(default_factory=set)
 
 
-def visit_book(html_root: Path) -> Visits:
+def visit_book(html_root: Path, artifacts: Path = ARTIFACTS) -> Visits:
     """Serve ``html_root`` on 127.0.0.1 and visit every page in every view (``BROWSER_WORKERS``
     browsers side by side, one tab per view each, pages dealt out in turn); the screenshots
-    go to ``ARTIFACTS`` with an index, ``screenshots.txt``."""
+    go to ``artifacts`` (emptied first) with an index, ``screenshots.txt``."""
     pages = [p for p in book_pages(html_root) if not parse_page(p).refresh]  # a redirect's target is visited itself
     relatives = [p.relative_to(html_root).as_posix() for p in pages]
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
+    if artifacts.exists():
+        shutil.rmtree(artifacts)
     blocked: set[str] = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -275,16 +279,18 @@ def visit_book(html_root: Path) -> Visits:
     try:
         shares = [relatives[k::BROWSER_WORKERS] for k in range(BROWSER_WORKERS)]
         with ThreadPoolExecutor(BROWSER_WORKERS) as pool:
-            parts = list(pool.map(lambda share: _visit_in_one_browser(base, html_root, share, blocked), shares))
+            parts = list(
+                pool.map(lambda share: _visit_in_one_browser(base, html_root, share, blocked, artifacts), shares)
+            )
     finally:
         server.shutdown()
         server.server_close()
     # In the book's page order, whichever browser visited the page.
     out = {view: {r: part[view][r] for r in relatives for part in parts if r in part.get(view, {})} for view in VIEWS}
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "screenshots.txt").write_text(
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "screenshots.txt").write_text(
         "".join(
-            f"{view}\t{page}\t{report['screenshot'].relative_to(ARTIFACTS).as_posix()}\n"
+            f"{view}\t{page}\t{report['screenshot'].relative_to(artifacts).as_posix()}\n"
             for view, reports in out.items()
             for page, report in reports.items()
         )

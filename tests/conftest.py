@@ -377,11 +377,7 @@ def pytest_collection_modifyitems(session, config, items):
         _quick_selection(config, items)
     needs = [item for item in items if item.path.name in EXECUTION_GATES or "book_executions" in item.fixturenames]
     book = [item for item in items if item.get_closest_marker("book") or item.get_closest_marker("browser")]
-    builds = [
-        item
-        for item in items
-        if item.get_closest_marker("browser") or {"built_book", "other_book", "printed"} & set(item.fixturenames)
-    ]
+    builds = [item for item in items if {"built_book", "other_book", "printed"} & set(item.fixturenames)]
     if not needs and not book and not builds:
         return
     # The foreground runs the unit tests and the slow gates that need no execution while the
@@ -397,7 +393,7 @@ def pytest_collection_modifyitems(session, config, items):
             wants |= {"other", "executions"}
         if any("printed" in i.fixturenames for i in items):
             wants.add("printed")
-        if any(i.get_closest_marker("browser") for i in items):
+        if any("visited_book" in i.fixturenames for i in items):
             wants.add("visited")
         config.stash[_KEY] = _Background(frozenset(wants))
 
@@ -412,7 +408,7 @@ def _waits_for(item) -> int:
         return 4
     if item.path.name in EXECUTION_GATES or "book_executions" in names:
         return 3
-    if item.get_closest_marker("browser") or "printed" in names:
+    if "visited_book" in names or "printed" in names:
         return 2
     if "built_book" in names:
         return 1

@@ -222,13 +222,12 @@ def test_internal_links_and_anchors_resolve(built_book):
 
 
 @pytest.fixture(scope="module")
-def visits(request, built_book) -> Visits:
+def visits(built_book, visited_book) -> Visits:
     """Every page in every view, visited in the session's background as soon as the HTML
     build was done (``visited_book`` in tests/conftest.py), or here when it was not."""
     assert built_book.returncode == 0, built_book.log[-3000:]
     require_browser_tools()
-    made = request.getfixturevalue("visited_book")
-    return made if made is not None else visit_book(built_book.html)
+    return visited_book if visited_book is not None else visit_book(built_book.html)
 
 
 @pytest.fixture(scope="module")
@@ -264,6 +263,26 @@ def console_errors(report: dict, blocked: set[str]) -> list[str]:
             continue
         errors.append(f"{message['type']}: {message['text']} ({message['url']})")
     return errors
+
+
+def test_requests_that_leave_the_local_server_are_refused_and_recorded(tmp_path):
+    """The network is closed: an image and a script from elsewhere never load, the browser
+    records them as refused, and their failed loads are the only console errors forgiven."""
+    require_browser_tools()
+    site = tmp_path / "site"
+    (site / "book").mkdir(parents=True)
+    (site / "book" / "intro.html").write_text(
+        '<html lang="en"><head><title>A page</title></head><body><main><h1>A page</h1>'
+        '<img src="http://example.org/picture.png" alt="A picture kept elsewhere">'
+        '<script src="https://cdn.example.com/tool.js"></script></main></body></html>'
+    )
+    visited = visit_book(site, artifacts=tmp_path / "artifacts")
+    assert visited.blocked == {"http://example.org/picture.png", "https://cdn.example.com/tool.js"}
+    report = visited.reports["desktop"]["book/intro.html"]
+    failed = [m for m in report["console"] if m["url"] in visited.blocked]
+    assert len(failed) == 2 and all("ERR_PROXY_CONNECTION_FAILED" in m["text"] for m in failed)
+    assert [e for e in console_errors(report, visited.blocked) if "favicon" not in e] == []
+    assert [image["natural"] for image in report["images"]] == [0]  # it never loaded
 
 
 def test_every_page_was_visited(reports, built_book):
