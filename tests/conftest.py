@@ -160,7 +160,16 @@ def committed(notebooks: list[Path]) -> list[nbs.Executed]:
 def _execute_book(folder: Path, environ: dict[str, str], other_ready: Future, stop) -> BookExecutions:
     """Both runs on one pool, the other data's first: as soon as they are done, their folder
     (with the committed outputs of the notebooks that never read the data) is handed to
-    ``other_ready`` and the other-data build starts while the second run goes on."""
+    ``other_ready`` and the other-data build starts while the second run goes on. Whatever
+    happens, ``other_ready`` is answered: the build waiting for it must never wait forever."""
+    try:
+        return _execute_runs(folder, environ, other_ready, stop)
+    finally:
+        if not other_ready.done():
+            other_ready.set_exception(RuntimeError("the executions ended before those on the other data were done"))
+
+
+def _execute_runs(folder: Path, environ: dict[str, str], other_ready: Future, stop) -> BookExecutions:
     import nbformat
 
     from innovate.sphinxext import claims
@@ -215,14 +224,9 @@ def _execute_book(folder: Path, environ: dict[str, str], other_ready: Future, st
             unread = committed([p for p in notebooks if not nbs.reads_case_data(p, ROOT)])
             other_ready.set_result(nbs.write_executed(other + unread, ROOT, folder / "other"))
 
-    try:
-        results = nbs.execute_jobs(
-            jobs, stop=stop, environ=environ, on_done=on_done, first=lambda job: job.label == "other"
-        )
-    except BaseException as error:
-        if not other_ready.done():
-            other_ready.set_exception(error)
-        raise
+    results = nbs.execute_jobs(
+        jobs, stop=stop, environ=environ, on_done=on_done, first=lambda job: job.label == "other"
+    )
     second = [r for r in results if r.job.label == "second"]
     nbs.write_executed(second, ROOT, folder / "second")
     patterns = nbs.sanitize_patterns(ROOT / "tests" / "nbval-sanitize.cfg")
@@ -557,3 +561,12 @@ def printed(request, built_book, tmp_path_factory):
         made = print_book(tmp_path_factory.mktemp("pdf") / "book.pdf")
     assert not isinstance(made, str), made
     return made
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Every test's figures are closed after it (pyplot keeps each one open until closed)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
