@@ -1,13 +1,13 @@
 """The built book in a real browser: console, images, accessibility, links, screenshots.
 
 Headless Chromium from Debian (``/usr/bin/chromium``; never a downloaded browser) is driven
-by Playwright over EVERY page of the built book, served from ``_build/html`` by a local
-HTTP server on 127.0.0.1. The network is closed: every request that does not go to the
-local server is aborted, so the book must work offline (MathJax included: it is served
+by Playwright over EVERY page of the built book, served from the build's ``html`` folder by
+a local HTTP server on 127.0.0.1. The network is closed: every request that does not go to
+the local server is refused (``browser_visits.REFUSING_PROXY``), so the book must work offline (MathJax included: it is served
 from the book's own ``_static/mathjax``, see ``book/_static/mathjax/README.md``). The visits
 are made by ``tests/browser_visits.py``, in the session's background as soon as the HTML
-build is done (tests/conftest.py); two browsers side by side (``BROWSER_WORKERS``) share
-the pages, each visiting its pages in three views, reusing one tab per view:
+build is done (tests/conftest.py), by one browser (``BROWSER_WORKERS``) that visits every
+page in three views, reusing one tab per view:
 
 * **desktop**: 1400 px wide, light colour mode;
 * **dark**: 1400 px wide, dark colour mode (the reader's system preference, which the
@@ -16,7 +16,7 @@ the pages, each visiting its pages in three views, reusing one tab per view:
 
 Each page is checked for:
 
-* **console errors** and uncaught exceptions (desktop view). Aborted external loads are
+* **console errors** and uncaught exceptions (desktop view). Refused external loads are
   not counted as failures (they are what a reader without a network would see, not a
   fault of the book); anything else that fails (a missing local file, a script error) is;
 * **alternative text**: every ``<img>`` has an ``alt`` that is meaningful (not empty on a
