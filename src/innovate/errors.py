@@ -174,3 +174,17 @@ def require_columns(
     problems = missing_columns(frame, columns, file, message)
     if problems:
         raise DataError(problems)
+
+
+#: The rule a table with no rows breaks where a section computes numbers from it.
+NO_ROWS = "no-rows"
+
+
+def require_table(frame, columns: list[str] | tuple[str, ...], file: str) -> None:
+    """:func:`require_columns`, and at least one row: a section computed from an empty table
+    would state numbers about nothing (rule ``no-rows``)."""
+    problems = missing_columns(frame, columns, file)
+    if not problems and len(frame) == 0:
+        problems = [Problem(file, NO_ROWS, "the table has no rows")]
+    if problems:
+        raise DataError(problems)

@@ -42,6 +42,16 @@ def test_experience_sample_names_a_missing_column():
         survey_numbers.experience_sample(survey_frame().drop(columns="respondent_type"), threshold=5)
 
 
+def test_a_section_refuses_an_empty_table_rather_than_state_numbers_of_nothing():
+    with pytest.raises(ValueError, match="experience survey: \\[no-rows\\]"):
+        survey_numbers.experience_sample(survey_frame().iloc[:0], threshold=5)
+    events = events_frame(JOURNEYS)
+    episodes = process.stage_episodes(events, END)
+    summary = process.journey_summary(events, END)
+    with pytest.raises(ValueError, match="stage episodes: \\[no-rows\\]"):
+        process_numbers.stage_journeys(summary, episodes.iloc[:0], CONTEXT, pd.Timestamp(END))
+
+
 def test_experience_agreement_lowest_highest_and_spread():
     first, second = surveys.ITEMS[0], surveys.ITEMS[1]
     by_site = pd.DataFrame(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from innovate.errors import require_columns
+from innovate.errors import require_table
 from innovate.show import text
 from innovate.show.glue import Numbers
 from innovate.show.process_display import PRINCIPLE_LABELS
@@ -34,13 +34,13 @@ def stage_journeys(summary: pd.DataFrame, episodes: pd.DataFrame, context: pd.Da
     """The sites' journeys to ``study_end``: setbacks, trajectories, months to integrating,
     the longest share of time stalled, and where the sites stood at the COVID-19 lockdown
     (the first context event whose label names COVID)."""
-    require_columns(
+    require_table(
         summary,
         ["stalls", "regressions", "re_entries", "sustained", "grew", "months_to_integrating"],
         "journey summary",
     )
-    require_columns(episodes, ["site_id", "stalled_days", "days"], "stage episodes")
-    require_columns(context, ["label", "date"], "context events")
+    require_table(episodes, ["site_id", "stalled_days", "days"], "stage episodes")
+    require_table(context, ["label", "date"], "context events")
     reached = summary["months_to_integrating"].dropna()
     if reached.empty:
         raise ValueError("journey summary: no site reached integrating, so months to integrating has no range")
@@ -96,7 +96,7 @@ def facilitator_shares(segments: pd.DataFrame, matrix, codes: Mapping[str, str],
     designing) and the late ones (integrating onwards), the three commonest facilitators
     and barriers, and how many cells of the site-by-stage matrix (``matrix``:
     :func:`innovate.study.process.framework_matrix`) disclosure control withheld."""
-    require_columns(segments, ["stage", "domain", "code"], "coded segments")
+    require_table(segments, ["stage", "domain", "code"], "coded segments")
     by_stage = process.stage_shares(segments).set_index("stage")
     early = by_stage.loc[["mobilising", "designing"]]
     late = by_stage.loc[["integrating", "growing", "system_change"]]
@@ -166,8 +166,8 @@ def audit_numbers(
     """The audit (:func:`innovate.study.process.audit_scores`): questions and principles,
     the rubric's settings, the share of applicable cells at each score 0-3, and the
     principles with the lowest and highest mean score and the most cells not evidenced."""
-    require_columns(questions, ["principle"], "audit questions")
-    require_columns(scores, ["applies", "score"], "audit scores")
+    require_table(questions, ["principle"], "audit questions")
+    require_table(scores, ["applies", "score"], "audit scores")
     audited = scores[scores["applies"]]
     if audited.empty:
         raise ValueError("audit scores: no question applies at any site and stage")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from innovate.data.sites import FRAMEWORK_LABELS
-from innovate.errors import require_columns
+from innovate.errors import require_table
 from innovate.show import text
 from innovate.show.glue import Numbers
 from innovate.study import surveys
@@ -36,7 +36,7 @@ def _terms(odds_ratios: pd.DataFrame, terms, what: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 def experience_sample(survey: pd.DataFrame, threshold: int) -> Numbers:
     """Who answered: respondents, the share who are young people, the share of answers missing."""
-    require_columns(survey, ["respondent_type", *surveys.ITEMS], "experience survey")
+    require_table(survey, ["respondent_type", *surveys.ITEMS], "experience survey")
     answered = survey[list(surveys.ITEMS)].notna().to_numpy()
     return Numbers(
         {
@@ -52,8 +52,8 @@ def experience_sample(survey: pd.DataFrame, threshold: int) -> Numbers:
 def experience_agreement(by_site: pd.DataFrame, by_framework: pd.DataFrame) -> Numbers:
     """The statements agreed with least and most (mean over sites) and the widest gaps
     between sites and between frameworks, in percentage points."""
-    require_columns(by_site, ["item", "probability"], "agreement by site")
-    require_columns(by_framework, ["item", "probability"], "agreement by framework")
+    require_table(by_site, ["item", "probability"], "agreement by site")
+    require_table(by_framework, ["item", "probability"], "agreement by framework")
     overall = by_site.groupby("item")["probability"].mean()
     spread = by_site.groupby("item")["probability"].agg(lambda p: 100 * (p.max() - p.min()))
     fw_spread = by_framework.groupby("item")["probability"].agg(lambda p: 100 * (p.max() - p.min()))
@@ -75,7 +75,7 @@ def experience_partnership(partner, by_type: pd.DataFrame) -> Numbers:
     """'I was a partner in decisions' against the other statements (``partner``: the
     :func:`innovate.study.surveys.partnership_fit`) and its standardised agreement by
     respondent type (``by_type``: :func:`innovate.study.surveys.partnership_by_type`)."""
-    require_columns(by_type, ["respondent_type", "probability"], "partnership by respondent type")
+    require_table(by_type, ["respondent_type", "probability"], "partnership by respondent type")
     ors = partner.odds_ratios().set_index("term")
     items = _terms(ors, partnership_item_terms(), "partnership model")
     young = _terms(ors, ["respondent_type[young_person]"], "partnership model")
@@ -112,7 +112,7 @@ def experience_partnership(partner, by_type: pd.DataFrame) -> Numbers:
 def circles_sample(network: pd.DataFrame) -> Numbers:
     """Who answered: organisations, rows (organisation and framework), nations, and the
     share of organisations engaged with more than one framework."""
-    require_columns(network, ["organisation_id", "nation"], "network survey")
+    require_table(network, ["organisation_id", "nation"], "network survey")
     per_org = network.groupby("organisation_id").size()
     return Numbers(
         {
@@ -129,7 +129,7 @@ def circles_adoption(adoption, predicted: pd.DataFrame) -> Numbers:
     """The adoption model (:func:`innovate.study.surveys.adoption_fit`): the odds ratio per
     year since first contact, how many nations differ clearly from the reference, and the
     range of the standardised share adopting or embedded (``predicted``)."""
-    require_columns(predicted, ["probability"], "predicted adoption")
+    require_table(predicted, ["probability"], "predicted adoption")
     ors = adoption.odds_ratios().set_index("term")
     years = _terms(ors, ["years_since_first_contact"], "adoption model").iloc[0]
     nations = ors[ors.index.str.startswith("nation[")]
@@ -155,7 +155,7 @@ def circles_transfer(transfer, predicted: pd.DataFrame) -> Numbers:
     """The transferability model (:func:`innovate.study.surveys.transferability_fit`): the
     odds ratio for embedded against aware, and the frameworks rated most and least
     transferable (standardised share rating 4 or 5, mean over nations; ``predicted``)."""
-    require_columns(predicted, ["framework", "probability"], "predicted transferability")
+    require_table(predicted, ["framework", "probability"], "predicted transferability")
     ors = transfer.odds_ratios().set_index("term")
     embedded = _terms(ors, ["engagement[embedded]"], "transferability model").iloc[0]
     by_fw = predicted.groupby("framework")["probability"].mean()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from innovate.errors import require_columns
+from innovate.errors import require_table
 from innovate.show.glue import Numbers
 from innovate.show.text import agreeing, of_them
 from innovate.synthetic import parameters, simulation
@@ -81,7 +81,7 @@ def coverage(summary: pd.DataFrame, quoted: Sequence[str] = QUOTED_ESTIMATORS) -
     coverage and bias with their Monte Carlo errors, and the growth model's bias in units
     of the spread of its estimates."""
     columns = ["estimator", "coverage", "coverage_mcse", "bias", "bias_mcse", "empirical_sd", "in_target"]
-    require_columns(summary, [*columns, "target_within_2mcse"], "simulation summary")
+    require_table(summary, [*columns, "target_within_2mcse"], "simulation summary")
     book = summary[~summary["estimator"].isin(simulation.COMPARATORS)]
     if book.empty:
         raise ValueError("simulation summary: only comparators, none of the book's estimators")
@@ -118,7 +118,7 @@ def pooling(pool: pd.DataFrame, base_tau: float, replications: int) -> Numbers:
     """The pooling study (:func:`simulation.pooling_study`, taus 0, the generator's and four
     times it): the Wald interval's coverage at tau 0, at the generator's tau and at the
     largest; the HKSJ interval's range; the floored HKSJ variant's at tau 0."""
-    require_columns(pool, ["interval", "tau", "coverage"], "pooling study")
+    require_table(pool, ["interval", "tau", "coverage"], "pooling study")
     by_interval = {name: part.set_index("tau")["coverage"] for name, part in pool.groupby("interval")}
     absent = [name for name in (WALD, HKSJ, HKSJ_FLOOR) if name not in by_interval]
     if absent:
