@@ -259,13 +259,18 @@ def _execute_runs(folder: Path, environ: dict[str, str], other_ready: Future, st
 BACKGROUND_NICE = 10
 
 
+def _lower_priority() -> None:
+    """This thread, and every process or thread it starts from now on, at ``BACKGROUND_NICE``
+    (on Linux the nice value belongs to the thread, and what it starts inherits it)."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+
+
 def _in_background(work):
-    """``work`` run at ``BACKGROUND_NICE``, as are the processes it starts. (On Linux the
-    nice value belongs to the thread, and a process or thread started inherits its starter's.)"""
+    """``work`` run at ``BACKGROUND_NICE`` (the executions' thread is not one of the builds')."""
 
     @functools.wraps(work)
     def lowered(*args, **kwargs):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        _lower_priority()
         return work(*args, **kwargs)
 
     return lowered
@@ -297,12 +302,12 @@ class _Background(nbs.Background):
         self.other_ready: Future = Future()
         executions = _execute_book if "executions" in wants else _no_executions
         super().__init__(_in_background(executions), self.folder, self.environ, self.other_ready)
-        self.builds = ThreadPoolExecutor(4, thread_name_prefix="book-builds")
+        self.builds = ThreadPoolExecutor(4, thread_name_prefix="book-builds", initializer=_lower_priority)
         wants_html = wants & {"html", "printed", "visited"}
-        self.html = self.builds.submit(_in_background(self._html)) if wants_html else None
-        self.visited = self.builds.submit(_in_background(self._visited)) if "visited" in wants else None
-        self.printed = self.builds.submit(_in_background(self._printed)) if "printed" in wants else None
-        self.other = self.builds.submit(_in_background(self._other)) if "other" in wants else None
+        self.html = self.builds.submit(self._html) if wants_html else None
+        self.visited = self.builds.submit(self._visited) if "visited" in wants else None
+        self.printed = self.builds.submit(self._printed) if "printed" in wants else None
+        self.other = self.builds.submit(self._other) if "other" in wants else None
 
     def _html(self) -> BuiltBook:
         from innovate.sphinxext import claims

@@ -26,7 +26,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import Collection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
-from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.rcsetup import cycler  # noqa: E402
@@ -197,14 +196,9 @@ def figure_fingerprint(fig: Figure) -> str:
 
 def _tight_box(fig: Figure) -> Bbox:
     """What ``savefig(bbox_inches="tight")`` crops to, in inches, from the last layout: the
-    tight box of everything drawn, padded as savefig pads it (``savefig.pad_inches``, or
-    the constrained layout's own pads where that is set to "layout")."""
+    tight box of everything drawn, padded by ``savefig.pad_inches`` as savefig pads it."""
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]  # Agg canvas
     pad = matplotlib.rcParams["savefig.pad_inches"]
-    engine = fig.get_layout_engine()
-    if pad == "layout" and isinstance(engine, ConstrainedLayoutEngine):
-        return box.padded(engine.get()["w_pad"], engine.get()["h_pad"])
-    pad = 0.1 if pad == "layout" else pad  # what savefig falls back to without a constrained layout
     return box.padded(pad, pad)
 
 
