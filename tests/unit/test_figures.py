@@ -23,6 +23,16 @@ def test_a_change_no_pixel_shows_leaves_the_fingerprint_unchanged():
     assert figures.figure_fingerprint(drawn([1.0, 4.0, 9.0], bars=(3.0, 4.0 + 1e-10))) == base
 
 
+def test_a_half_pixel_rounds_the_same_way_whatever_the_last_bits():
+    """423.5 computed by one BLAS kernel and by another: the same whole pixel (plain rounding
+    gave 423 and 424, and the outcomes chapter's fingerprint moved on another CPU)."""
+    below, above = np.nextafter(423.5, 0.0), np.nextafter(423.5, 1000.0)
+    assert np.round(below) != np.round(above)  # the problem
+    assert figures._whole(np.array([below, 423.5, above])).tolist() == [424.0, 424.0, 424.0]
+    assert figures._whole(np.array([422.5 - 1e-12, 422.5 + 1e-12])).tolist() == [422.0, 422.0]
+    assert figures._whole(np.array([3.4999, 3.5001, -2.7])).tolist() == [3.0, 4.0, -3.0]
+
+
 def test_a_change_a_reader_sees_changes_the_fingerprint():
     base = figures.figure_fingerprint(drawn([1.0, 4.0, 9.0]))
     assert figures.figure_fingerprint(drawn([1.0, 4.0, 9.5])) != base
