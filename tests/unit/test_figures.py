@@ -81,9 +81,10 @@ def _figure(layout: str):
     return fig
 
 
-def test_the_png_is_what_savefig_tight_draws_and_the_figure_is_left_as_it_was():
-    """RenderedFigure lays the figure out once (the fingerprint's draw) and renders from it;
-    the pixels are those of ``savefig(bbox_inches="tight")``, for either layout engine."""
+def test_a_figure_drawn_past_its_edge_is_rendered_as_savefig_tight_renders_it():
+    """A title reaching past the figure's edge is on no canvas: RenderedFigure then renders
+    the tight box with savefig, from the one layout, and the pixels are those of
+    ``savefig(bbox_inches="tight")``, for either layout engine; the figure is left as it was."""
     import matplotlib.pyplot as plt
 
     for layout in ("constrained", "none"):
@@ -99,3 +100,59 @@ def test_the_png_is_what_savefig_tight_draws_and_the_figure_is_left_as_it_was():
         plt.close(fresh)
         assert _pixels(rendered.png).shape == expected.shape, layout
         assert np.array_equal(_pixels(rendered.png), expected), layout
+
+
+def _inside_figure(layout: str):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.2), layout=layout)
+    for ax in axes:
+        ax.plot([2015, 2020, 2024], [310.0, 295.5, 330.25], marker="o", label="Referrals")
+        ax.set_title("Children in need")
+    axes[1].legend()
+    fig.suptitle("Two panels")
+    figures.watermark(fig)
+    if layout == "none":
+        fig.tight_layout()
+    return fig
+
+
+def test_a_figure_inside_its_edges_is_cut_from_its_one_render_framed_as_savefig_tight_frames_it():
+    """Everything inside the figure: the PNG is cut from the canvas drawn once, and it is
+    exactly what savefig renders for the tight box moved to whole pixels (so the cut is
+    neither shifted nor flipped), the same size as ``savefig(bbox_inches="tight")``."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.transforms import Bbox
+
+    dpi = 110
+    for layout in ("constrained", "none"):
+        fig = _inside_figure(layout)
+        rendered = figures.RenderedFigure(fig, dpi=dpi)
+        assert _pixels(rendered.png).shape == _pixels(_tight_png(_inside_figure(layout), dpi)).shape, layout
+        fig.set_dpi(dpi)
+        fig.canvas.draw()
+        cut = _pixels(figures._png_from_canvas(fig, dpi))
+        box = figures._tight_box(fig)
+        _, height = fig.canvas.get_width_height()
+        rows, columns = cut.shape[:2]
+        left, top = round(box.x0 * dpi), round(height - box.y1 * dpi)
+        whole = Bbox.from_bounds(left / dpi, (height - top - rows) / dpi, (columns + 1e-6) / dpi, (rows + 1e-6) / dpi)
+        fig.set_layout_engine("none")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=whole)
+        plt.close("all")
+        assert np.array_equal(cut, _pixels(buffer.getvalue())), layout
+
+
+def test_the_pad_past_the_canvas_is_the_figure_background():
+    """A tight box within a pad of the edge: the pad beyond the canvas is the figure's colour."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2), layout="constrained", facecolor="#fdf6e3")
+    ax.plot([0, 1], [0, 1])
+    rendered = _pixels(figures.RenderedFigure(fig).png)
+    plt.close(fig)
+    corner = rendered[0, 0]
+    assert tuple(corner) == (0xFD, 0xF6, 0xE3, 255)

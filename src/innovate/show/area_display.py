@@ -291,7 +291,9 @@ def plot_site_panels(site_id: str, measures: list[str] | None = None, ncols: int
     handles, labels = max((a.get_legend_handles_labels() for a in flat[: len(measures)]), key=lambda hl: len(hl[0]))
     _panel_legend(fig, flat, len(measures), handles, labels)
     fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))  # room for the source line
-    fig.text(0.01, 0.003, "Source: DfE children in need census; ONS mid-year estimates (OGL v3)", fontsize=7)
+    fig.text(
+        0.01, 0.005, "Source: DfE children in need census; ONS mid-year estimates (OGL v3)", fontsize=7, va="bottom"
+    )
     return fig
 
 

@@ -24,8 +24,9 @@ matplotlib.use("Agg")  # the book renders figures to files; no screen is assumed
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.collections import Collection  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.image import AxesImage  # noqa: E402
+from matplotlib.image import AxesImage, imsave  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.rcsetup import cycler  # noqa: E402
@@ -163,7 +164,7 @@ def _feed(digest, tag: str, values) -> None:
     digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
 
 
-def figure_fingerprint(fig: Figure) -> str:
+def figure_fingerprint(fig: Figure, drawn: bool = False) -> str:
     """A digest of what a reader can see in a figure: every visible text with its
     position, and every line, marker, bar, area and image, at whole-pixel resolution (of
     the figure's dpi: :class:`RenderedFigure` sets the PNG's).
@@ -171,11 +172,13 @@ def figure_fingerprint(fig: Figure) -> str:
     The bytes of a PNG change when the last bits of a plotted value do (for example when
     the CPU's BLAS kernel changes), although not one pixel a reader could notice moves;
     this digest does not. Tests and the claims file compare figures by it, not by bytes.
+    ``drawn=True`` says the figure's canvas has just been drawn as it is (as
+    :class:`RenderedFigure` draws it), so its layout is read, not made again.
     """
     # Tick labels and layout exist only once the figure is drawn; a draw without rendering
-    # lays everything out exactly as a full draw does, without rasterising (the PNG is drawn
-    # by savefig anyway).
-    fig.draw_without_rendering()
+    # lays everything out exactly as a full draw does, without rasterising.
+    if not drawn:
+        fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas the book draws on
     digest = hashlib.sha256()
     _feed(digest, "size", np.asarray(fig.get_size_inches()) * fig.dpi)
@@ -208,6 +211,10 @@ def figure_fingerprint(fig: Figure) -> str:
     return digest.hexdigest()[:16]
 
 
+#: No timestamps or software versions in a PNG: the same figure gives the same bytes.
+PNG_METADATA: dict[str, Any] = {"Software": None}
+
+
 def _tight_box(fig: Figure) -> Bbox:
     """What ``savefig(bbox_inches="tight")`` crops to, in inches, from the last layout: the
     tight box of everything drawn, padded by ``savefig.pad_inches`` as savefig pads it."""
@@ -217,23 +224,54 @@ def _tight_box(fig: Figure) -> Bbox:
 
 
 def _png_as_laid_out(fig: Figure, dpi: int) -> bytes:
-    """The figure as a PNG at ``dpi``, cropped as ``bbox_inches="tight"`` crops it, drawn once.
-
-    ``savefig(bbox_inches="tight")`` lays the figure out and draws it twice (once without
-    rendering, to find the box, then for the pixels); the fingerprint has just laid it out
-    and drawn it without rendering at ``dpi``, so the box is taken from that draw and
-    savefig only renders, with the layout engine held off as matplotlib itself holds it off
-    for that draw. The pixels are those ``bbox_inches="tight"`` gives.
-    """
+    """The figure as a PNG at ``dpi``, cropped as ``bbox_inches="tight"`` crops it, rendered
+    by savefig from the last layout (the layout engine held off, as matplotlib holds it off
+    for that draw). Used when something is drawn outside the figure, which only a render of
+    the tight box itself shows."""
     box = _tight_box(fig)
     engine = fig.get_layout_engine()
     buffer = io.BytesIO()
     fig.set_layout_engine("none")
     try:
-        # No timestamps or software versions in the file: the same figure gives the same bytes.
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches=box)
+        fig.savefig(buffer, format="png", dpi=dpi, metadata=PNG_METADATA, bbox_inches=box)
     finally:
         fig.set_layout_engine(engine)
+    return buffer.getvalue()
+
+
+def _png_from_canvas(fig: Figure, dpi: int) -> bytes:
+    """The figure as a PNG, cut from its canvas just drawn at ``dpi``: the tight box of
+    everything drawn, padded by ``savefig.pad_inches`` (the background colour where the pad
+    reaches past the canvas), as ``savefig(bbox_inches="tight")`` frames it, to the nearest
+    whole pixel.
+
+    ``savefig(bbox_inches="tight")`` lays the figure out and draws it twice more (once to
+    find the box, once to render it), and the text is measured again on each new renderer:
+    most of a chapter's figure time. Cutting the canvas the fingerprint has just read costs
+    none of that. Something drawn past the figure's edge is on no canvas, so then the box is
+    rendered by savefig (:func:`_png_as_laid_out`).
+    """
+    canvas = fig.canvas
+    content = fig.get_tightbbox(canvas.get_renderer())  # type: ignore[attr-defined]  # Agg canvas
+    width, height = canvas.get_width_height()
+    (left, bottom), (right, top) = np.asarray(content.get_points()) * dpi
+    if left < 0 or bottom < 0 or right > width or top > height:
+        return _png_as_laid_out(fig, dpi)
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    box = content.padded(pad, pad)
+    columns, rows = int(box.width * dpi), int(box.height * dpi)
+    x0, y0 = round(box.x0 * dpi), round(height - box.y1 * dpi)  # the image's rows run downwards
+    background = np.round(np.asarray(to_rgba(fig.get_facecolor())) * 255)
+    image = np.empty((rows, columns, 4), dtype=np.uint8)
+    image[:] = background.astype(np.uint8)
+    drawn = np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]  # Agg canvas
+    top_row, left_column = max(y0, 0), max(x0, 0)
+    bottom_row, right_column = min(y0 + rows, height), min(x0 + columns, width)
+    image[top_row - y0 : bottom_row - y0, left_column - x0 : right_column - x0] = drawn[
+        top_row:bottom_row, left_column:right_column
+    ]
+    buffer = io.BytesIO()
+    imsave(buffer, image, format="png", origin="upper", dpi=dpi, metadata=PNG_METADATA)
     return buffer.getvalue()
 
 
@@ -250,13 +288,14 @@ class RenderedFigure:
     """
 
     def __init__(self, fig: Figure, dpi: int = 110):
-        # The figure is laid out once, at the PNG's resolution: the fingerprint's draw (without
-        # rendering) gives the layout and the crop the PNG is rendered with.
+        # The figure is laid out and rendered once, at the PNG's resolution: the fingerprint
+        # reads that layout and the PNG is cut from that canvas.
         shown_dpi = fig.get_dpi()
         fig.set_dpi(dpi)
         try:
-            self.fingerprint = figure_fingerprint(fig)
-            self.png = _png_as_laid_out(fig, dpi)
+            fig.canvas.draw()
+            self.fingerprint = figure_fingerprint(fig, drawn=True)
+            self.png = _png_from_canvas(fig, dpi)
         finally:
             fig.set_dpi(shown_dpi)
         self.per_row = panels.panels_per_row(fig)
