@@ -142,7 +142,12 @@ def test_value_numbers(reported):
     assert k["icer_text"] == ("£1,667 per missing episode averted" if reported else k["icer_text"])
     assert reported or k["icer_text"].startswith("not reported")
     assert (k["p_ce_pct"], k["share_ne_pct"], k["share_nw_pct"]) == (80.0, 60.0, 6.0)
-    assert numbers.digits["de"] == 2 and numbers.estimands == {"de": "costs.missing_averted_18m.discounted"}
+    assert numbers.digits["de"] == 2 and numbers.estimands == {
+        "de": "costs.missing_averted_18m.discounted",
+        "de_low": "costs.missing_averted_18m.discounted#ci_low",
+        "de_high": "costs.missing_averted_18m.discounted#ci_high",
+        "p_ce_pct": "costs.p_cost_effective_pct",
+    }
 
 
 def test_sensitivity_numbers_and_their_bad_input():
@@ -179,8 +184,14 @@ def test_site_count_numbers():
         "reading": site(5.0, 0.2, 1.0, 9.0),
         "hackney": site(-1.0, 0.3, -2.0, 1.0),
     }
-    k = _check(cost_display.site_count_numbers(summaries))
+    numbers = cost_display.site_count_numbers(summaries)
+    k = _check(numbers)
     assert (k["sites_cheaper"], k["sites_more_effective"], k["sites_interval_zero"]) == (2, 3, 2)
+    # the synthesis chapter counts the same sites its own way: one estimand each, so they must agree
+    assert numbers.estimands == {
+        "sites_cheaper": "costs.sites_cheaper",
+        "sites_more_effective": "costs.sites_more_effective",
+    }
     assert (k["sites_cheaper_text"], k["sites_more_effective_text"]) == ("2 of the 3 sites", "all 3 sites")
 
 
@@ -273,7 +284,13 @@ def test_missing_numbers_read_the_pooled_rate_ratio_and_the_truth():
     k = _check(numbers)
     assert k["missing_pooled"] == pytest.approx(meta.summary()["pooled"]) and k["missing_direction"] == "fewer"
     assert k["missing_change_pct"] == pytest.approx(100 * (1 - k["missing_pooled"]))
-    assert numbers.estimands == {"missing_pooled": "cohort.missing.rate_ratio.pooled_mi"}
+    assert numbers.estimands == {
+        "missing_pooled": "cohort.missing.rate_ratio.pooled_mi",
+        "missing_low": "cohort.missing.rate_ratio.pooled_mi#ci_low",
+        "missing_high": "cohort.missing.rate_ratio.pooled_mi#ci_high",
+        "missing_tau": "cohort.missing.rate_ratio.pooled_tau",
+        "missing_i2": "cohort.missing.rate_ratio.pooled_i2_pct",
+    }
     assert (
         "true rate ratio at" in k["missing_truth_sentence"]
         and "the three true values average 0.80." in k["missing_truth_sentence"]
@@ -294,6 +311,9 @@ def test_score_numbers():
     assert (k["swem_direction"], k["scores_truth_sentence"]) == ("rose more", "")
     assert k["risk_direction"] == "a larger fall in risk in the innovation arms"
     assert numbers.estimands["risk_aipw"] == "cohort.risk.change_18m.pooled_aipw"
+    # the interval, tau and I-squared the synthesis chapter quotes too
+    assert numbers.estimands["swem_low"] == "cohort.swemwbs.change_18m.pooled_mi_mixed#ci_low"
+    assert numbers.estimands["risk_i2"] == "cohort.risk.change_18m.pooled_i2_pct"
 
 
 def test_area_numbers():
@@ -464,6 +484,9 @@ def test_pooled_numbers():
     assert numbers.digits["risk_tau2"] == 3 and numbers.digits["missing_i2_high_pct"] == 0
     assert numbers.estimands["swemwbs_pooled"] == "cohort.swemwbs.change_18m.pooled_mi_mixed"
     assert numbers.estimands["missing_pi_high"] == "cohort.missing.rate_ratio.prediction_high"
+    assert numbers.estimands["risk_high"] == "cohort.risk.change_18m.pooled_mi_mixed#ci_high"
+    assert numbers.estimands["swemwbs_i2_pct"] == "cohort.swemwbs.change_18m.pooled_i2_pct"
+    assert numbers.estimands["missing_tau"] == "cohort.missing.rate_ratio.pooled_tau"
 
 
 def test_cost_numbers():
@@ -477,7 +500,14 @@ def test_cost_numbers():
     k = _check(numbers)
     assert (k["costs_dc_text"], k["costs_de"], k["costs_wtp"]) == ("£322 less", 0.25, 10000.0)
     assert k["cost_reading"].startswith("At every site both intervals include no difference")
-    assert numbers.estimands == {"costs_de": "costs.missing_averted_18m.discounted"}
+    assert numbers.estimands == {
+        "costs_de": "costs.missing_averted_18m.discounted",
+        "costs_de_low": "costs.missing_averted_18m.discounted#ci_low",
+        "costs_de_high": "costs.missing_averted_18m.discounted#ci_high",
+        "costs_p_ce": "costs.p_cost_effective_pct",
+        "costs_cheaper": "costs.sites_cheaper",
+        "costs_more_effective": "costs.sites_more_effective",
+    }
 
 
 def test_trajectory_numbers():

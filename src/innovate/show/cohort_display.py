@@ -13,7 +13,7 @@ from innovate.show.glue import Numbers
 from innovate.show.text import format_p, heterogeneity_words, number_word, of_total
 from innovate.stats.its import ITSResult
 from innovate.stats.meta import MetaResult, scale_meta
-from innovate.study import area_series, cohort
+from innovate.study import area_series, cohort, estimands
 from innovate.study.cohort import (
     FOLLOW_UP_MONTHS,
     CohortData,
@@ -389,7 +389,8 @@ def missing_numbers(meta: MetaResult, site_results: dict[str, SiteEffects], trut
     digits = dict.fromkeys(("missing_pooled", "missing_low", "missing_high", "missing_tau"), 2)
     digits |= dict.fromkeys(("missing_wald_low", "missing_wald_high", "missing_available_pooled"), 2)
     digits |= {"missing_complete_pooled": 2, "missing_i2": 0, "missing_change_pct": 0}
-    return Numbers(values, digits, {"missing_pooled": "cohort.missing.rate_ratio.pooled_mi"})
+    keys = estimands.pooled_keys("missing_episodes", "pooled_mi")
+    return Numbers(values, digits, {f"missing_{role}": key for role, key in keys.items()})
 
 
 def tipping_numbers(tip: cohort.TippingPoint) -> Numbers:
@@ -438,7 +439,7 @@ def score_numbers(
     words and, on synthetic data, how often the intervals contain the truth."""
     values: dict[str, object] = {}
     digits: dict[str, int] = {}
-    estimands: dict[str, str] = {}
+    keys: dict[str, str] = {}
     for outcome, (key, short) in _SCORES.items():
         s = metas[outcome].summary()
 
@@ -468,8 +469,8 @@ def score_numbers(
         values |= {f"{key}_{name}": v for name, v in section.items()}
         digits |= {f"{key}_{name}": 2 for name in ("pooled", "low", "high", "tau", "aipw", "delta", "delta_low")}
         digits |= {f"{key}_delta_high": 2, f"{key}_i2": 0}
-        estimands[f"{key}_pooled"] = f"cohort.{short}.change_18m.pooled_mi_mixed"
-        estimands[f"{key}_aipw"] = f"cohort.{short}.change_18m.pooled_aipw"
+        keys |= {f"{key}_{role}": e for role, e in estimands.pooled_keys(outcome, "pooled_mi_mixed").items()}
+        keys[f"{key}_aipw"] = f"cohort.{short}.change_18m.pooled_aipw"
     values["scores_truth_sentence"] = ""
     if truth is not None:
         sites = list(results["swemwbs"])
@@ -486,7 +487,7 @@ def score_numbers(
         if metas["exploitation_risk_score"].pooled.estimate < 0
         else "a smaller fall in risk in the innovation arms"
     )
-    return Numbers(values, digits, estimands)
+    return Numbers(values, digits, keys)
 
 
 def area_numbers(

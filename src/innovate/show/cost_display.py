@@ -28,6 +28,7 @@ from innovate.study.costs import (
     SiteCostSummary,
     nao_residential_multiplier,
 )
+from innovate.study.estimands import interval_end
 
 # ---------------------------------------------------------------------------------------
 # Display helpers (tables)
@@ -633,7 +634,9 @@ def value_numbers(summary: SiteCostSummary) -> Numbers:
     }
     digits = {"de": 2, "de_low": 2, "de_high": 2, "p_ce_pct": 0, "p_saving_pct": 0}
     digits |= {f"share_{q}_pct": 0 for q in _QUADRANT_KEYS}
-    return Numbers(values, digits, {"de": "costs.missing_averted_18m.discounted"})
+    de = "costs.missing_averted_18m.discounted"
+    keys = {"de": de, "de_low": interval_end(de, "low"), "de_high": interval_end(de, "high")}
+    return Numbers(values, digits, keys | {"p_ce_pct": "costs.p_cost_effective_pct"})
 
 
 _QUADRANT_KEYS = {"ne": "north_east", "se": "south_east", "sw": "south_west", "nw": "north_west"}
@@ -672,4 +675,5 @@ def site_count_numbers(summaries: Mapping[str, SiteCostSummary]) -> Numbers:
     }
     values: dict[str, object] = {f"sites_{key}": count for key, count in counts.items()}
     values |= {f"sites_{key}_text": of_total(count, n, "site") for key, count in counts.items()}
-    return Numbers(values)
+    keys = {"sites_cheaper": "costs.sites_cheaper", "sites_more_effective": "costs.sites_more_effective"}
+    return Numbers(values, estimands=keys)

@@ -48,7 +48,7 @@ def glue(name: str, value, digits: int | None = None, display: bool = False, est
     A float must say how many decimals the reader sees (``digits``, matching the format
     the prose uses, e.g. ``:.2f`` for ``digits=2``, ``:.0f`` or ``:,.0f`` for 0) and is
     stored rounded to them. Integers, text and booleans are stored as they are.
-    ``estimand`` names the quantity (a key of :data:`innovate.study.estimands.ESTIMANDS`);
+    ``estimand`` names the quantity (a key :func:`innovate.study.estimands.describe` knows);
     it is written with the value, so the claims gate can check that one quantity is
     quoted with one value wherever it appears.
     """
@@ -142,7 +142,7 @@ class Numbers:
 
     ``values``: name -> value (floats at full precision; :func:`glue` rounds them once);
     ``digits``: the decimals the reader sees for each float; ``estimands``: name -> key of
-    :data:`innovate.study.estimands.ESTIMANDS` for the values that are a named quantity.
+    :mod:`innovate.study.estimands` for the values that are a named quantity.
     A float without declared digits, or a digit or estimand for a name that is not there,
     is refused here, where the section is assembled, not when the prose is read.
     """

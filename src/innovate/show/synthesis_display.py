@@ -20,6 +20,7 @@ from innovate.show.glue import Numbers
 from innovate.show.text import format_p, heterogeneity_words
 from innovate.stats import disclosure
 from innovate.study import costs, process
+from innovate.study.estimands import COHORT_QUANTITIES, interval_end, pooled_keys
 from innovate.study.synthesis import (
     OUTCOME_KEYS,
     OUTCOME_LABELS,
@@ -393,12 +394,11 @@ def trajectory_outcomes_reading(comparison: pd.DataFrame, names: Sequence[str]) 
 # ---------------------------------------------------------------------------------------
 # the chapter's numbers, one section at a time (``glue_numbers("syn_", ...)``)
 # ---------------------------------------------------------------------------------------
-#: Estimand keys (:data:`innovate.study.estimands.ESTIMANDS`) of each outcome's pooled value.
-_ESTIMANDS = {
-    "missing": ("cohort.missing.rate_ratio", "pooled_mi"),
-    "swemwbs": ("cohort.swemwbs.change_18m", "pooled_mi_mixed"),
-    "risk": ("cohort.risk.change_18m", "pooled_mi_mixed"),
-}
+#: The pooled estimate each outcome's estimand keys (:func:`innovate.study.estimands.pooled_keys`) name.
+_POOLED_ESTIMATE = {"missing": "pooled_mi", "swemwbs": "pooled_mi_mixed", "risk": "pooled_mi_mixed"}
+
+#: The chapter's value name of each role of :func:`innovate.study.estimands.pooled_keys`.
+_ROLE_NAMES = {"pooled": "pooled", "low": "low", "high": "high", "tau": "tau", "i2": "i2_pct"}
 
 #: Values of :meth:`PooledOutcome.numbers` glued as they are, at the outcome's digits.
 _POOLED_VALUES = ("low", "high", "tau", "tau2", "tau2_low", "tau2_high", "i2_pct", "i2_low_pct", "i2_high_pct")
@@ -415,17 +415,17 @@ def pooled_numbers(pooled: Mapping[str, PooledOutcome], n_sites: int) -> Numbers
     for outcome, p in pooled.items():
         key = OUTCOME_KEYS[outcome]
         k, places = p.numbers(), p.digits()
-        estimand, pooled_key = _ESTIMANDS[key]
+        keys = pooled_keys(outcome, _POOLED_ESTIMATE[key])
         values[f"{key}_pooled"] = k["pooled"]
         digits[f"{key}_pooled"] = 2
-        estimands[f"{key}_pooled"] = f"{estimand}.{pooled_key}"
+        estimands |= {f"{key}_{_ROLE_NAMES[role]}": estimand for role, estimand in keys.items()}
         for name in _POOLED_VALUES:
             values[f"{key}_{name}"] = k[name]
             digits[f"{key}_{name}"] = places[name]
         for end in ("low", "high"):
             values[f"{key}_pi_{end}"] = k[f"pi_{end}"]
             digits[f"{key}_pi_{end}"] = 2
-            estimands[f"{key}_pi_{end}"] = f"{estimand}.prediction_{end}"
+            estimands[f"{key}_pi_{end}"] = f"{COHORT_QUANTITIES[outcome][0]}.prediction_{end}"
         values |= {
             f"{key}_p": format_p(cast(float, k["p_value"])),
             f"{key}_q_p": format_p(cast(float, k["q_p_value"])),
@@ -465,7 +465,11 @@ def cost_numbers(cost: CostSynthesis) -> Numbers:
     }
     digits = {"costs_p_ce_min": 0, "costs_p_ce_max": 0, "costs_de": 2, "costs_de_low": 2, "costs_de_high": 2}
     digits |= {"costs_p_ce": 0, "costs_wtp": 0}
-    return Numbers(values, digits, {"costs_de": "costs.missing_averted_18m.discounted"})
+    de = "costs.missing_averted_18m.discounted"
+    keys = {"costs_de": de, "costs_de_low": interval_end(de, "low"), "costs_de_high": interval_end(de, "high")}
+    keys |= {"costs_p_ce": "costs.p_cost_effective_pct", "costs_cheaper": "costs.sites_cheaper"}
+    keys["costs_more_effective"] = "costs.sites_more_effective"
+    return Numbers(values, digits, keys)
 
 
 def trajectory_numbers(

@@ -49,7 +49,7 @@ import pandas as pd
 
 from innovate.data import casedata, paths, shared_results, sites
 from innovate.stats.results import numbers_at_precision
-from innovate.study import area, area_series, cohort, costs, process, surveys
+from innovate.study import area, area_series, cohort, costs, estimands, process, surveys
 
 #: The sections of a site chapter, in the chapter's order: method name -> title.
 SECTIONS: dict[str, str] = {
@@ -92,6 +92,9 @@ class SectionResult:
     decimals the reader sees. ``data`` holds the frames and result objects the show layer
     turns into a table and a figure. ``available`` is False when the site's data cannot
     carry the section (``notes`` say why), e.g. DfE statistics for a Scottish site.
+    ``estimands`` names, for each value that is an effect or a probability the book may
+    quote elsewhere, its estimand at this site (:mod:`innovate.study.estimands`): the site
+    and framework chapters glue the same section, and the claims gate holds one value per key.
     """
 
     section: str
@@ -102,6 +105,7 @@ class SectionResult:
     data: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     available: bool = True
+    estimands: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.section not in SECTIONS:
@@ -113,6 +117,11 @@ class SectionResult:
         undeclared = [k for k, v in self.values.items() if isinstance(v, float) and k not in self.digits]
         if undeclared:
             raise ValueError(f"section {self.section!r}: floats without declared digits: {', '.join(undeclared)}")
+        stray = sorted(set(self.estimands) - set(self.values))
+        if stray:
+            raise ValueError(f"section {self.section!r}: estimands for values it does not have: {', '.join(stray)}")
+        for key in self.estimands.values():
+            estimands.describe(key)  # an unknown key fails here, where it is declared
 
     @property
     def title(self) -> str:
@@ -194,6 +203,29 @@ def _estimate_values(prefix: str, low_high: tuple[float, float, float], digits: 
     for suffix, v in (("", value), ("_low", low), ("_high", high)):
         out[f"{prefix}{suffix}"] = float(v)
         dig[f"{prefix}{suffix}"] = digits
+
+
+def _with_interval(name: str, key: str, out: dict[str, str]) -> None:
+    """Estimand ``key`` for value ``name`` and the ends of its interval (``name_low``, ``name_high``)."""
+    out[name] = key
+    for end in ("low", "high"):
+        out[f"{name}_{end}"] = estimands.interval_end(key, end)
+
+
+#: The site estimands (:data:`innovate.study.estimands.SITE_ESTIMANDS`) of the costs
+#: section's values: those quoted with an interval, and the rest.
+_COST_ESTIMANDS_WITH_INTERVALS = {
+    "delta_cost": "costs.cost_18m.discounted",
+    "delta_effect": "costs.missing_averted_18m.discounted",
+    "inb": "costs.net_benefit",
+}
+_COST_ESTIMANDS = {
+    "cost_innovation": "costs.cost_innovation_18m",
+    "cost_comparison": "costs.cost_comparison_18m",
+    "p_cost_effective": "costs.p_cost_effective",
+    "p_cost_saving": "costs.p_cost_saving",
+    "p_cost_effective_psa": "costs.p_cost_effective_psa",
+}
 
 
 class SiteReport:
@@ -320,14 +352,18 @@ class SiteReport:
         effects = _cohort_effects(self.site_id, outcome, m, _case_key())
         values: dict[str, object] = {}
         digits: dict[str, int] = {}
+        keys: dict[str, str] = {}
+        quantity = estimands.COHORT_QUANTITIES[outcome][0]
         for method in ("primary", "available_case", "complete_case"):
             est = cohort.display_estimate(effects.estimate(method), outcome, method)
             _estimate_values(method, est.natural(), 2, values, digits)
+            site_method = "mi" if method == "primary" else method
+            _with_interval(method, estimands.at_site(f"{quantity}.site_{site_method}", self.site_id), keys)
         values["primary_p"] = float(effects.primary.effect.p_value)
         digits["primary_p"] = 3
         values["m"] = int(m)
         data = {"outcome": outcome, "effects": effects}
-        return SectionResult("cohort_outcomes", self.site_id, case_evidence(), values, digits, data)
+        return SectionResult("cohort_outcomes", self.site_id, case_evidence(), values, digits, data, estimands=keys)
 
     def experience(self, draws: int = 500) -> SectionResult:
         """Standardised % agreeing (4 or 5) with each experience item, from the model over all
@@ -338,12 +374,16 @@ class SiteReport:
             raise KeyError(f"no experience survey responses for site {self.site_id!r}")
         values: dict[str, object] = {}
         digits: dict[str, int] = {}
+        keys: dict[str, str] = {}
         for _, r in mine.iterrows():
             for suffix, column in (("", "probability"), ("_low", "lower"), ("_high", "upper")):
                 values[f"{r['item']}{suffix}"] = 100 * float(r[column])
                 digits[f"{r['item']}{suffix}"] = 0
+            _with_interval(r["item"], estimands.at_site(f"experience.{r['item']}.agree_pct", self.site_id), keys)
         values["respondents"] = int(mine["n_used"].max())
-        return SectionResult("experience", self.site_id, case_evidence(), values, digits, {"agreement": mine})
+        return SectionResult(
+            "experience", self.site_id, case_evidence(), values, digits, {"agreement": mine}, estimands=keys
+        )
 
     def costs(self, reps: int = costs.BOOTSTRAP_REPS) -> SectionResult:
         """Costs per young person and value for money (the costs chapter's site summary)."""
@@ -367,8 +407,18 @@ class SiteReport:
         values = {k: (int(v) if isinstance(v, int | np.integer) else float(v)) for k, v in raw.items()}
         values["wtp"] = float(summary.wtp)
         digits["wtp"] = 0
+        keys = {name: estimands.at_site(key, self.site_id) for name, key in _COST_ESTIMANDS.items()}
+        for name, key in _COST_ESTIMANDS_WITH_INTERVALS.items():
+            _with_interval(name, estimands.at_site(key, self.site_id), keys)
         return SectionResult(
-            "costs", self.site_id, case_evidence(), values, digits, {"summary": summary}, tuple(summary.notes)
+            "costs",
+            self.site_id,
+            case_evidence(),
+            values,
+            digits,
+            {"summary": summary},
+            tuple(summary.notes),
+            estimands=keys,
         )
 
     def facilitators_barriers(self, n: int = 3) -> SectionResult:
