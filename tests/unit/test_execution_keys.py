@@ -121,6 +121,15 @@ def test_package_data_files_change_every_key(package):
     assert all(before[p] != after[p] for p in notebooks)
 
 
+def test_a_chapter_template_changes_no_key(package):
+    """A template is read only when the chapters are written from it; the written chapter's
+    cells key its own record."""
+    notebooks = [PRACTICE_MODEL, DATA_APPENDIX]
+    before = execution.notebook_keys(notebooks, SHARED, package)
+    edit(package / "show" / "templates" / "site-chapter.ipynb")
+    assert execution.notebook_keys(notebooks, SHARED, package) == before
+
+
 def test_sphinx_reads_again_exactly_the_pages_whose_inputs_changed(tmp_path):
     from types import SimpleNamespace
 

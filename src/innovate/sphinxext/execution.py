@@ -136,11 +136,19 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Package folders of files no chapter reads when it runs: the chapter templates are read
+#: only by ``python -m innovate.show.site_template render``, which writes the chapters, and
+#: a chapter's own cells are in its cache record already.
+UNREAD_DATA = ("show/templates",)
+
+
 def package_data_digest(package: Path) -> str:
-    """Digest of the package's non-Python files (any module may read them)."""
+    """Digest of the package's non-Python files (any module may read them), but the
+    chapter templates (:data:`UNREAD_DATA`)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")):
-        if "__pycache__" in path.parts:
+        relative = path.relative_to(package).as_posix()
+        if "__pycache__" in path.parts or relative.startswith(tuple(f"{folder}/" for folder in UNREAD_DATA)):
             continue
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(_file_digest(path).encode())
