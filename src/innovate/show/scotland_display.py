@@ -67,8 +67,9 @@ def not_published_table(p: ScotlandProfile) -> pd.DataFrame:
 
 def councils_figure(p: ScotlandProfile):
     """Two panels of horizontal bars, one bar per council, the council highlighted and
-    Scotland's rate as a dashed line."""
-    fig, axes = figures.new_figure(width="wide", aspect=0.75, ncols=2, layout="constrained")
+    Scotland's rate as a dashed line. Tall enough for 32 council names at 8 points, which
+    stay legible on a phone (the narrow layout keeps each panel this tall)."""
+    fig, axes = figures.new_figure(width="wide", aspect=0.95, ncols=2, layout="constrained")
     colours = figures.PALETTE
     for ax, (comp, scot, title) in zip(
         axes,
@@ -87,10 +88,10 @@ def councils_figure(p: ScotlandProfile):
         )
         ax.axvline(scot, color="black", linestyle="--", linewidth=1, label="Scotland")
         ax.set_yticks(y)
-        ax.set_yticklabels(c["council_name"], fontsize=6)
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("31 July 2021", fontsize=8)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.set_yticklabels(c["council_name"], fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("31 July 2021", fontsize=9)
+        ax.legend(fontsize=8, loc="lower right")
     return fig
 
 
@@ -112,11 +113,11 @@ def benchmarking_figure(p: ScotlandProfile):
         ax.plot(x, s["scotland"], color=c["black"], linestyle="--", marker=figures.MARKERS[1], label="Scotland")
         ax.plot(x, s["council"], color=c["vermillion"], linewidth=2, marker=figures.MARKERS[0], label=p.name)
         ax.set_xticks(x[::3])
-        ax.set_xticklabels(s["year"].iloc[::3], fontsize=7)
+        ax.set_xticklabels(s["year"].iloc[::3], fontsize=8)
         ax.set_title(textwrap.fill(f"{code}: {s['label'].iloc[0]}", 34), fontsize=8)
         ax.set_ylabel("Per cent", fontsize=8)
         ax.set_xlabel("LGBF year", fontsize=8)
-    axes[0].legend(fontsize=7, loc="lower left")
+    axes[0].legend(fontsize=8, loc="lower left")
     return fig
 
 
