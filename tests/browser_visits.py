@@ -22,6 +22,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
+from book_html import book_pages
 from conftest import ROOT
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -106,17 +107,6 @@ def parse_page(path: Path) -> _PageParser:
     parser = _PageParser()
     parser.feed(path.read_text(encoding="utf-8"))
     return parser
-
-
-def book_pages(html_root: Path) -> list[Path]:
-    """Every HTML page of the book (theme assets and dot-folders left out)."""
-    pages = []
-    for path in sorted(html_root.rglob("*.html")):
-        parts = path.relative_to(html_root).parts
-        if any(part.startswith(("_", ".")) for part in parts[:-1]):
-            continue
-        pages.append(path)
-    return pages
 
 
 #: Where the server serves axe-core beside the book: loaded by URL like the book's own

@@ -55,11 +55,11 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from book_html import book_pages
 from browser_visits import (
     ARTIFACTS,
     VIEWS,
     Visits,
-    book_pages,
     missing_browser_tools,
     parse_page,
     visit_book,

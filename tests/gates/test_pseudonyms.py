@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from book_html import book_pages, chapter_pages
 from innovate.data import sites
 from innovate.show.figures import SYNTHETIC_CAPTION_PREFIX
 
@@ -142,10 +143,8 @@ def page_findings(html: str, page: str) -> list[str]:
 
 def book_findings(html_root: Path) -> list[str]:
     found = []
-    for path in sorted(html_root.rglob("*.html")):
+    for path in book_pages(html_root, generated=False):
         page = path.relative_to(html_root).as_posix()
-        if page.startswith(("_", "genindex", "search")):
-            continue
         found += page_findings(path.read_text(encoding="utf-8"), page)
     return found
 
@@ -208,4 +207,6 @@ def test_names_cover_the_register():
 @pytest.mark.book
 def test_no_real_name_on_a_synthetic_result_in_the_built_book(built_book):
     assert built_book.returncode == 0, built_book.log[-3000:]
+    walked = {page.relative_to(built_book.html).as_posix() for page in book_pages(built_book.html, generated=False)}
+    assert chapter_pages() <= walked, f"pages not walked: {sorted(chapter_pages() - walked)}"
     assert book_findings(built_book.html) == []

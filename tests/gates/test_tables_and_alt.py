@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from book_html import book_pages, chapter_pages
+
 #: A header that is a data-frame column name rather than words ("fiscal_year", "site_name").
 SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
 #: What markup looks like when it leaks into alt text.
@@ -147,10 +149,8 @@ def page_problems(html: str, page: str) -> list[str]:
 
 def book_problems(html_root: Path) -> list[str]:
     found = []
-    for path in sorted(html_root.rglob("*.html")):
+    for path in book_pages(html_root, generated=False):
         page = path.relative_to(html_root).as_posix()
-        if page.startswith(("_", ".")) or page in ("genindex.html", "search.html"):
-            continue
         found += page_problems(path.read_text(encoding="utf-8"), page)
     return found
 
@@ -215,5 +215,7 @@ def test_alt_text_with_markup_or_empty_is_found():
 @pytest.mark.book
 def test_every_table_is_captioned_and_headed_for_a_reader_and_every_alt_is_plain(built_book):
     assert built_book.returncode == 0, built_book.log[-3000:]
+    walked = {page.relative_to(built_book.html).as_posix() for page in book_pages(built_book.html, generated=False)}
+    assert chapter_pages() <= walked, f"pages not walked: {sorted(chapter_pages() - walked)}"
     problems = book_problems(built_book.html)
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems)
