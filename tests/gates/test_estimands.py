@@ -81,6 +81,20 @@ def test_a_site_estimand_names_a_known_quantity_site_and_interval_end():
             estimands.describe(bad)
 
 
+def test_a_published_statistic_is_keyed_by_measure_group_year_and_site():
+    key = estimands.public_key("looked_after", "comparison", 2025, "reading")
+    assert key == "public.looked_after.comparison.2025@reading"
+    assert estimands.describe(key) == (
+        "At site reading: Children looked after (per 10,000 children aged 0-17), the median of the site's "
+        "comparison areas, 2025 (published statistics)."
+    )
+    for bad in ("public.looked_after.neighbours.2025@reading", "public.knife_crime.area.2025@reading"):
+        with pytest.raises(KeyError, match="unknown public statistic"):
+            estimands.describe(bad)
+    with pytest.raises(KeyError, match="unknown site 'brighton'"):
+        estimands.describe("public.looked_after.area.2025@brighton")
+
+
 def test_a_site_section_refuses_an_estimand_for_a_value_it_lacks_or_an_unknown_key():
     from innovate.study.site_report import SectionResult
 
@@ -111,6 +125,9 @@ def check(found: list[dict]) -> None:
         key = estimands.at_site("cohort.missing.rate_ratio.site_mi", site)
         quoted = {c["notebook"].split("/")[1] for c in tagged if c["estimand"] == key}
         assert quoted == {"sites", "frameworks"}, f"{key}: quoted in {sorted(quoted)}"
+    # published statistics of a site's area, read three ways (site, framework, national chapter)
+    public = {c["notebook"].split("/")[-1] for c in tagged if c["estimand"].startswith("public.")}
+    assert {"devon.ipynb", "contextual-safeguarding.ipynb", "national-and-local-picture.ipynb"} <= public, public
     assert claims.estimand_conflicts(found) == []
 
 

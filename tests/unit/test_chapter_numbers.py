@@ -383,6 +383,9 @@ def test_site_factor_numbers(latest, text):
     assert k["cse_below_text"] == text and k["cse_sites_n"] == 3
     assert (k["reading_cse_latest"], k["devon_cse_first"], k["devon_cse_first_year"]) == (latest[1], 14.3, 2018)
     assert numbers.digits["hackney_cse_comparison"] == 1
+    # the same year's statistics as the site chapters quote them
+    assert numbers.estimands["reading_cse_latest"] == "public.child_sexual_exploitation.area.2025@reading"
+    assert numbers.estimands["hackney_cse_comparison"] == "public.child_sexual_exploitation.comparison.2025@hackney"
 
 
 def test_site_factor_numbers_name_a_missing_site():

@@ -9,6 +9,7 @@ from innovate.show import figures
 from innovate.show.glue import Numbers
 from innovate.show.text import capitalised, of_them_opening, of_total, plural
 from innovate.study import area, national
+from innovate.study.estimands import public_key
 
 
 def plot_factor_trends(table: pd.DataFrame, title: str | None = None):
@@ -69,9 +70,13 @@ def site_factor_numbers(summary: pd.DataFrame, first_site: str = "devon") -> Num
     if first_site not in cse.index:
         raise KeyError(f"site summary: no Child_sexual_exploitation row for site {first_site!r} (column 'site_id')")
     values: dict[str, object] = {}
+    keys: dict[str, str] = {}
     for site_id in cse.index:
         values[f"{site_id}_cse_latest"] = float(cse.loc[site_id, "site_latest"])
         values[f"{site_id}_cse_comparison"] = float(cse.loc[site_id, "comparison_median_latest"])
+        year = int(cse.loc[site_id, "latest_year"])  # the site chapters quote the same year's values
+        for name, group in (("latest", "area"), ("comparison", "comparison")):
+            keys[f"{site_id}_cse_{name}"] = public_key("child_sexual_exploitation", group, year, site_id)
     below = int((cse["site_latest"] < cse["comparison_median_latest"]).sum())
     values |= {
         "cse_latest_year": int(cse["latest_year"].max()),
@@ -82,7 +87,7 @@ def site_factor_numbers(summary: pd.DataFrame, first_site: str = "devon") -> Num
         f"{first_site}_cse_first": float(cse.loc[first_site, "site_first"]),
         f"{first_site}_cse_first_year": int(cse.loc[first_site, "first_year"]),
     }
-    return Numbers(values, {k: 1 for k, v in values.items() if isinstance(v, float)})
+    return Numbers(values, {k: 1 for k, v in values.items() if isinstance(v, float)}, keys)
 
 
 def missing_numbers(site_id: str = "devon") -> Numbers:

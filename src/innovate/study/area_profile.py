@@ -33,7 +33,7 @@ from innovate.stats import cits
 from innovate.stats.did import twfe_did
 from innovate.stats.results import numbers_at_precision
 from innovate.stats.synth import synthetic_control
-from innovate.study import area
+from innovate.study import area, estimands
 
 #: Measures whose rate series the profile compares (id -> readable name).
 RATE_MEASURES = area.PUBLIC_MEASURES
@@ -396,12 +396,27 @@ class AreaProfile:
     values: dict
     digits: dict
     notes: tuple[str, ...]
+    estimands: dict = field(default_factory=dict)  # a study site's published statistics (estimands.public_key)
 
     def numbers(self) -> dict:
         return numbers_at_precision(self.values, self.digits)
 
 
-def _latest(summary: pd.DataFrame, prefix: str, values: dict, digits: dict, places: int = 1) -> None:
+#: The estimand group (:data:`innovate.study.estimands.PUBLIC_GROUPS`) of each value name.
+_GROUPS = {"area": "area", "neighbours": "comparison", "england": "national"}
+
+
+def _latest(
+    summary: pd.DataFrame,
+    prefix: str,
+    values: dict,
+    digits: dict,
+    places: int = 1,
+    site: tuple[dict, str] | None = None,
+) -> None:
+    """The latest year's value of the area, its comparison median and England, under
+    ``prefix``; for a study site (``site``: the estimands to fill and the site's id) each
+    with its estimand."""
     got = summary.dropna(subset=["site"])
     if got.empty:
         return
@@ -410,6 +425,9 @@ def _latest(summary: pd.DataFrame, prefix: str, values: dict, digits: dict, plac
     for name, column in (("area", "site"), ("neighbours", "comparison_median"), ("england", "england")):
         values[f"{prefix}_{name}"] = float(last[column])
         digits[f"{prefix}_{name}"] = places
+        if site is not None:
+            keys, site_id = site
+            keys[f"{prefix}_{name}"] = estimands.public_key(prefix, _GROUPS[name], int(last["year"]), site_id)
     values[f"{prefix}_vs_neighbours"] = "above" if last["site"] > last["comparison_median"] else "below"
 
 
@@ -418,13 +436,15 @@ def profile(spec: AreaSpec, measures=tuple(RATE_MEASURES), analysis_measure: str
     comparisons = {m: comparison(spec, m) for m in measures}
     values: dict[str, object] = {"name": spec.name, "first_post_year": spec.first_post_year}
     digits: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    site = (keys, spec.site_id) if spec.site_id is not None else None
     for m, comp in comparisons.items():
-        _latest(comp.summary, m.lower(), values, digits)
+        _latest(comp.summary, m.lower(), values, digits, site=site)
     lac = looked_after(spec)
-    _latest(lac, "looked_after", values, digits, places=0)
+    _latest(lac, "looked_after", values, digits, places=0, site=site)
     spend = spend_per_child(spec)
     total = spend[spend["line"] == SPEND_MEASURES["C&YPExpenditure"]]
-    _latest(total, "spend", values, digits, places=0)
+    _latest(total, "spend", values, digits, places=0, site=site)
     results = fit_designs(spec, analysis_measure)
     designs = designs_table(spec, analysis_measure, results)
     sensitivity = sensitivity_table(spec, analysis_measure)
@@ -451,7 +471,9 @@ def profile(spec: AreaSpec, measures=tuple(RATE_MEASURES), analysis_measure: str
     if spec.excluded:
         names = ", ".join(spec.names.get(c, c) for c in spec.excluded)
         notes.append(f"left out of the comparison areas because they are study sites: {names}")
-    return AreaProfile(spec, comparisons, lac, spend, designs, sensitivity, results, values, digits, tuple(notes))
+    return AreaProfile(
+        spec, comparisons, lac, spend, designs, sensitivity, results, values, digits, tuple(notes), estimands=keys
+    )
 
 
 def site_profile(site_id: str) -> AreaProfile:

@@ -16,10 +16,13 @@ A key is one of :data:`ESTIMANDS` (a quantity of the whole study), or one of
 :data:`SITE_ESTIMANDS` at one site (``KEY@site_id``: :func:`at_site`), the site and
 framework chapters quoting the same section of one site; either may be followed by one
 end of the interval quoted with it (``KEY#ci_low``, ``KEY#ci_high``: :func:`interval_end`).
+A published statistic of a site's area in one year is ``public.MEASURE.GROUP.YEAR@site_id``
+(:func:`public_key`): the site, framework and national chapters each read it their own way.
 """
 
 from __future__ import annotations
 
+from innovate.data.published_measures import PUBLISHED_MEASURES
 from innovate.data.schema_vocab import SITE_IDS, SURVEY_ITEMS
 
 #: key -> what the quantity is (the population, the contrast, the model and the scale).
@@ -179,6 +182,32 @@ INTERVAL_ENDS: dict[str, str] = {
 }
 
 
+#: The groups a published statistic of a site's area is quoted for.
+PUBLIC_GROUPS: dict[str, str] = {
+    "area": "the site's own area",
+    "comparison": "the median of the site's comparison areas",
+    "national": "the site's nation",
+}
+
+
+def public_key(measure: str, group: str, year: int, site_id: str) -> str:
+    """The key of a published statistic (a measure of
+    :data:`innovate.data.published_measures.PUBLISHED_MEASURES`) for a site's area, its comparison
+    areas or its nation (:data:`PUBLIC_GROUPS`), in one year."""
+    return at_site(f"public.{measure}.{group}.{int(year)}", site_id)
+
+
+def _describe_public(base: str) -> str:
+    parts = base.split(".")
+    if len(parts) != 4 or parts[1] not in PUBLISHED_MEASURES or parts[2] not in PUBLIC_GROUPS or not parts[3].isdigit():
+        raise KeyError(
+            f"unknown public statistic {base!r}: public.MEASURE.GROUP.YEAR, MEASURE one of {', '.join(PUBLISHED_MEASURES)}, "
+            f"GROUP one of {', '.join(PUBLIC_GROUPS)}"
+        )
+    label, unit, _ = PUBLISHED_MEASURES[parts[1]]
+    return f"{label} ({unit}), {PUBLIC_GROUPS[parts[2]]}, {parts[3]} (published statistics)."
+
+
 def at_site(key: str, site_id: str) -> str:
     """The key of :data:`SITE_ESTIMANDS` ``key`` at one site."""
     return f"{key}@{site_id}"
@@ -208,13 +237,17 @@ def describe(key: str) -> str:
     """What an estimand is; ``KeyError`` naming the known keys for an unknown one."""
     quantity, _, end = key.partition("#")
     base, at, site = quantity.partition("@")
-    table = SITE_ESTIMANDS if at else ESTIMANDS
-    if base not in table:
-        kind = "site estimand" if at else "estimand"
-        raise KeyError(f"unknown {kind} {base!r} in {key!r}; known: {', '.join(sorted(table))}")
+    if at and base.startswith("public."):
+        what = _describe_public(base)
+    else:
+        table = SITE_ESTIMANDS if at else ESTIMANDS
+        if base not in table:
+            kind = "site estimand" if at else "estimand"
+            raise KeyError(f"unknown {kind} {base!r} in {key!r}; known: {', '.join(sorted(table))}")
+        what = table[base]
     if at and site not in SITE_IDS:
         raise KeyError(f"estimand {key!r}: unknown site {site!r}; known: {', '.join(SITE_IDS)}")
-    text = f"At site {site}: {table[base]}" if at else table[base]
+    text = f"At site {site}: {what}" if at else what
     if end:
         if end not in INTERVAL_ENDS:
             raise KeyError(f"estimand {key!r}: unknown interval end {end!r}; known: {', '.join(INTERVAL_ENDS)}")

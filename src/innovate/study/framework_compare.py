@@ -16,30 +16,19 @@ Real public statistics only: areas carry their real names. The case-level contra
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from innovate.config import ENGLAND_CODE
 from innovate.data import public, sites
+from innovate.data.published_measures import PUBLISHED_MEASURES
 from innovate.stats.results import numbers_at_precision
-from innovate.study import area_profile, scotland_area
+from innovate.study import area_profile, estimands, scotland_area
 
-#: Rows of the side-by-side table: id -> (readable name, unit, decimals). Rates of the
-#: English factors are per 10,000 children aged 0-17 in the year ending March.
-MEASURES: dict[str, tuple[str, str, int]] = {
-    "child_sexual_exploitation": ("Child sexual exploitation identified at assessment", "per 10,000 children", 1),
-    "child_criminal_exploitation": ("Child criminal exploitation identified at assessment", "per 10,000 children", 1),
-    "going_missing": ("Going missing identified at assessment", "per 10,000 children", 1),
-    "gangs": ("Gangs identified at assessment", "per 10,000 children", 1),
-    "trafficking": ("Trafficking identified at assessment", "per 10,000 children", 1),
-    "children_missing": ("Looked-after children who went missing", "per 10,000 children", 1),
-    "looked_after": ("Children looked after", "per 10,000 children aged 0-17", 0),
-    "spend": ("Section 251 spend on children's and young people's services", "GBP per child, 2024-25 prices", 0),
-    "register": ("Children on the child protection register", "per 1,000 children aged 0-15", 1),
-    "placements": ("Looked-after children with more than one placement in the year", "% of looked-after children", 1),
-    "population_change": ("Change in the number of children aged 0-17", "% change", 1),
-}
+#: Rows of the side-by-side table: id -> (readable name, unit, decimals), defined with the
+#: published series (:data:`innovate.data.published_measures.PUBLISHED_MEASURES`).
+MEASURES: dict[str, tuple[str, str, int]] = PUBLISHED_MEASURES
 #: Measures whose values are levels a reader can set against the nation's (the figure
 #: shows them as a multiple of the national value); a percentage change is not one.
 LEVEL_MEASURES = tuple(m for m in MEASURES if m != "population_change")
@@ -143,6 +132,7 @@ class PairProfile:
     rows: pd.DataFrame
     values: dict
     digits: dict
+    estimands: dict = field(default_factory=dict)  # each year's statistic (estimands.public_key)
 
     def numbers(self) -> dict:
         return numbers_at_precision(self.values, self.digits)
@@ -160,6 +150,7 @@ def pair_profile(framework: str) -> PairProfile:
     rows: list[dict] = []
     values: dict[str, object] = {}
     digits: dict[str, int] = {}
+    keys: dict[str, str] = {}
     a, b = pair
     for measure, (_label, _unit, places) in MEASURES.items():
         source = "population" if measure == "population_change" else measure
@@ -201,9 +192,11 @@ def pair_profile(framework: str) -> PairProfile:
                 if math.isfinite(v):
                     values[f"{key}_{name}"] = v
                     digits[f"{key}_{name}"] = places
+                    if measure != "population_change":  # a change over a span, not one year's statistic
+                        keys[f"{key}_{name}"] = estimands.public_key(measure, name, int(year), s)
     frame = pd.DataFrame(rows)
     frame["ratio_to_national"] = frame["area"] / frame["national"].where(frame["national"] != 0)
-    return PairProfile(framework, pair, names, nations, kinds, frame, values, digits)
+    return PairProfile(framework, pair, names, nations, kinds, frame, values, digits, keys)
 
 
 def ratio_of_ratios(a: tuple[float, float, float], b: tuple[float, float, float], z: float = 1.959964) -> dict:
