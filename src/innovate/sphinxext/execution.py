@@ -150,7 +150,7 @@ def package_data_digest(package: Path) -> str:
         relative = path.relative_to(package).as_posix()
         if "__pycache__" in path.parts or relative.startswith(tuple(f"{folder}/" for folder in UNREAD_DATA)):
             continue
-        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(relative.encode())
         digest.update(_file_digest(path).encode())
     return digest.hexdigest()
 
