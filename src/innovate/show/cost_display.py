@@ -28,7 +28,7 @@ from innovate.study.costs import (
     SiteCostSummary,
     nao_residential_multiplier,
 )
-from innovate.study.estimands import interval_end
+from innovate.study.estimands import with_interval
 
 # ---------------------------------------------------------------------------------------
 # Display helpers (tables)
@@ -634,8 +634,7 @@ def value_numbers(summary: SiteCostSummary) -> Numbers:
     }
     digits = {"de": 2, "de_low": 2, "de_high": 2, "p_ce_pct": 0, "p_saving_pct": 0}
     digits |= {f"share_{q}_pct": 0 for q in _QUADRANT_KEYS}
-    de = "costs.missing_averted_18m.discounted"
-    keys = {"de": de, "de_low": interval_end(de, "low"), "de_high": interval_end(de, "high")}
+    keys = with_interval("de", "costs.missing_averted_18m.discounted")
     return Numbers(values, digits, keys | {"p_ce_pct": "costs.p_cost_effective_pct"})
 
 

@@ -20,7 +20,7 @@ from innovate.show.glue import Numbers
 from innovate.show.text import format_p, heterogeneity_words
 from innovate.stats import disclosure
 from innovate.study import costs, process
-from innovate.study.estimands import COHORT_QUANTITIES, interval_end, pooled_keys
+from innovate.study.estimands import COHORT_QUANTITIES, pooled_keys, with_interval
 from innovate.study.synthesis import (
     OUTCOME_KEYS,
     OUTCOME_LABELS,
@@ -465,8 +465,7 @@ def cost_numbers(cost: CostSynthesis) -> Numbers:
     }
     digits = {"costs_p_ce_min": 0, "costs_p_ce_max": 0, "costs_de": 2, "costs_de_low": 2, "costs_de_high": 2}
     digits |= {"costs_p_ce": 0, "costs_wtp": 0}
-    de = "costs.missing_averted_18m.discounted"
-    keys = {"costs_de": de, "costs_de_low": interval_end(de, "low"), "costs_de_high": interval_end(de, "high")}
+    keys = with_interval("costs_de", "costs.missing_averted_18m.discounted")
     keys |= {"costs_p_ce": "costs.p_cost_effective_pct", "costs_cheaper": "costs.sites_cheaper"}
     keys["costs_more_effective"] = "costs.sites_more_effective"
     return Numbers(values, digits, keys)

@@ -402,21 +402,7 @@ class AreaProfile:
         return numbers_at_precision(self.values, self.digits)
 
 
-#: The estimand group (:data:`innovate.study.estimands.PUBLIC_GROUPS`) of each value name.
-_GROUPS = {"area": "area", "neighbours": "comparison", "england": "national"}
-
-
-def _latest(
-    summary: pd.DataFrame,
-    prefix: str,
-    values: dict,
-    digits: dict,
-    places: int = 1,
-    site: tuple[dict, str] | None = None,
-) -> None:
-    """The latest year's value of the area, its comparison median and England, under
-    ``prefix``; for a study site (``site``: the estimands to fill and the site's id) each
-    with its estimand."""
+def _latest(summary: pd.DataFrame, prefix: str, values: dict, digits: dict, places: int = 1) -> None:
     got = summary.dropna(subset=["site"])
     if got.empty:
         return
@@ -425,10 +411,21 @@ def _latest(
     for name, column in (("area", "site"), ("neighbours", "comparison_median"), ("england", "england")):
         values[f"{prefix}_{name}"] = float(last[column])
         digits[f"{prefix}_{name}"] = places
-        if site is not None:
-            keys, site_id = site
-            keys[f"{prefix}_{name}"] = estimands.public_key(prefix, _GROUPS[name], int(last["year"]), site_id)
     values[f"{prefix}_vs_neighbours"] = "above" if last["site"] > last["comparison_median"] else "below"
+
+
+#: The estimand group (:data:`innovate.study.estimands.PUBLIC_GROUPS`) of each value :func:`_latest` writes.
+_GROUPS = {"area": "area", "neighbours": "comparison", "england": "national"}
+
+
+def _public_keys(values: dict, prefixes, site_id: str) -> dict[str, str]:
+    """The estimand of each latest-year value of a study site's profile (its year is in the values)."""
+    return {
+        f"{prefix}_{name}": estimands.public_key(prefix, group, values[f"{prefix}_year"], site_id)
+        for prefix in prefixes
+        if f"{prefix}_year" in values
+        for name, group in _GROUPS.items()
+    }
 
 
 def profile(spec: AreaSpec, measures=tuple(RATE_MEASURES), analysis_measure: str = "children_missing") -> AreaProfile:
@@ -436,15 +433,15 @@ def profile(spec: AreaSpec, measures=tuple(RATE_MEASURES), analysis_measure: str
     comparisons = {m: comparison(spec, m) for m in measures}
     values: dict[str, object] = {"name": spec.name, "first_post_year": spec.first_post_year}
     digits: dict[str, int] = {}
-    keys: dict[str, str] = {}
-    site = (keys, spec.site_id) if spec.site_id is not None else None
     for m, comp in comparisons.items():
-        _latest(comp.summary, m.lower(), values, digits, site=site)
+        _latest(comp.summary, m.lower(), values, digits)
     lac = looked_after(spec)
-    _latest(lac, "looked_after", values, digits, places=0, site=site)
+    _latest(lac, "looked_after", values, digits, places=0)
     spend = spend_per_child(spec)
     total = spend[spend["line"] == SPEND_MEASURES["C&YPExpenditure"]]
-    _latest(total, "spend", values, digits, places=0, site=site)
+    _latest(total, "spend", values, digits, places=0)
+    prefixes = [m.lower() for m in comparisons] + ["looked_after", "spend"]
+    keys = _public_keys(values, prefixes, spec.site_id) if spec.site_id is not None else {}
     results = fit_designs(spec, analysis_measure)
     designs = designs_table(spec, analysis_measure, results)
     sensitivity = sensitivity_table(spec, analysis_measure)

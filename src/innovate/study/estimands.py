@@ -218,6 +218,12 @@ def interval_end(key: str, end: str) -> str:
     return f"{key}#ci_{end}"
 
 
+def with_interval(name: str, key: str) -> dict[str, str]:
+    """Value name -> estimand for a value quoted with its interval: ``name`` is ``key``,
+    ``name_low`` and ``name_high`` the ends of its interval."""
+    return {name: key, f"{name}_low": interval_end(key, "low"), f"{name}_high": interval_end(key, "high")}
+
+
 def pooled_keys(outcome: str, pooled: str) -> dict[str, str]:
     """The estimands of a cohort outcome's pooled result as the chapters quote it, by role:
     the estimate (``pooled``: 'pooled_mi', 'pooled_mi_mixed', ...), the ends of its interval

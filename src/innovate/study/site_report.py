@@ -205,13 +205,6 @@ def _estimate_values(prefix: str, low_high: tuple[float, float, float], digits: 
         dig[f"{prefix}{suffix}"] = digits
 
 
-def _with_interval(name: str, key: str, out: dict[str, str]) -> None:
-    """Estimand ``key`` for value ``name`` and the ends of its interval (``name_low``, ``name_high``)."""
-    out[name] = key
-    for end in ("low", "high"):
-        out[f"{name}_{end}"] = estimands.interval_end(key, end)
-
-
 #: The site estimands (:data:`innovate.study.estimands.SITE_ESTIMANDS`) of the costs
 #: section's values: those quoted with an interval, and the rest.
 _COST_ESTIMANDS_WITH_INTERVALS = {
@@ -358,7 +351,7 @@ class SiteReport:
             est = cohort.display_estimate(effects.estimate(method), outcome, method)
             _estimate_values(method, est.natural(), 2, values, digits)
             site_method = "mi" if method == "primary" else method
-            _with_interval(method, estimands.at_site(f"{quantity}.site_{site_method}", self.site_id), keys)
+            keys |= estimands.with_interval(method, estimands.at_site(f"{quantity}.site_{site_method}", self.site_id))
         values["primary_p"] = float(effects.primary.effect.p_value)
         digits["primary_p"] = 3
         values["m"] = int(m)
@@ -379,7 +372,9 @@ class SiteReport:
             for suffix, column in (("", "probability"), ("_low", "lower"), ("_high", "upper")):
                 values[f"{r['item']}{suffix}"] = 100 * float(r[column])
                 digits[f"{r['item']}{suffix}"] = 0
-            _with_interval(r["item"], estimands.at_site(f"experience.{r['item']}.agree_pct", self.site_id), keys)
+            keys |= estimands.with_interval(
+                r["item"], estimands.at_site(f"experience.{r['item']}.agree_pct", self.site_id)
+            )
         values["respondents"] = int(mine["n_used"].max())
         return SectionResult(
             "experience", self.site_id, case_evidence(), values, digits, {"agreement": mine}, estimands=keys
@@ -409,7 +404,7 @@ class SiteReport:
         digits["wtp"] = 0
         keys = {name: estimands.at_site(key, self.site_id) for name, key in _COST_ESTIMANDS.items()}
         for name, key in _COST_ESTIMANDS_WITH_INTERVALS.items():
-            _with_interval(name, estimands.at_site(key, self.site_id), keys)
+            keys |= estimands.with_interval(name, estimands.at_site(key, self.site_id))
         return SectionResult(
             "costs",
             self.site_id,
